@@ -1,0 +1,283 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cityatlas/cityatlas/store"
+)
+
+var conformanceClasses = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+}
+
+func (s *Server) landing(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	b := s.base(c)
+	links := s.selfLinks(c, "/", f, fmtJSON, fmtHTML)
+	links = append(links,
+		Link{Href: b + "/api", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		Link{Href: b + "/conformance", Rel: "conformance", Type: mimeJSON, Title: "Conformance classes"},
+		Link{Href: b + "/collections", Rel: "data", Type: mimeJSON, Title: "The collections (layers)"},
+	)
+	body := map[string]any{
+		"title":       s.cfg.Title,
+		"description": s.cfg.Description,
+		"links":       links,
+	}
+	if f == fmtHTML {
+		return s.html(c, "landing", s.cfg.Title, map[string]any{"Body": body, "Collections": s.store.Collections()})
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+func (s *Server) conformance(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"conformsTo": conformanceClasses}
+	if f == fmtHTML {
+		return s.html(c, "conformance", "Conformance", body)
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+// collectionDoc is the JSON of one collection.
+type collectionDoc struct {
+	ID          string         `json:"id"`
+	Title       string         `json:"title"`
+	Description string         `json:"description,omitempty"`
+	Keywords    []string       `json:"keywords,omitempty"`
+	License     string         `json:"license,omitempty"`
+	ItemType    string         `json:"itemType"`
+	CRS         []string       `json:"crs"`
+	StorageCRS  string         `json:"storageCrs"`
+	Extent      map[string]any `json:"extent,omitempty"`
+	Count       int            `json:"numberOfFeatures"`
+	Geometry    string         `json:"geometryType"`
+	Links       []Link         `json:"links"`
+}
+
+func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collectionDoc {
+	b := s.base(c)
+	path := "/collections/" + ci.ID
+	d := collectionDoc{
+		ID: ci.ID, Title: ci.Title, Description: ci.Description, Keywords: ci.Keywords,
+		License: ci.License, ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84,
+		Count: ci.Count, Geometry: string(ci.Geometry),
+		Links: []Link{
+			{Href: b + path, Rel: "self", Type: mimeJSON, Title: "This collection"},
+			{Href: b + path + "?f=html", Rel: "alternate", Type: mimeHTML, Title: "This collection as HTML"},
+			{Href: b + path + "/items", Rel: "items", Type: mimeGeoJSON, Title: ci.Title + " as GeoJSON"},
+			{Href: b + path + "/items?f=html", Rel: "items", Type: mimeHTML, Title: ci.Title + " as HTML"},
+			{Href: b + path + "/items?f=csv", Rel: "items", Type: mimeCSV, Title: ci.Title + " as CSV"},
+			{Href: b + path + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "Queryable properties"},
+		},
+	}
+	if ci.License != "" {
+		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Title: ci.License})
+	}
+	ext := map[string]any{}
+	if ci.HasExtent {
+		ext["spatial"] = map[string]any{"bbox": [][4]float64{ci.Extent}, "crs": crs84}
+	}
+	ext["temporal"] = map[string]any{"interval": [][2]*string{{nil, nil}}, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+	d.Extent = ext
+	return d
+}
+
+func licenseURL(id string) string {
+	return "https://spdx.org/licenses/" + id + ".html"
+}
+
+func (s *Server) collections(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	infos := s.store.Collections()
+	docs := make([]collectionDoc, 0, len(infos))
+	for _, ci := range infos {
+		docs = append(docs, s.collectionDoc(c, ci))
+	}
+	body := map[string]any{
+		"links":       s.selfLinks(c, "/collections", f, fmtJSON, fmtHTML),
+		"collections": docs,
+	}
+	if f == fmtHTML {
+		return s.html(c, "collections", "Collections", map[string]any{"Collections": docs})
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+func (s *Server) collection(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	ci, err := s.store.Collection(c.Param("collectionId"))
+	if err != nil {
+		return s.unknownCollection(c.Param("collectionId"))
+	}
+	doc := s.collectionDoc(c, ci)
+	if f == fmtHTML {
+		return s.html(c, "collection", ci.Title, map[string]any{"C": doc, "Fields": ci.Fields})
+	}
+	return c.JSON(http.StatusOK, doc)
+}
+
+func (s *Server) unknownCollection(id string) error {
+	var ids []string
+	for _, ci := range s.store.Collections() {
+		ids = append(ids, ci.ID)
+	}
+	return notFound("there is no collection %q; the collections are: %v (see /collections)", id, ids)
+}
+
+func (s *Server) queryables(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	ci, err := s.store.Collection(c.Param("collectionId"))
+	if err != nil {
+		return s.unknownCollection(c.Param("collectionId"))
+	}
+	props := map[string]any{
+		"geometry": map[string]any{"format": "geometry-any", "title": "Geometry"},
+	}
+	for _, fd := range ci.Fields {
+		props[fd.Name] = jsonSchema(fd)
+	}
+	body := map[string]any{
+		"$schema":    "https://json-schema.org/draft/2020-12/schema",
+		"$id":        s.base(c) + "/collections/" + ci.ID + "/queryables",
+		"type":       "object",
+		"title":      ci.Title,
+		"properties": props,
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+func jsonSchema(fd store.Field) map[string]any {
+	m := map[string]any{}
+	if fd.Title != "" {
+		m["title"] = fd.Title
+	}
+	if fd.Description != "" {
+		m["description"] = fd.Description
+	}
+	switch fd.Type {
+	case store.TypeInteger:
+		m["type"] = "integer"
+	case store.TypeNumber:
+		m["type"] = "number"
+	case store.TypeBoolean:
+		m["type"] = "boolean"
+	case store.TypeDate:
+		m["type"], m["format"] = "string", "date"
+	case store.TypeDateTime:
+		m["type"], m["format"] = "string", "date-time"
+	default:
+		m["type"] = "string"
+		if len(fd.Values) > 0 {
+			m["enum"] = fd.Values
+		}
+	}
+	return m
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "uptime": time.Since(s.started).Round(time.Second).String()})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(c.Request().Context()); err != nil {
+			s.log.Warn("not ready", "err", err)
+			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "detail": "the database does not answer"})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "collections": len(s.store.Collections())})
+}
+
+// etag returns a strong ETag for a representation of collection ci's data
+// selected by the request's URL.
+func etag(ci store.CollectionInfo, c echo.Context, extra string) string {
+	return fmt.Sprintf(`"%s-%d-%d-%d-%s"`, ci.ID, ci.Seq, ci.Gen, ci.Count, strconv.FormatUint(hashString(c.Request().URL.RawQuery+"|"+extra), 36))
+}
+
+func hashString(s string) uint64 {
+	// FNV-1a, 64 bit.
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// notModified sets the ETag and reports whether the client's copy is
+// current, in which case it has answered 304.
+func notModified(c echo.Context, tag string) bool {
+	c.Response().Header().Set("ETag", tag)
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, tag) {
+		_ = c.NoContent(http.StatusNotModified)
+		return true
+	}
+	return false
+}
+
+func etagMatch(header, tag string) bool {
+	for _, part := range splitComma(header) {
+		if part == "*" || part == tag || part == "W/"+tag {
+			return true
+		}
+	}
+	return false
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			p := s[start:i]
+			for len(p) > 0 && (p[0] == ' ' || p[0] == '\t') {
+				p = p[1:]
+			}
+			for len(p) > 0 && (p[len(p)-1] == ' ' || p[len(p)-1] == '\t') {
+				p = p[:len(p)-1]
+			}
+			if p != "" {
+				out = append(out, p)
+			}
+			start = i + 1
+		}
+	}
+	return out
+}

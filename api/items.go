@@ -1,0 +1,279 @@
+package api
+
+import (
+	"bufio"
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/wkt"
+
+	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/store"
+)
+
+var itemsParams = []string{"f", "bbox", "bbox-crs", "limit", "offset", "datetime"}
+
+// itemsQuery parses the items endpoint's query into a store filter.
+func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filter, error) {
+	q := c.QueryParams()
+	known := append([]string{}, itemsParams...)
+	for _, fd := range ci.Fields {
+		known = append(known, fd.Name)
+	}
+	if err := checkParams(q, known...); err != nil {
+		return store.Filter{}, err
+	}
+	var f store.Filter
+	var err error
+	if f.BBox, err = parseBBox(q); err != nil {
+		return f, err
+	}
+	if f.Limit, err = parseInt(q, "limit", s.cfg.DefaultLimit, 1, s.cfg.MaxLimit); err != nil {
+		return f, err
+	}
+	if f.Offset, err = parseInt(q, "offset", 0, 0, 1<<31-1); err != nil {
+		return f, err
+	}
+	if f.Time, err = parseDatetime(q); err != nil {
+		return f, err
+	}
+	if f.Props, err = propFilters(q, ci.Fields); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func (s *Server) items(c echo.Context) error {
+	ci, err := s.store.Collection(c.Param("collectionId"))
+	if err != nil {
+		return s.unknownCollection(c.Param("collectionId"))
+	}
+	f, err := s.itemsQuery(c, ci)
+	if err != nil {
+		return err
+	}
+	outFmt, err := format(c, fmtJSON, fmtHTML, fmtCSV)
+	if err != nil {
+		return err
+	}
+	if notModified(c, etag(ci, c, outFmt)) {
+		return nil
+	}
+	page, err := s.store.Items(c.Request().Context(), ci.ID, f)
+	if err != nil {
+		return err
+	}
+	path := "/collections/" + ci.ID + "/items"
+	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML, fmtCSV)
+	q := c.QueryParams()
+	if f.Offset+len(page.Features) < page.Matched {
+		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+len(page.Features), f.Limit))
+	}
+	if f.Offset > 0 {
+		links = append(links, s.pageLink(c, path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit))
+	}
+	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
+	switch outFmt {
+	case fmtHTML:
+		return s.itemsHTML(c, ci, page, f, links)
+	case fmtCSV:
+		return writeCSV(c, ci, page.Features)
+	}
+	return s.writeGeoJSON(c, page, links)
+}
+
+func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel string, offset, limit int) Link {
+	q2 := url.Values{}
+	for k, v := range q {
+		q2[k] = v
+	}
+	q2.Set("offset", strconv.Itoa(offset))
+	q2.Set("limit", strconv.Itoa(limit))
+	title := "Next page"
+	if rel == "prev" {
+		title = "Previous page"
+	}
+	return Link{Href: s.base(c) + path + "?" + q2.Encode(), Rel: rel, Type: formatMIME(outFmt, path), Title: title}
+}
+
+// writeGeoJSON streams a FeatureCollection: each feature is encoded straight
+// into the response buffer, never as a whole document in memory.
+func (s *Server) writeGeoJSON(c echo.Context, page store.Page, links []Link) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, mimeGeoJSON)
+	h.Set("Content-Crs", "<"+crs84+">")
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	w := bufio.NewWriterSize(c.Response(), 32<<10)
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, `{"type":"FeatureCollection","numberMatched":`...)
+	buf = strconv.AppendInt(buf, int64(page.Matched), 10)
+	buf = append(buf, `,"numberReturned":`...)
+	buf = strconv.AppendInt(buf, int64(len(page.Features)), 10)
+	buf = append(buf, `,"timeStamp":"`...)
+	buf = time.Now().UTC().AppendFormat(buf, time.RFC3339)
+	buf = append(buf, `","links":`...)
+	buf = appendJSON(buf, links)
+	buf = append(buf, `,"features":[`...)
+	for i := range page.Features {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendFeature(buf, &page.Features[i])
+		if len(buf) > 16<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	buf = append(buf, "]}\n"...)
+	if _, err := w.Write(buf); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// appendFeature appends the GeoJSON of one feature.
+func appendFeature(buf []byte, f *store.Feature) []byte {
+	buf = append(buf, `{"type":"Feature","id":`...)
+	buf = strconv.AppendInt(buf, f.ID, 10)
+	buf = append(buf, `,"geometry":`...)
+	buf = geo.AppendGeoJSON(buf, f.Geometry)
+	buf = append(buf, `,"properties":`...)
+	if len(f.Properties) == 0 {
+		buf = append(buf, "{}"...)
+	} else {
+		buf = append(buf, f.Properties...)
+	}
+	return append(buf, '}')
+}
+
+func (s *Server) feature(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	outFmt, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	ci, err := s.store.Collection(c.Param("collectionId"))
+	if err != nil {
+		return s.unknownCollection(c.Param("collectionId"))
+	}
+	id, err := parseFeatureID(c.Param("featureId"))
+	if err != nil {
+		return err
+	}
+	f, err := s.store.Feature(ci.ID, id)
+	if err != nil {
+		return notFound("collection %q has no feature %d", ci.ID, id)
+	}
+	tag := `"` + strconv.FormatInt(f.ID, 10) + "-" + strconv.FormatInt(f.Version, 10) + "-" + outFmt + `"`
+	if notModified(c, tag) {
+		return nil
+	}
+	path := "/collections/" + ci.ID + "/items/" + strconv.FormatInt(id, 10)
+	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML)
+	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
+	if outFmt == fmtHTML {
+		props, err := f.Properties.Values(&ci.Collection)
+		if err != nil {
+			return err
+		}
+		return s.html(c, "feature", ci.Title+" "+strconv.FormatInt(id, 10), map[string]any{
+			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props), "Geometry": string(geo.AppendGeoJSON(nil, f.Geometry)),
+		})
+	}
+	buf := appendFeature(nil, &f)
+	buf = buf[:len(buf)-1]
+	buf = append(buf, `,"links":`...)
+	buf = appendJSON(buf, links)
+	buf = append(buf, "}\n"...)
+	c.Response().Header().Set("Content-Crs", "<"+crs84+">")
+	return c.Blob(http.StatusOK, mimeGeoJSON, buf)
+}
+
+type propRow struct {
+	Name, Title string
+	Value       any
+}
+
+func orderedProps(fields []store.Field, values map[string]any) []propRow {
+	var out []propRow
+	for _, fd := range fields {
+		v, ok := values[fd.Name]
+		if !ok {
+			v = ""
+		}
+		title := fd.Title
+		if title == "" {
+			title = fd.Name
+		}
+		out = append(out, propRow{Name: fd.Name, Title: title, Value: v})
+	}
+	return out
+}
+
+// writeCSV writes features as CSV: id, each schema field, then longitude and
+// latitude for a point layer or the geometry as WKT otherwise.
+func writeCSV(c echo.Context, ci store.CollectionInfo, fs []store.Feature) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, mimeCSV+"; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `inline; filename="`+ci.ID+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	points := ci.Geometry == store.GeometryPoint
+	head := []string{"id"}
+	for _, fd := range ci.Fields {
+		head = append(head, fd.Name)
+	}
+	if points {
+		head = append(head, "longitude", "latitude")
+	} else {
+		head = append(head, "wkt")
+	}
+	if err := w.Write(head); err != nil {
+		return err
+	}
+	row := make([]string, len(head))
+	for i := range fs {
+		f := &fs[i]
+		row = row[:0]
+		row = append(row, strconv.FormatInt(f.ID, 10))
+		for _, fd := range ci.Fields {
+			v, ok := f.Properties.Get(fd.Name)
+			switch {
+			case !ok:
+				row = append(row, "")
+			default:
+				row = append(row, v.String())
+			}
+		}
+		if points {
+			if p, ok := f.Geometry.(*geom.Point); ok && !p.Empty() {
+				row = append(row, strconv.FormatFloat(p.X(), 'f', -1, 64), strconv.FormatFloat(p.Y(), 'f', -1, 64))
+			} else {
+				row = append(row, "", "")
+			}
+		} else {
+			s := ""
+			if f.Geometry != nil {
+				s, _ = wkt.Marshal(f.Geometry)
+			}
+			row = append(row, s)
+		}
+		if err := w.Write(row); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// openAPI serves the OpenAPI 3.0 definition of the service, with every
+// collection's queryable properties as parameters of its items path.
+func (s *Server) openAPI(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	if _, err := format(c, fmtJSON); err != nil {
+		return err
+	}
+	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/parameters/" + name} }
+	problem := map[string]any{"description": "A problem (RFC 9457) naming what is wrong",
+		"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}
+	jsonOK := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{mimeJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}}
+	}
+	paths := map[string]any{
+		"/": map[string]any{"get": map[string]any{"summary": "Landing page", "operationId": "getLandingPage", "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": jsonOK("The landing page")}}},
+		"/conformance": map[string]any{"get": map[string]any{"summary": "Conformance classes", "operationId": "getConformanceDeclaration", "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": jsonOK("The conformance classes")}}},
+		"/api": map[string]any{"get": map[string]any{"summary": "This document", "operationId": "getAPI",
+			"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI definition"}}}},
+		"/collections": map[string]any{"get": map[string]any{"summary": "The collections", "operationId": "getCollections", "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": jsonOK("The collections with their extents and feature counts"), "400": problem}}},
+	}
+	for _, ci := range s.store.Collections() {
+		base := "/collections/" + ci.ID
+		params := []any{ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("f")}
+		for _, fd := range ci.Fields {
+			params = append(params, map[string]any{"name": fd.Name, "in": "query", "required": false, "style": "form", "explode": false,
+				"description": "Keep features whose " + fd.Name + " equals this value", "schema": jsonSchema(fd)})
+		}
+		paths[base] = map[string]any{"get": map[string]any{"summary": "The " + ci.Title + " collection", "operationId": "describeCollection_" + ci.ID,
+			"tags": []string{ci.ID}, "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": jsonOK("The collection"), "404": problem}}}
+		paths[base+"/items"] = map[string]any{"get": map[string]any{"summary": "Features of " + ci.Title, "operationId": "getFeatures_" + ci.ID,
+			"tags": []string{ci.ID}, "parameters": params,
+			"responses": map[string]any{
+				"200": map[string]any{"description": "A GeoJSON FeatureCollection (or HTML, CSV)", "content": map[string]any{
+					mimeGeoJSON: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/FeatureCollection"}},
+					mimeHTML: map[string]any{}, mimeCSV: map[string]any{}}},
+				"304": map[string]any{"description": "Not modified (If-None-Match)"},
+				"400": problem, "404": problem}}}
+		paths[base+"/items/{featureId}"] = map[string]any{"get": map[string]any{"summary": "One feature of " + ci.Title, "operationId": "getFeature_" + ci.ID,
+			"tags": []string{ci.ID}, "parameters": []any{ref("featureId"), ref("f")},
+			"responses": map[string]any{
+				"200": map[string]any{"description": "A GeoJSON Feature", "content": map[string]any{mimeGeoJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}},
+				"404": problem}}}
+		paths[base+"/queryables"] = map[string]any{"get": map[string]any{"summary": "Queryable properties of " + ci.Title, "operationId": "getQueryables_" + ci.ID,
+			"tags": []string{ci.ID},
+			"responses": map[string]any{"200": map[string]any{"description": "A JSON Schema", "content": map[string]any{"application/schema+json": map[string]any{}}}, "404": problem}}}
+	}
+	doc := map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": s.cfg.Title, "description": s.cfg.Description, "version": orDefault(s.cfg.Version, "dev"),
+			"license": map[string]any{"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"}},
+		"servers": []any{map[string]any{"url": s.base(c)}},
+		"paths":   paths,
+		"components": map[string]any{
+			"parameters": map[string]any{
+				"f": map[string]any{"name": "f", "in": "query", "required": false, "description": "Output format",
+					"schema": map[string]any{"type": "string", "enum": []string{"json", "html", "csv"}}},
+				"bbox": map[string]any{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "minLon,minLat,maxLon,maxLat in CRS84 (6 numbers with heights accepted)",
+					"schema": map[string]any{"type": "array", "minItems": 4, "maxItems": 6, "items": map[string]any{"type": "number"}}},
+				"bbox-crs": map[string]any{"name": "bbox-crs", "in": "query", "required": false,
+					"schema": map[string]any{"type": "string", "format": "uri", "enum": []string{crs84}}},
+				"limit": map[string]any{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+					"schema": map[string]any{"type": "integer", "minimum": 1, "maximum": s.cfg.MaxLimit, "default": s.cfg.DefaultLimit}},
+				"offset": map[string]any{"name": "offset", "in": "query", "required": false,
+					"schema": map[string]any{"type": "integer", "minimum": 0, "default": 0}},
+				"datetime": map[string]any{"name": "datetime", "in": "query", "required": false,
+					"description": "An instant or interval (RFC 3339, '..' for an open end) on the collection's time property",
+					"schema": map[string]any{"type": "string"}},
+				"featureId": map[string]any{"name": "featureId", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}},
+			},
+			"schemas": map[string]any{
+				"Problem": map[string]any{"type": "object", "properties": map[string]any{
+					"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"}, "status": map[string]any{"type": "integer"},
+					"detail": map[string]any{"type": "string"}, "instance": map[string]any{"type": "string"}, "parameter": map[string]any{"type": "string"}}},
+				"FeatureCollection": map[string]any{"type": "object", "required": []string{"type", "features"}, "properties": map[string]any{
+					"type": map[string]any{"type": "string", "enum": []string{"FeatureCollection"}},
+					"features": map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
+					"numberMatched": map[string]any{"type": "integer"}, "numberReturned": map[string]any{"type": "integer"},
+					"timeStamp": map[string]any{"type": "string", "format": "date-time"}}},
+			},
+		},
+	}
+	c.Response().Header().Set(echo.HeaderContentType, mimeOpenAPI)
+	return c.JSON(http.StatusOK, doc)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+var _ Store = (*store.Store)(nil)

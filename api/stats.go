@@ -1,0 +1,280 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	orbjson "github.com/paulmach/orb/geojson"
+
+	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// maxRadius bounds the radius parameter, in metres.
+const maxRadius = 100_000
+
+// areaParams are the parameters that choose an area.
+var areaParams = []string{"bbox", "bbox-crs", "lon", "lat", "radius"}
+
+// parseArea reads an area from bbox, or lon+lat+radius (metres), or for a
+// POST a GeoJSON Polygon/MultiPolygon (bare, or as a Feature) body. It
+// returns a nil filter area when none is given.
+func parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error) {
+	q := c.QueryParams()
+	bbox, err := parseBBox(q)
+	if err != nil {
+		return nil, err
+	}
+	var area orb.Geometry
+	if bbox != nil {
+		f.BBox = bbox
+		area = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}.ToPolygon()
+	}
+	_, hasLon := q["lon"]
+	_, hasLat := q["lat"]
+	_, hasR := q["radius"]
+	if hasLon || hasLat || hasR {
+		if bbox != nil {
+			return nil, badParam("radius", "give either bbox or lon, lat and radius, not both")
+		}
+		lon, err := parseFloatParam(q, "lon", -180, 180)
+		if err != nil {
+			return nil, err
+		}
+		lat, err := parseFloatParam(q, "lat", -90, 90)
+		if err != nil {
+			return nil, err
+		}
+		r, err := parseFloatParam(q, "radius", 0, maxRadius)
+		if err != nil {
+			return nil, err
+		}
+		circle := geo.Circle(lon, lat, r, 64)
+		f.Area, area = circle, circle
+	}
+	if c.Request().Method == http.MethodPost {
+		if area != nil {
+			return nil, badParam("bbox", "the area is given twice: in the body and as parameters; give one")
+		}
+		g, err := readAreaBody(c)
+		if err != nil {
+			return nil, err
+		}
+		f.Area, area = g, g
+	}
+	return area, nil
+}
+
+func parseFloatParam(q url.Values, name string, lo, hi float64) (float64, error) {
+	v, ok, err := single(q, name)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, badParam(name, "%s is missing: a circle needs lon, lat and radius (metres)", name)
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || x != x {
+		return 0, badParam(name, "%s must be a number, got %q", name, v)
+	}
+	if x < lo || x > hi {
+		return 0, badParam(name, "%s must be between %g and %g, got %g", name, lo, hi, x)
+	}
+	return x, nil
+}
+
+// readAreaBody reads a GeoJSON Polygon or MultiPolygon, bare or in a
+// Feature, from the request body (at most 4 MiB).
+func readAreaBody(c echo.Context) (orb.Geometry, error) {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 4<<20+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 4<<20 {
+		return nil, &Problem{Type: "about:blank", Title: "Payload Too Large", Status: http.StatusRequestEntityTooLarge, Detail: "the area is larger than 4 MiB"}
+	}
+	bad := func(format string, args ...any) error {
+		return &Problem{Type: "https://cityatlas.dev/problems/invalid-body", Title: "Invalid body", Status: http.StatusBadRequest,
+			Detail: "the body must be a GeoJSON Polygon or MultiPolygon (or a Feature with one): " + sprintf(format, args...)}
+	}
+	var probe struct {
+		Type     string          `json:"type"`
+		Geometry json.RawMessage `json:"geometry"`
+	}
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return nil, bad("%v", err)
+	}
+	raw := body
+	if probe.Type == "Feature" {
+		raw = probe.Geometry
+	}
+	g, err := geo.DecodeGeoJSON(raw)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if g == nil {
+		return nil, bad("the geometry is null")
+	}
+	o, err := geo.ToOrb(g)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	switch o.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		return o, nil
+	}
+	return nil, bad("got a %s", o.GeoJSONType())
+}
+
+type statsDoc struct {
+	ID      string        `json:"id"`
+	Title   string        `json:"title"`
+	Count   int           `json:"count"`
+	GroupBy string        `json:"groupBy,omitempty"`
+	Groups  []store.Group `json:"groups,omitempty"`
+}
+
+// stats answers /collections/{id}/stats: the count of the features that
+// pass the filters (area, properties, datetime), optionally grouped by one
+// property.
+func (s *Server) stats(c echo.Context) error {
+	ci, err := s.store.Collection(c.Param("collectionId"))
+	if err != nil {
+		return s.unknownCollection(c.Param("collectionId"))
+	}
+	q := c.QueryParams()
+	known := append([]string{"f", "groupby", "datetime"}, areaParams...)
+	for _, fd := range ci.Fields {
+		known = append(known, fd.Name)
+	}
+	if err := checkParams(q, known...); err != nil {
+		return err
+	}
+	if _, err := format(c, fmtJSON); err != nil {
+		return err
+	}
+	var f store.Filter
+	if _, err := parseArea(c, &f); err != nil {
+		return err
+	}
+	if f.Time, err = parseDatetime(q); err != nil {
+		return err
+	}
+	if f.Props, err = propFilters(q, ci.Fields); err != nil {
+		return err
+	}
+	groupBy, _, err := single(q, "groupby")
+	if err != nil {
+		return err
+	}
+	if groupBy != "" {
+		if _, ok := ci.Field(groupBy); !ok {
+			return badParam("groupby", "collection %q has no property %q; group by one of: %s", ci.ID, groupBy, strings.Join(fieldList(ci.Fields), ", "))
+		}
+	}
+	if notModified(c, etag(ci, c, "stats")) {
+		return nil
+	}
+	n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, f, groupBy)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, statsDoc{ID: ci.ID, Title: ci.Title, Count: n, GroupBy: groupBy, Groups: groups})
+}
+
+// count answers /count: how many features of each collection lie in an
+// area (bbox, circle, or a posted polygon), optionally grouped.
+func (s *Server) count(c echo.Context) error {
+	q := c.QueryParams()
+	if err := checkParams(q, append([]string{"f", "collections", "groupby"}, areaParams...)...); err != nil {
+		return err
+	}
+	if _, err := format(c, fmtJSON); err != nil {
+		return err
+	}
+	var f store.Filter
+	area, err := parseArea(c, &f)
+	if err != nil {
+		return err
+	}
+	infos := s.store.Collections()
+	if v, ok, err := single(q, "collections"); err != nil {
+		return err
+	} else if ok {
+		var keep []store.CollectionInfo
+		for _, id := range strings.Split(v, ",") {
+			i := slices.IndexFunc(infos, func(ci store.CollectionInfo) bool { return ci.ID == id })
+			if i < 0 {
+				return badParam("collections", "there is no collection %q", id)
+			}
+			keep = append(keep, infos[i])
+		}
+		infos = keep
+	}
+	groupBy, _, err := single(q, "groupby")
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Area        any        `json:"area,omitempty"`
+		Total       int        `json:"total"`
+		Collections []statsDoc `json:"collections"`
+	}{Collections: []statsDoc{}}
+	if area != nil {
+		out.Area = orbjson.NewGeometry(area)
+	}
+	for _, ci := range infos {
+		g := groupBy
+		if _, ok := ci.Field(g); !ok {
+			g = ""
+		}
+		n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, f, g)
+		if err != nil {
+			return err
+		}
+		out.Total += n
+		out.Collections = append(out.Collections, statsDoc{ID: ci.ID, Title: ci.Title, Count: n, GroupBy: g, Groups: groups})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// propFilters reads NAME=VALUE parameters for the schema's fields.
+func propFilters(q url.Values, fields []store.Field) ([]store.PropFilter, error) {
+	var out []store.PropFilter
+	for _, fd := range fields {
+		v, ok, err := single(q, fd.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		switch fd.Type {
+		case store.TypeInteger, store.TypeNumber:
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				return nil, badParam(fd.Name, "%s is a number; %q is not one", fd.Name, v)
+			}
+		case store.TypeBoolean:
+			if _, err := strconv.ParseBool(v); err != nil {
+				return nil, badParam(fd.Name, "%s is true or false; %q is neither", fd.Name, v)
+			}
+		}
+		out = append(out, store.PropFilter{Name: fd.Name, Value: v})
+	}
+	return out, nil
+}
+
+func fieldList(fields []store.Field) []string {
+	var out []string
+	for _, f := range fields {
+		out = append(out, f.Name)
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+// Command cityatlas runs the cityatlas GIS asset inventory service and its
+// tools: serve, migrate, seed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "cityatlas:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+const usage = `cityatlas: a GIS asset inventory service (OGC API - Features, web map)
+
+Usage:
+  cityatlas serve   [flags]   run the HTTP service (--demo seeds the Imperial, CA demo data)
+  cityatlas migrate [flags]   apply the PostGIS schema migrations and exit
+  cityatlas seed    [flags]   load the generated demo city into the store (--scale for big datasets)
+
+Run "cityatlas COMMAND -h" for a command's flags. Every flag has an
+environment variable: --addr is CITYATLAS_ADDR, --database-url is
+CITYATLAS_DATABASE_URL, and so on.
+`
+
+// run is the whole program: main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "seed":
+		return seed(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError{fmt.Sprintf("unknown command %q", args[0])}
+}

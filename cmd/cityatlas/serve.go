@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/cityatlas/cityatlas/api"
+	"github.com/cityatlas/cityatlas/demo"
+	"github.com/cityatlas/cityatlas/store"
+	"github.com/cityatlas/cityatlas/store/gpkg"
+	"github.com/cityatlas/cityatlas/store/postgis"
+)
+
+// openBackend opens PostGIS when a database URL is configured, the embedded
+// GeoPackage store otherwise.
+func openBackend(ctx context.Context, cfg *config, log *slog.Logger) (store.Backend, error) {
+	if cfg.DatabaseURL != "" {
+		b, err := postgis.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open PostGIS: %w", err)
+		}
+		log.Info("store: PostGIS")
+		return b, nil
+	}
+	b, err := gpkg.Open(ctx, cfg.DataPath)
+	if err != nil {
+		return nil, fmt.Errorf("open GeoPackage %s: %w", cfg.DataPath, err)
+	}
+	log.Info("store: GeoPackage", "path", cfg.DataPath)
+	return b, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := cfg.flagSet("serve", getenv, stderr, "serve")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	if err := cfg.validate(getenv); err != nil {
+		return err
+	}
+	log := cfg.logger(stderr)
+	b, err := openBackend(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if cfg.Demo {
+		if err := seedDemo(ctx, b, demo.Options{Seed: cfg.DemoSeed, Scale: 1}, log); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	st, err := store.Open(ctx, b, log)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, ci := range st.Collections() {
+		n += ci.Count
+	}
+	// The index is the bulk of the heap and lives as long as the process:
+	// collect the garbage of loading it, and keep the heap's headroom small.
+	runtime.GC()
+	debug.FreeOSMemory()
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
+
+	wake := make(chan struct{}, 1)
+	syncCtx, stopSync := context.WithCancel(ctx)
+	defer stopSync()
+	if pg, ok := b.(*postgis.Store); ok {
+		go func() {
+			err := pg.Listen(syncCtx, func() {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			})
+			if err != nil && syncCtx.Err() == nil {
+				log.Warn("LISTEN stopped; catching up by polling only", "err", err)
+			}
+		}()
+	}
+	go st.Follow(syncCtx, cfg.SyncInterval, wake)
+
+	srv := api.NewServer(st, api.Config{
+		Title:        cfg.Title,
+		Description:  "Street and park assets: stop signs, traffic signals, parks, Wi-Fi towers and more, as OGC API - Features.",
+		BaseURL:      cfg.BaseURL,
+		DefaultLimit: cfg.DefaultLimit,
+		MaxLimit:     cfg.MaxLimit,
+		Version:      version(),
+		Ready: func(ctx context.Context) error {
+			_, err := b.LastSeq(ctx)
+			return err
+		},
+	}, log)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	fmt.Fprintf(stdout, "cityatlas is serving on http://%s/\n", displayAddr(ln.Addr()))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ta.IP == nil || ta.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", ta.Port)
+	}
+	return ta.String()
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := cfg.flagSet("migrate", getenv, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(getenv); err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return usageError{"migrate needs --database-url (or CITYATLAS_DATABASE_URL); the embedded GeoPackage store creates its schema itself"}
+	}
+	if err := postgis.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "schema is up to date")
+	return nil
+}

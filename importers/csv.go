@@ -1,0 +1,835 @@
+package importers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/wkt"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// The CSV reader makes two passes over the file, each streaming with
+// constant memory. The first pass (the whole file, or Options.SampleRows
+// data rows) detects the encoding, infers column types and finds the
+// geometry columns; the second yields features.
+//
+// Detection:
+//   - encoding: a UTF-8 BOM is dropped, a UTF-16 BOM selects UTF-16; else
+//     the text is UTF-8 when every field of the first pass is valid UTF-8,
+//     and Windows-1252 (a superset of Latin-1's printable characters) when
+//     one is not. Options.Encoding overrides.
+//   - line endings: CRLF, LF and CR alone all end a line.
+//   - delimiter: the one of , ; tab | that splits the first 64 KiB into the
+//     most columns consistently (.tsv and .tab files prefer tab).
+//   - header: the first row is a header when its cells do not fit the types
+//     of the columns below them (or, when every column is text, when they
+//     are distinct and not empty). Without one, columns are field_1, field_2...
+//   - geometry, first match wins: the Options columns; lon/lat columns named
+//     lon, lng, long, longitude or x and lat, latitude or y (any case) holding
+//     numbers; a column whose values are all WKT (POINT (-87.6 41.9),
+//     any WKT type, an EWKT "SRID=n;" prefix is ignored); a column whose
+//     values are all Socrata locations "(lat, lon)". Rows with empty
+//     geometry cells have a nil geometry. The geometry columns are dropped
+//     from the properties unless Options.KeepGeometryColumns.
+//
+// Rows with fewer cells than the header are padded with empty cells; rows
+// with more, malformed quoting and unparsable values are *RecordErrors
+// with the line number.
+
+type geomMode int
+
+const (
+	geomNone geomMode = iota
+	geomLonLat
+	geomWKT
+	geomLocation
+)
+
+var (
+	lonNames = []string{"lon", "lng", "long", "longitude", "x"}
+	latNames = []string{"lat", "latitude", "y"}
+	wktNames = []string{"wkt", "geom", "geometry", "the_geom", "wkt_geom", "shape", "location", "point"}
+)
+
+type csvReader struct {
+	name   string
+	open   func() (io.ReadCloser, error)
+	opts   Options
+	utf16  encoding.Encoding // non-nil when the file has a UTF-16 BOM
+	enc    encoding.Encoding // nil: UTF-8
+	delim  rune
+	header bool
+	names  []string
+	types  []string
+	keep   []bool
+	fields []Field
+	mode   geomMode
+	lon    int
+	lat    int
+	col    int // WKT or location column
+	srs    string
+	gtype  string
+
+	// second pass
+	closer io.Closer
+	cr     *csv.Reader
+	record int
+	err    error
+}
+
+func openCSVFile(path string, opts Options) (Reader, error) {
+	if opts.Delimiter == 0 {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".tsv", ".tab":
+			opts.Delimiter = -1 // prefer tab
+		}
+	}
+	return newCSVReader(path, fileOpener(path), opts)
+}
+
+// newCSVReader runs the first pass and opens the second.
+func newCSVReader(name string, open func() (io.ReadCloser, error), opts Options) (*csvReader, error) {
+	r := &csvReader{name: name, open: open, opts: opts, lon: -1, lat: -1, col: -1}
+	if opts.Encoding != "" {
+		enc, ok := lookupEncoding(opts.Encoding)
+		if !ok {
+			return nil, fmt.Errorf("importers: %s: %w text encoding %q (try utf-8, windows-1252 or latin1)", name, ErrUnsupported, opts.Encoding)
+		}
+		r.enc = enc
+	}
+	for col, typ := range opts.Types {
+		if _, err := parseAs(typ, ""); errors.Is(err, ErrUnsupported) {
+			return nil, fmt.Errorf("importers: %s: column %q: %w", name, col, err)
+		}
+	}
+	if err := r.sniff(); err != nil {
+		return nil, err
+	}
+	if err := r.survey(); err != nil {
+		return nil, err
+	}
+	closer, cr, err := r.stream()
+	if err != nil {
+		return nil, err
+	}
+	r.closer, r.cr = closer, cr
+	if r.header {
+		if _, err := cr.Read(); err != nil && !errors.Is(err, io.EOF) {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				closer.Close()
+				return nil, fmt.Errorf("importers: %s: %w", name, err)
+			}
+		}
+	}
+	return r, nil
+}
+
+// crReader turns CR and CRLF line ends into LF.
+type crReader struct {
+	r      io.Reader
+	lastCR bool
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		w := 0
+		for i := 0; i < n; i++ {
+			b := p[i]
+			switch {
+			case b == '\r':
+				p[w] = '\n'
+				w++
+				c.lastCR = true
+				continue
+			case b == '\n' && c.lastCR:
+			default:
+				p[w] = b
+				w++
+			}
+			c.lastCR = false
+		}
+		if w > 0 || err != nil || n == 0 {
+			return w, err
+		}
+	}
+}
+
+// input opens the file and returns its text as UTF-8 with LF line ends
+// (when the encoding is known) or as raw bytes with LF line ends (first
+// pass of an undetected 8-bit encoding).
+func (r *csvReader) input() (io.Reader, io.Closer, error) {
+	f, err := r.open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("importers: %w", err)
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	bom, _ := br.Peek(3)
+	var in io.Reader = br
+	switch {
+	case bytes.HasPrefix(bom, []byte{0xef, 0xbb, 0xbf}):
+		br.Discard(3)
+	case bytes.HasPrefix(bom, []byte{0xff, 0xfe}):
+		br.Discard(2)
+		r.utf16 = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case bytes.HasPrefix(bom, []byte{0xfe, 0xff}):
+		br.Discard(2)
+		r.utf16 = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	}
+	switch {
+	case r.utf16 != nil:
+		in = transform.NewReader(in, r.utf16.NewDecoder())
+	case r.enc != nil:
+		in = transform.NewReader(in, r.enc.NewDecoder())
+	}
+	return &crReader{r: in}, f, nil
+}
+
+func (r *csvReader) newCSV(in io.Reader) *csv.Reader {
+	cr := csv.NewReader(in)
+	cr.Comma = r.delim
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = r.delim == '\t'
+	cr.ReuseRecord = true
+	return cr
+}
+
+// sniff finds the delimiter and whether there is a header from the first
+// 64 KiB.
+func (r *csvReader) sniff() error {
+	in, f, err := r.input()
+	if err != nil {
+		return err
+	}
+	sample := make([]byte, 64<<10)
+	n, err := io.ReadFull(in, sample)
+	f.Close()
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("importers: %s: %w", r.name, err)
+	}
+	sample = sample[:n]
+	if n == len(sample) { // cut at the last full line
+		if i := bytes.LastIndexByte(sample, '\n'); i > 0 {
+			sample = sample[:i+1]
+		}
+	}
+	const maxRows = 50
+	rowsWith := func(d rune) [][]string {
+		cr := csv.NewReader(bytes.NewReader(sample))
+		cr.Comma = d
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true
+		var rows [][]string
+		for len(rows) < maxRows {
+			rec, err := cr.Read()
+			if err != nil {
+				break
+			}
+			rows = append(rows, rec)
+		}
+		return rows
+	}
+	r.delim = r.opts.Delimiter
+	if r.delim <= 0 || r.delim == utf8.RuneError || r.delim == '\r' || r.delim == '\n' || r.delim == '"' {
+		prefer := r.opts.Delimiter
+		r.delim = ','
+		best := 0.0
+		for _, d := range []rune{',', ';', '\t', '|'} {
+			rows := rowsWith(d)
+			if len(rows) == 0 {
+				continue
+			}
+			count := map[int]int{}
+			for _, row := range rows {
+				count[len(row)]++
+			}
+			mode, freq := 0, 0
+			for cols, c := range count {
+				if c > freq || (c == freq && cols > mode) {
+					mode, freq = cols, c
+				}
+			}
+			if mode < 2 {
+				continue
+			}
+			score := float64(mode) * float64(freq) / float64(len(rows))
+			if d == '\t' && prefer == -1 {
+				score *= 4
+			}
+			if score > best {
+				best, r.delim = score, d
+			}
+		}
+	}
+	rows := rowsWith(r.delim)
+	switch r.opts.Header {
+	case HeaderPresent:
+		r.header = true
+	case HeaderAbsent:
+		r.header = false
+	default:
+		r.header = detectHeader(rows)
+	}
+	return nil
+}
+
+// detectHeader decides whether rows[0] is a header (see the file comment).
+func detectHeader(rows [][]string) bool {
+	if len(rows) == 0 {
+		return false
+	}
+	votes := 0
+	for i, h := range rows[0] {
+		acc := newTypeAcc()
+		for _, row := range rows[1:] {
+			if i < len(row) {
+				acc.add(strings.TrimSpace(row[i]))
+			}
+		}
+		t := acc.result()
+		h = strings.TrimSpace(h)
+		if t == TypeString || h == "" {
+			continue
+		}
+		if _, err := parseAs(t, h); err != nil {
+			votes++
+		} else {
+			votes--
+		}
+	}
+	if votes != 0 {
+		return votes > 0
+	}
+	seen := map[string]bool{}
+	for _, h := range rows[0] {
+		h = strings.TrimSpace(h)
+		if _, ok := parseNumber(h); ok || h == "" || seen[h] {
+			return false
+		}
+		seen[h] = true
+	}
+	return true
+}
+
+// colStats gathers what the first pass learns about one column.
+type colStats struct {
+	acc      *typeAcc
+	wkt      int // values that parse as WKT
+	wktTypes map[string]bool
+	loc      int // values that parse as "(lat, lon)"
+	minX     float64
+	minY     float64
+	maxX     float64
+	maxY     float64
+}
+
+func newColStats() *colStats {
+	return &colStats{acc: newTypeAcc(), wktTypes: map[string]bool{}, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+}
+
+func (c *colStats) extend(x, y float64) {
+	c.minX, c.maxX = math.Min(c.minX, x), math.Max(c.maxX, x)
+	c.minY, c.maxY = math.Min(c.minY, y), math.Max(c.maxY, y)
+}
+
+// survey is the first pass.
+func (r *csvReader) survey() error {
+	in, f, err := r.input()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cr := r.newCSV(in)
+	var stats []*colStats
+	var headerRaw []string
+	invalidUTF8 := false
+	rows := 0
+	first := true
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			first = false
+			continue // reported in the second pass
+		}
+		if err != nil {
+			return fmt.Errorf("importers: %s: %w", r.name, err)
+		}
+		for _, v := range rec {
+			if !invalidUTF8 && !utf8.ValidString(v) {
+				invalidUTF8 = true
+			}
+		}
+		if first && r.header {
+			headerRaw = append([]string(nil), rec...)
+			first = false
+			continue
+		}
+		first = false
+		if r.opts.SampleRows > 0 && rows >= r.opts.SampleRows {
+			if invalidUTF8 || r.enc != nil || r.utf16 != nil {
+				break
+			}
+			continue // keep checking the encoding only
+		}
+		rows++
+		for len(stats) < len(rec) && (headerRaw == nil || len(stats) < len(headerRaw)) {
+			stats = append(stats, newColStats())
+		}
+		for i, v := range rec {
+			if i >= len(stats) {
+				break
+			}
+			s := stats[i]
+			v = strings.TrimSpace(v)
+			if v == "" {
+				continue
+			}
+			s.acc.add(v)
+			if s.wkt == s.acc.n-1 {
+				if g, ok := parseWKT(v); ok {
+					s.wkt++
+					if g != nil {
+						s.wktTypes[geoJSONTypeName(g)] = true
+						if b := g.Bounds(); !b.IsEmpty() {
+							s.extend(b.Min(0), b.Min(1))
+							s.extend(b.Max(0), b.Max(1))
+						}
+					}
+				}
+			}
+			if s.loc == s.acc.n-1 {
+				if lat, lon, ok := parseLocation(v); ok {
+					s.loc++
+					s.extend(lon, lat)
+				}
+			}
+		}
+	}
+	if r.enc == nil && r.utf16 == nil && invalidUTF8 {
+		r.enc = charmap.Windows1252
+	}
+	ncols := len(stats)
+	if headerRaw != nil {
+		ncols = len(headerRaw)
+	}
+	for len(stats) < ncols {
+		stats = append(stats, newColStats())
+	}
+	r.names = make([]string, ncols)
+	dec := textDecoder{enc: r.enc}
+	if r.utf16 != nil {
+		dec.enc = nil // already decoded
+	}
+	seen := map[string]int{}
+	for i := range r.names {
+		name := ""
+		if i < len(headerRaw) {
+			name = strings.TrimSpace(dec.decode([]byte(headerRaw[i])))
+		}
+		if name == "" {
+			name = fmt.Sprintf("field_%d", i+1)
+		}
+		if n := seen[name]; n > 0 {
+			seen[name] = n + 1
+			name = fmt.Sprintf("%s_%d", name, n+1)
+		} else {
+			seen[name] = 1
+		}
+		r.names[i] = name
+	}
+	if err := r.chooseGeometry(stats); err != nil {
+		return err
+	}
+	r.types = make([]string, ncols)
+	r.keep = make([]bool, ncols)
+	r.fields = []Field{}
+	for i, name := range r.names {
+		r.types[i] = stats[i].acc.result()
+		if t, ok := lookupType(r.opts.Types, name); ok {
+			r.types[i] = t
+		}
+		geomCol := i == r.lon || i == r.lat || i == r.col
+		r.keep[i] = !geomCol || r.opts.KeepGeometryColumns
+		if r.keep[i] {
+			r.fields = append(r.fields, Field{Name: name, Type: r.types[i]})
+		}
+	}
+	return nil
+}
+
+func lookupType(types map[string]string, name string) (string, bool) {
+	if t, ok := types[name]; ok {
+		return t, true
+	}
+	for k, t := range types {
+		if strings.EqualFold(k, name) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// column finds a column by name in any case; -1 when there is none.
+func (r *csvReader) column(name string) int {
+	name = strings.TrimSpace(name)
+	for i, n := range r.names {
+		if n == name {
+			return i
+		}
+	}
+	for i, n := range r.names {
+		if strings.EqualFold(n, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (r *csvReader) mustColumn(option, name string) (int, error) {
+	i := r.column(name)
+	if i < 0 {
+		return -1, fmt.Errorf("importers: %s: %s column %q is not in the file (columns: %s)", r.name, option, name, strings.Join(r.names, ", "))
+	}
+	return i, nil
+}
+
+func (r *csvReader) chooseGeometry(stats []*colStats) error {
+	var err error
+	lonLatSRS := func() {
+		x, y := stats[r.lon].acc, stats[r.lat].acc
+		r.setSRS(x.min, y.min, x.max, y.max, x.n+y.n)
+		r.mode, r.gtype = geomLonLat, "Point"
+	}
+	switch {
+	case r.opts.LonColumn != "" || r.opts.LatColumn != "":
+		if r.opts.LonColumn == "" || r.opts.LatColumn == "" {
+			return fmt.Errorf("importers: %s: give both the lon and the lat column", r.name)
+		}
+		if r.lon, err = r.mustColumn("lon", r.opts.LonColumn); err != nil {
+			return err
+		}
+		if r.lat, err = r.mustColumn("lat", r.opts.LatColumn); err != nil {
+			return err
+		}
+		lonLatSRS()
+		return nil
+	case r.opts.WKTColumn != "":
+		if r.col, err = r.mustColumn("WKT", r.opts.WKTColumn); err != nil {
+			return err
+		}
+		r.useWKT(stats[r.col])
+		return nil
+	case r.opts.LocationColumn != "":
+		if r.col, err = r.mustColumn("location", r.opts.LocationColumn); err != nil {
+			return err
+		}
+		r.useLocation(stats[r.col])
+		return nil
+	}
+	// lon, lat and their spellings are taken by name (a bad value is a
+	// record error); x, y and long must hold mostly numbers.
+	numeric := func(i int) bool {
+		a := stats[i].acc
+		switch strings.ToLower(r.names[i]) {
+		case "x", "y", "long":
+			return a.nums > 0 && a.nums*10 >= a.n*9
+		}
+		return true
+	}
+	find := func(names []string) int {
+		for _, want := range names {
+			for i, n := range r.names {
+				if strings.EqualFold(strings.TrimSpace(n), want) && numeric(i) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	if lon, lat := find(lonNames), find(latNames); lon >= 0 && lat >= 0 {
+		r.lon, r.lat = lon, lat
+		lonLatSRS()
+		return nil
+	}
+	pick := func(ok func(s *colStats) bool) int {
+		for _, want := range wktNames {
+			if i := r.column(want); i >= 0 && ok(stats[i]) {
+				return i
+			}
+		}
+		for i, s := range stats {
+			if ok(s) {
+				return i
+			}
+		}
+		return -1
+	}
+	if i := pick(func(s *colStats) bool { return s.acc.n > 0 && s.wkt == s.acc.n }); i >= 0 {
+		r.col = i
+		r.useWKT(stats[i])
+		return nil
+	}
+	if i := pick(func(s *colStats) bool { return s.acc.n > 0 && s.loc == s.acc.n }); i >= 0 {
+		r.col = i
+		r.useLocation(stats[i])
+		return nil
+	}
+	r.srs = r.opts.SRS
+	return nil
+}
+
+func (r *csvReader) useWKT(s *colStats) {
+	r.mode = geomWKT
+	r.gtype = mergeTypes(s.wktTypes)
+	r.setSRS(s.minX, s.minY, s.maxX, s.maxY, s.wkt)
+}
+
+func (r *csvReader) useLocation(s *colStats) {
+	r.mode, r.gtype = geomLocation, "Point"
+	r.setSRS(s.minX, s.minY, s.maxX, s.maxY, s.loc)
+}
+
+// setSRS reports EPSG:4326 when every coordinate seen is in lon/lat range.
+func (r *csvReader) setSRS(minX, minY, maxX, maxY float64, n int) {
+	switch {
+	case r.opts.SRS != "":
+		r.srs = r.opts.SRS
+	case n > 0 && minX >= -180 && maxX <= 180 && minY >= -90 && maxY <= 90:
+		r.srs = "EPSG:4326"
+	}
+}
+
+// mergeTypes names the type covering every GeoJSON type in types.
+func mergeTypes(types map[string]bool) string {
+	family := map[string]string{
+		"Point": "Point", "MultiPoint": "Point", "LineString": "LineString", "MultiLineString": "LineString",
+		"Polygon": "Polygon", "MultiPolygon": "Polygon", "GeometryCollection": "GeometryCollection",
+	}
+	fams := map[string]bool{}
+	var one string
+	for t := range types {
+		fams[family[t]] = true
+		one = t
+	}
+	switch {
+	case len(types) == 0:
+		return ""
+	case len(types) == 1:
+		return one
+	case len(fams) == 1:
+		for f := range fams {
+			return "Multi" + f
+		}
+	}
+	return "Geometry"
+}
+
+// parseWKT parses a WKT (or EWKT) value; ok is false when it is not WKT.
+// A panic in the WKT parser is turned into a failure.
+func parseWKT(s string) (g geom.T, ok bool) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(strings.ToUpper(s), "SRID=") {
+		if i := strings.IndexByte(s, ';'); i > 0 {
+			s = s[i+1:]
+		}
+	}
+	if len(s) < 5 {
+		return nil, false
+	}
+	c := s[0] | 0x20
+	if c != 'p' && c != 'l' && c != 'm' && c != 'g' {
+		return nil, false
+	}
+	defer func() {
+		if recover() != nil {
+			g, ok = nil, false
+		}
+	}()
+	g, err := wkt.Unmarshal(s)
+	if err != nil {
+		return nil, false
+	}
+	if g == nil || g.Empty() {
+		return nil, true
+	}
+	return g, true
+}
+
+// parseLocation parses a Socrata location "(lat, lon)".
+func parseLocation(s string) (lat, lon float64, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 5 || s[0] != '(' || s[len(s)-1] != ')' {
+		return 0, 0, false
+	}
+	a, b, found := strings.Cut(s[1:len(s)-1], ",")
+	if !found {
+		return 0, 0, false
+	}
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(b), 64)
+	if err1 != nil || err2 != nil || math.IsNaN(lat) || math.IsNaN(lon) || math.IsInf(lat, 0) || math.IsInf(lon, 0) {
+		return 0, 0, false
+	}
+	return lat, lon, true
+}
+
+func geoJSONTypeName(g geom.T) string {
+	switch g.(type) {
+	case *geom.Point:
+		return "Point"
+	case *geom.LineString:
+		return "LineString"
+	case *geom.Polygon:
+		return "Polygon"
+	case *geom.MultiPoint:
+		return "MultiPoint"
+	case *geom.MultiLineString:
+		return "MultiLineString"
+	case *geom.MultiPolygon:
+		return "MultiPolygon"
+	case *geom.GeometryCollection:
+		return "GeometryCollection"
+	}
+	return ""
+}
+
+// stream opens the second pass.
+func (r *csvReader) stream() (io.Closer, *csv.Reader, error) {
+	in, f, err := r.input()
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, r.newCSV(in), nil
+}
+
+func (r *csvReader) Name() string         { return r.name }
+func (r *csvReader) SRS() string          { return r.srs }
+func (r *csvReader) GeometryType() string { return r.gtype }
+func (r *csvReader) Fields() []Field      { return append([]Field(nil), r.fields...) }
+
+func (r *csvReader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	err := r.closer.Close()
+	r.closer = nil
+	if r.err == nil {
+		r.err = fmt.Errorf("importers: %s: reader is closed", r.name)
+	}
+	return err
+}
+
+// Next reads the next data row.
+func (r *csvReader) Next() (Feature, error) {
+	if r.err != nil {
+		return Feature{}, r.err
+	}
+	rec, err := r.cr.Read()
+	if errors.Is(err, io.EOF) {
+		r.err = io.EOF
+		return Feature{}, io.EOF
+	}
+	r.record++
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return Feature{}, &RecordError{File: r.name, Record: r.record, Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrFormat, pe.Err)}
+	}
+	if err != nil {
+		r.err = fmt.Errorf("importers: %s: %w", r.name, err)
+		return Feature{}, r.err
+	}
+	line, _ := r.cr.FieldPos(0)
+	fail := func(field string, err error) (Feature, error) {
+		return Feature{}, &RecordError{File: r.name, Record: r.record, Line: line, Field: field, Err: err}
+	}
+	if len(rec) > len(r.names) {
+		return fail("", fmt.Errorf("%w: the row has %d cells, the header %d", ErrFormat, len(rec), len(r.names)))
+	}
+	cell := func(i int) string {
+		if i < 0 || i >= len(rec) {
+			return ""
+		}
+		return rec[i]
+	}
+	f := Feature{Record: r.record, Properties: make(map[string]any, len(r.fields))}
+	for i, name := range r.names {
+		if !r.keep[i] {
+			continue
+		}
+		v := cell(i)
+		if strings.TrimSpace(v) == "" {
+			f.Properties[name] = nil
+			continue
+		}
+		if r.types[i] != TypeString {
+			v = strings.TrimSpace(v)
+		}
+		pv, err := parseAs(r.types[i], v)
+		if err != nil {
+			return fail(name, err)
+		}
+		f.Properties[name] = pv
+	}
+	switch r.mode {
+	case geomLonLat:
+		xs, ys := strings.TrimSpace(cell(r.lon)), strings.TrimSpace(cell(r.lat))
+		if xs == "" && ys == "" {
+			break
+		}
+		x, err := strconv.ParseFloat(xs, 64)
+		if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+			return fail(r.names[r.lon], fmt.Errorf("%w: %q is not a coordinate", ErrValue, xs))
+		}
+		y, err := strconv.ParseFloat(ys, 64)
+		if err != nil || math.IsInf(y, 0) || math.IsNaN(y) {
+			return fail(r.names[r.lat], fmt.Errorf("%w: %q is not a coordinate", ErrValue, ys))
+		}
+		f.Geometry = geom.NewPointFlat(geom.XY, []float64{x, y})
+	case geomWKT:
+		v := strings.TrimSpace(cell(r.col))
+		if v == "" {
+			break
+		}
+		g, ok := parseWKT(v)
+		if !ok {
+			return fail(r.names[r.col], fmt.Errorf("%w: %q is not WKT", ErrGeometry, abbreviate(v)))
+		}
+		f.Geometry = g
+	case geomLocation:
+		v := strings.TrimSpace(cell(r.col))
+		if v == "" {
+			break
+		}
+		lat, lon, ok := parseLocation(v)
+		if !ok {
+			return fail(r.names[r.col], fmt.Errorf("%w: %q is not a location \"(lat, lon)\"", ErrGeometry, abbreviate(v)))
+		}
+		f.Geometry = geom.NewPointFlat(geom.XY, []float64{lon, lat})
+	}
+	return f, nil
+}
+
+func abbreviate(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"regexp"
+)
+
+// Backend is the storage contract that every adapter (store/postgis,
+// store/gpkg) implements and that store/storetest checks. A Backend is the
+// source of truth; Store keeps its in-memory index in step with it.
+//
+// Every method is safe for concurrent use.
+type Backend interface {
+	// Collections returns every collection, ordered by id.
+	Collections(ctx context.Context) ([]Collection, error)
+
+	// CreateCollection adds a collection. It returns an error wrapping
+	// ErrInvalid if c does not pass ValidateCollection and ErrConflict if a
+	// collection with that id exists. It returns the collection as stored
+	// (Created set).
+	CreateCollection(ctx context.Context, c Collection) (Collection, error)
+
+	// DeleteCollection removes a collection with all its features
+	// (ErrNotFound if there is none).
+	DeleteCollection(ctx context.Context, id string) error
+
+	// Apply performs the mutations on one collection in a single
+	// transaction: either all of them take effect, or none does and the
+	// error says which failed (ErrNotFound for a missing collection or
+	// feature, ErrConflict for a failed IfVersion or a duplicate external
+	// id, ErrInvalid for a property that breaks the schema or a geometry
+	// the collection does not take). Each successful write appends a
+	// change-log entry with actor. Results are in the order of ms.
+	// Features passed in must have properties already encoded by
+	// EncodeProperties for this collection.
+	Apply(ctx context.Context, collection string, ms []Mutation, actor string) ([]Result, error)
+
+	// Feature returns one feature (ErrNotFound if the collection or the
+	// feature does not exist).
+	Feature(ctx context.Context, collection string, id int64) (Feature, error)
+
+	// Query returns the features matching q, ordered by id, and the number
+	// matched before limit and offset. ErrNotFound if the collection does
+	// not exist. It is the backend's own answer (SQL), used to check the
+	// index and by tools; the api is served from the index.
+	Query(ctx context.Context, collection string, q Query) (features []Feature, matched int, err error)
+
+	// Scan calls fn for every feature of the collection in id order,
+	// stopping at fn's first error, which it returns. It is how the index
+	// is built at start-up.
+	Scan(ctx context.Context, collection string, fn func(Feature) error) error
+
+	// Changes returns up to limit change-log entries with Seq > after, in
+	// Seq order.
+	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+
+	// LastSeq returns the highest change-log sequence number (0 if none).
+	LastSeq(ctx context.Context) (int64, error)
+
+	// Close releases the backend's resources.
+	Close() error
+}
+
+var collectionIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// ValidateCollection checks a collection definition, returning an error
+// wrapping ErrInvalid that names the first problem.
+func ValidateCollection(c *Collection) error {
+	if !collectionIDRe.MatchString(c.ID) {
+		return Invalidf("collection id %q must be lower-case letters, digits and underscores, starting with a letter, at most 63 characters", c.ID)
+	}
+	switch c.Geometry {
+	case GeometryPoint, GeometryLineString, GeometryPolygon, GeometryMultiPoint,
+		GeometryMultiLineString, GeometryMultiPolygon, GeometryGeometryCollection, GeometryAny:
+	default:
+		return Invalidf("collection %q: geometry type %q is not one of Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon, GeometryCollection, Geometry", c.ID, c.Geometry)
+	}
+	seen := map[string]bool{}
+	for _, f := range c.Fields {
+		if !ValidFieldName(f.Name) {
+			return Invalidf("collection %q: field name %q must be letters, digits and underscores, starting with a letter or underscore", c.ID, f.Name)
+		}
+		if reservedField[f.Name] {
+			return Invalidf("collection %q: field name %q is reserved", c.ID, f.Name)
+		}
+		if seen[f.Name] {
+			return Invalidf("collection %q: field %q appears twice", c.ID, f.Name)
+		}
+		seen[f.Name] = true
+		if !f.Type.Valid() {
+			return Invalidf("collection %q: field %q has unknown type %q (string, integer, number, boolean, date, datetime)", c.ID, f.Name, f.Type)
+		}
+	}
+	if c.TimeField != "" {
+		f, ok := c.Field(c.TimeField)
+		if !ok || (f.Type != TypeDate && f.Type != TypeDateTime) {
+			return Invalidf("collection %q: time field %q must be a date or datetime field of the schema", c.ID, c.TimeField)
+		}
+	}
+	return nil
+}
+
+// reservedField are names that the backends use for their own columns.
+var reservedField = map[string]bool{
+	"fid": true, "id": true, "geom": true, "geometry": true, "external_id": true,
+	"version": true, "created": true, "updated": true, "properties": true, "collection": true,
+}
+
+// GeometryAllowed reports whether a geometry of type t (a GeoJSON type name)
+// may be stored in collection c. A single type also admits its Multi form.
+func GeometryAllowed(c GeometryType, t string) bool {
+	switch c {
+	case GeometryAny:
+		return true
+	case GeometryPoint, GeometryMultiPoint:
+		return t == "Point" || t == "MultiPoint"
+	case GeometryLineString, GeometryMultiLineString:
+		return t == "LineString" || t == "MultiLineString"
+	case GeometryPolygon, GeometryMultiPolygon:
+		return t == "Polygon" || t == "MultiPolygon"
+	}
+	return string(c) == t
+}

@@ -1,0 +1,239 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// scanFeature reads one row selected with m.cols, returning the feature and
+// its stored geometry blob.
+func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, []byte, error) {
+	var (
+		f                store.Feature
+		ext              sql.NullString
+		blob             []byte
+		created, updated string
+	)
+	vals := make([]any, len(m.Columns))
+	dest := make([]any, 0, 6+len(vals))
+	dest = append(dest, &f.ID, &ext, &blob, &f.Version, &created, &updated)
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return f, nil, err
+	}
+	f.Collection = m.Collection.ID
+	f.ExternalID = ext.String
+	var err error
+	if blob != nil {
+		if f.Geometry, err = decodeGeometry(blob); err != nil {
+			return f, nil, fmt.Errorf("feature %d: %w", f.ID, err)
+		}
+	}
+	if f.Created, err = parseTime(created); err != nil {
+		return f, nil, fmt.Errorf("feature %d: created: %w", f.ID, err)
+	}
+	if f.Updated, err = parseTime(updated); err != nil {
+		return f, nil, fmt.Errorf("feature %d: updated: %w", f.ID, err)
+	}
+	props := make(map[string]any, len(vals))
+	for i, fd := range m.Collection.Fields {
+		v := vals[i]
+		switch x := v.(type) {
+		case nil:
+			continue
+		case []byte:
+			v = string(x)
+		case int64:
+			if fd.Type == store.TypeBoolean {
+				v = x != 0
+			}
+		}
+		props[fd.Name] = v
+	}
+	if f.Properties, err = store.EncodeProperties(&m.Collection, props); err != nil {
+		return f, nil, fmt.Errorf("feature %d: stored properties: %w", f.ID, err)
+	}
+	return f, blob, nil
+}
+
+// Feature returns feature id of collection (ErrNotFound if the collection or
+// the feature does not exist).
+func (s *Store) Feature(ctx context.Context, collection string, id int64) (store.Feature, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return store.Feature{}, fmt.Errorf("gpkg: feature: %w", err)
+	}
+	defer tx.Rollback()
+	m, err := loadMeta(ctx, tx, collection)
+	if err != nil {
+		return store.Feature{}, fmt.Errorf("gpkg: feature %d: %w", id, err)
+	}
+	f, _, err := m.scanFeature(tx.QueryRowContext(ctx, "SELECT "+m.cols+" FROM "+quote(collection)+" WHERE fid = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Feature{}, fmt.Errorf("gpkg: feature %d of collection %q: %w", id, collection, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Feature{}, fmt.Errorf("gpkg: feature %d of collection %q: %w", id, collection, err)
+	}
+	return f, nil
+}
+
+// Scan calls fn for every feature of collection in id order, stopping at
+// fn's first error, which it returns unwrapped. ErrNotFound if the
+// collection does not exist.
+func (s *Store) Scan(ctx context.Context, collection string, fn func(store.Feature) error) error {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("gpkg: scan: %w", err)
+	}
+	defer tx.Rollback()
+	m, err := loadMeta(ctx, tx, collection)
+	if err != nil {
+		return fmt.Errorf("gpkg: scan: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+m.cols+" FROM "+quote(collection)+" ORDER BY fid")
+	if err != nil {
+		return fmt.Errorf("gpkg: scan %q: %w", collection, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f, _, err := m.scanFeature(rows)
+		if err != nil {
+			return fmt.Errorf("gpkg: scan %q: %w", collection, err)
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("gpkg: scan %q: %w", collection, err)
+	}
+	return ctx.Err()
+}
+
+// Query returns the features of collection matching q in id order, and the
+// number matched before q.Limit and q.Offset. A bounding box is matched
+// through the R-tree and then tested exactly against each geometry
+// (boundaries count as intersecting); a box with minLon > maxLon crosses
+// the antimeridian. Errors wrap ErrNotFound (no such collection) or
+// ErrInvalid (a bad box, a negative limit or offset).
+func (s *Store) Query(ctx context.Context, collection string, q store.Query) ([]store.Feature, int, error) {
+	if q.Limit < 0 || q.Offset < 0 {
+		return nil, 0, fmt.Errorf("gpkg: query: %w", store.Invalidf("limit %d and offset %d must not be negative", q.Limit, q.Offset))
+	}
+	var rects []orb.Bound
+	if q.BBox != nil {
+		var err error
+		if rects, err = bboxRects(*q.BBox); err != nil {
+			return nil, 0, fmt.Errorf("gpkg: query: %w", err)
+		}
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: query: %w", err)
+	}
+	defer tx.Rollback()
+	m, err := loadMeta(ctx, tx, collection)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: query: %w", err)
+	}
+	out := []store.Feature{}
+	if rects == nil {
+		var matched int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+quote(collection)).Scan(&matched); err != nil {
+			return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+		}
+		limit := int64(q.Limit)
+		if limit == 0 {
+			limit = -1
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT "+m.cols+" FROM "+quote(collection)+" ORDER BY fid LIMIT ? OFFSET ?", limit, q.Offset)
+		if err != nil {
+			return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			f, _, err := m.scanFeature(rows)
+			if err != nil {
+				return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+			}
+			out = append(out, f)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+		}
+		return out, matched, nil
+	}
+
+	var where []string
+	var args []any
+	for _, r := range rects {
+		where = append(where, "(minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)")
+		args = append(args, r.Max[0], r.Min[0], r.Max[1], r.Min[1])
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+m.cols+" FROM "+quote(collection)+
+		" WHERE fid IN (SELECT id FROM "+quote(rtreeName(collection))+" WHERE "+strings.Join(where, " OR ")+") ORDER BY fid", args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+	}
+	defer rows.Close()
+	matched := 0
+	for rows.Next() {
+		f, _, err := m.scanFeature(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+		}
+		if f.Geometry == nil {
+			continue
+		}
+		g := toOrb(f.Geometry)
+		hit := false
+		for _, r := range rects {
+			if intersects(r, g) {
+				hit = true
+				break
+			}
+		}
+		if !hit {
+			continue
+		}
+		matched++
+		if matched > q.Offset && (q.Limit == 0 || len(out) < q.Limit) {
+			out = append(out, f)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("gpkg: query %q: %w", collection, err)
+	}
+	return out, matched, nil
+}
+
+// bboxRects checks a [minLon, minLat, maxLon, maxLat] box and splits one
+// that crosses the antimeridian (minLon > maxLon) in two.
+func bboxRects(b [4]float64) ([]orb.Bound, error) {
+	for _, v := range b {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, store.Invalidf("bbox %v has a value that is not a finite number", b)
+		}
+	}
+	if b[1] > b[3] {
+		return nil, store.Invalidf("bbox %v: minimum latitude %g is above maximum latitude %g", b, b[1], b[3])
+	}
+	if b[0] <= b[2] {
+		return []orb.Bound{{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}}, nil
+	}
+	return []orb.Bound{
+		{Min: orb.Point{b[0], b[1]}, Max: orb.Point{math.Max(180, b[0]), b[3]}},
+		{Min: orb.Point{math.Min(-180, b[2]), b[1]}, Max: orb.Point{b[2], b[3]}},
+	}, nil
+}

@@ -1,0 +1,180 @@
+package postgis
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cityatlas/cityatlas/migrations"
+)
+
+func connect(tb testing.TB, url string) *pgx.Conn {
+	tb.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func versions(tb testing.TB, conn *pgx.Conn) []int {
+	tb.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return vs
+}
+
+// tableExists reports whether a table of that name is in the first schema
+// of the search path.
+func tableExists(tb testing.TB, conn *pgx.Conn, name string) bool {
+	tb.Helper()
+	var ok bool
+	err := conn.QueryRow(context.Background(),
+		`SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1)`, name).Scan(&ok)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ok
+}
+
+func TestMigrateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	url := newSchema(t)
+	all, err := migrations.List(migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for _, m := range all {
+		want = append(want, m.Version)
+	}
+	for i := range 2 {
+		if err := Migrate(ctx, url); err != nil {
+			t.Fatalf("Migrate #%d: %v", i+1, err)
+		}
+	}
+	conn := connect(t, url)
+	if got := versions(t, conn); !slices.Equal(got, want) {
+		t.Fatalf("schema_migrations %v, want %v", got, want)
+	}
+	for _, table := range []string{"collections", "features", "changes"} {
+		if !tableExists(t, conn, table) {
+			t.Errorf("table %s missing", table)
+		}
+	}
+	applied, err := migrations.Apply(ctx, conn, migrations.FS)
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("third Apply ran %v, %v; want nothing", applied, err)
+	}
+	// Open on a migrated schema works too.
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+func TestMigrationFailureLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	conn := connect(t, newSchema(t))
+	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
+	broken := fstest.MapFS{
+		"0001_first.sql": file(`CREATE TABLE first (x int);`),
+		"0002_broken.sql": file(`CREATE TABLE second (x int);
+INSERT INTO second VALUES (1);
+ALTER TABLE first ADD COLUMN y int;
+SELECT no_such_function();`),
+		"0003_never.sql": file(`CREATE TABLE third (x int);`),
+	}
+	applied, err := migrations.Apply(ctx, conn, broken)
+	if err == nil {
+		t.Fatal("broken migration applied without error")
+	}
+	t.Logf("error: %v", err)
+	if len(applied) != 1 || applied[0].Version != 1 {
+		t.Errorf("applied %v, want only 0001", applied)
+	}
+	if got := versions(t, conn); !slices.Equal(got, []int{1}) {
+		t.Errorf("schema_migrations %v, want [1]", got)
+	}
+	if !tableExists(t, conn, "first") {
+		t.Error("table of migration 1 missing")
+	}
+	for _, table := range []string{"second", "third"} {
+		if tableExists(t, conn, table) {
+			t.Errorf("table %s exists after the failed migration", table)
+		}
+	}
+	var cols int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'first'`).Scan(&cols); err != nil || cols != 1 {
+		t.Errorf("table first has %d columns (%v), want 1: the failed ALTER must be rolled back", cols, err)
+	}
+	// The connection is usable and the lock free: fixing the migration
+	// lets it and the next one run.
+	broken["0002_broken.sql"] = file(`CREATE TABLE second (x int);`)
+	applied, err = migrations.Apply(ctx, conn, broken)
+	if err != nil || len(applied) != 2 {
+		t.Fatalf("after the fix: applied %v, %v; want 0002 and 0003", applied, err)
+	}
+	if got := versions(t, conn); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("schema_migrations %v, want [1 2 3]", got)
+	}
+}
+
+// TestMigrateConcurrent starts several instances on an empty schema at
+// once; the advisory lock lets exactly one apply each migration.
+func TestMigrateConcurrent(t *testing.T) {
+	ctx := context.Background()
+	url := newSchema(t)
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			s, err := Open(ctx, url)
+			if err == nil {
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: %v", i, err)
+		}
+	}
+	all, _ := migrations.List(migrations.FS)
+	if got := versions(t, connect(t, url)); len(got) != len(all) {
+		t.Errorf("schema_migrations %v after concurrent start, want %d versions", got, len(all))
+	}
+}
+
+func TestOpenBadURL(t *testing.T) {
+	tests := []struct{ name, url string }{
+		{"not a url", "postgres://%zz"},
+		{"no server", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if s, err := Open(context.Background(), tt.url); err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			if err := Migrate(context.Background(), tt.url); err == nil {
+				t.Fatal("Migrate succeeded")
+			}
+		})
+	}
+}

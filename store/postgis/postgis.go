@@ -1,0 +1,217 @@
+// Package postgis is cityatlas's production storage backend: a store.Backend
+// on PostgreSQL 15+ with PostGIS 3, through pgx/v5.
+//
+// Open connects and brings the schema up to date (package migrations).
+// Features live in one table for all collections, geometries in WGS84
+// lon/lat (EPSG:4326) with Z kept, properties as jsonb. Writes are
+// serialised per schema by an advisory lock, so change-log sequence numbers
+// commit in order; after each write that changed something, a NOTIFY on
+// channel "cityatlas_changes" (payload: the last seq written) wakes the
+// other instances (see Listen). Large batches of inserts and upserts go
+// through COPY.
+//
+// Tables are unqualified, so they live in the first schema of the
+// connection's search_path (set search_path in the URL to use another
+// schema than public; PostGIS must be reachable on the path).
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/cityatlas/cityatlas/migrations"
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// Store is a store.Backend on PostGIS. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	// bulkMin is the smallest batch of inserts and upserts that goes
+	// through COPY.
+	bulkMin int
+}
+
+var _ store.Backend = (*Store)(nil)
+
+// bulkMinDefault: below this many mutations, one statement per mutation is
+// faster than COPY into a temporary table.
+const bulkMinDefault = 200
+
+// Open connects to the database at url (a PostgreSQL URL or key=value
+// string, as pgx takes), applies the migrations that it lacks, and returns
+// the store. The PostGIS extension must exist or the user must be allowed
+// to create it.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: connect: %w", err)
+	}
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgis: connect: %w", err)
+	}
+	_, err = migrations.Apply(ctx, conn.Conn(), migrations.FS)
+	conn.Release()
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgis: migrate: %w", err)
+	}
+	return &Store{pool: pool, bulkMin: bulkMinDefault}, nil
+}
+
+// Migrate connects to the database at url and applies the migrations that
+// it lacks (what `cityatlas migrate` does).
+func Migrate(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("postgis: connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := migrations.Apply(ctx, conn, migrations.FS); err != nil {
+		return fmt.Errorf("postgis: migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// querier is what a pool, a connection and a transaction have in common.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Collections returns every collection, ordered by id.
+func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
+	rows, err := s.pool.Query(ctx, sqlCollections)
+	if err != nil {
+		return nil, translate(err, "list collections")
+	}
+	cs, err := pgx.CollectRows(rows, scanCollection)
+	if err != nil {
+		return nil, translate(err, "list collections")
+	}
+	if cs == nil {
+		cs = []store.Collection{}
+	}
+	return cs, nil
+}
+
+func scanCollection(row pgx.CollectableRow) (store.Collection, error) {
+	var (
+		c        store.Collection
+		geomType string
+		fields   []byte
+	)
+	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &c.Created)
+	if err != nil {
+		return c, err
+	}
+	c.Geometry = store.GeometryType(geomType)
+	if err := json.Unmarshal(fields, &c.Fields); err != nil {
+		return c, fmt.Errorf("collection %q: decode fields: %w", c.ID, err)
+	}
+	if len(c.Fields) == 0 {
+		c.Fields = nil
+	}
+	if len(c.Keywords) == 0 {
+		c.Keywords = nil
+	}
+	c.Created = c.Created.UTC()
+	return c, nil
+}
+
+// collection reads one collection through q (ErrNotFound if there is none).
+// Its errors have no "postgis:" prefix.
+func collection(ctx context.Context, q querier, sql, id string) (store.Collection, error) {
+	rows, err := q.Query(ctx, sql, id)
+	if err != nil {
+		return store.Collection{}, fmt.Errorf("read collection %q: %w", id, err)
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCollection)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Collection{}, fmt.Errorf("collection %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Collection{}, fmt.Errorf("read collection %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// CreateCollection adds a collection: ErrInvalid if c does not pass
+// store.ValidateCollection, ErrConflict if the id is taken.
+func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store.Collection, error) {
+	if err := store.ValidateCollection(&c); err != nil {
+		return store.Collection{}, translate(err, "create collection")
+	}
+	fields := c.Fields
+	if fields == nil {
+		fields = []store.Field{}
+	}
+	fj, err := json.Marshal(fields)
+	if err != nil {
+		return store.Collection{}, fmt.Errorf("postgis: create collection %q: encode fields: %w", c.ID, err)
+	}
+	keywords := c.Keywords
+	if keywords == nil {
+		keywords = []string{}
+	}
+	var created time.Time
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, sqlCreateCollection, c.ID, c.Title, c.Description, string(c.Geometry),
+			fj, c.License, keywords, c.TimeField).Scan(&created)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlNotify, "collections")
+		return err
+	})
+	if err != nil {
+		return store.Collection{}, translate(err, "create collection %q", c.ID)
+	}
+	c.Created = created.UTC()
+	if len(c.Fields) == 0 {
+		c.Fields = nil
+	}
+	if len(c.Keywords) == 0 {
+		c.Keywords = nil
+	}
+	return c, nil
+}
+
+// DeleteCollection removes a collection with all its features (ErrNotFound
+// if there is none). The change log keeps the collection's entries.
+func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sqlDeleteCollection, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("collection %q: %w", id, store.ErrNotFound)
+		}
+		_, err = tx.Exec(ctx, sqlNotify, "collections")
+		return err
+	})
+	if err != nil {
+		return translate(err, "delete collection %q", id)
+	}
+	return nil
+}

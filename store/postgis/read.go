@@ -1,0 +1,222 @@
+package postgis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// featureRow receives the columns of sqlFeatureColumns.
+type featureRow struct {
+	id         int64
+	externalID string
+	wkb        []byte
+	properties []byte
+	version    int64
+	f          store.Feature
+}
+
+func (r *featureRow) dest() []any {
+	return []any{&r.id, &r.externalID, &r.wkb, &r.properties, &r.version, &r.f.Created, &r.f.Updated}
+}
+
+// feature builds the feature of a scanned row of collection c.
+func (r *featureRow) feature(c *store.Collection) (store.Feature, error) {
+	g, err := decodeGeometry(r.wkb)
+	if err != nil {
+		return store.Feature{}, fmt.Errorf("feature %d: %w", r.id, err)
+	}
+	p, err := canonicalProperties(c, r.properties)
+	if err != nil {
+		return store.Feature{}, fmt.Errorf("feature %d: %w", r.id, err)
+	}
+	return store.Feature{
+		ID:         r.id,
+		Collection: c.ID,
+		ExternalID: r.externalID,
+		Geometry:   g,
+		Properties: p,
+		Version:    r.version,
+		Created:    r.f.Created.UTC(),
+		Updated:    r.f.Updated.UTC(),
+	}, nil
+}
+
+// Feature returns one feature (ErrNotFound if the collection or the feature
+// does not exist).
+func (s *Store) Feature(ctx context.Context, coll string, id int64) (store.Feature, error) {
+	var f store.Feature
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		c, err := collection(ctx, tx, sqlCollection, coll)
+		if err != nil {
+			return err
+		}
+		var r featureRow
+		err = tx.QueryRow(ctx, sqlFeature, coll, id).Scan(r.dest()...)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("feature %d: %w", id, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		f, err = r.feature(&c)
+		return err
+	})
+	if err != nil {
+		return store.Feature{}, translate(err, "read feature %d of %q", id, coll)
+	}
+	return f, nil
+}
+
+// Query returns the features of the collection matching q, ordered by id,
+// and how many matched before limit and offset. A bbox is [minLon, minLat,
+// maxLon, maxLat] in WGS84; a feature matches if its geometry intersects
+// it. ErrNotFound if the collection does not exist; ErrInvalid for a
+// negative limit or offset, or a bbox that is not finite or whose minimum
+// exceeds its maximum.
+func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.Feature, int, error) {
+	if q.Limit < 0 || q.Offset < 0 {
+		return nil, 0, translate(store.Invalidf("limit %d and offset %d may not be negative", q.Limit, q.Offset), "query %q", coll)
+	}
+	var limit any // nil: LIMIT NULL, no limit
+	if q.Limit > 0 {
+		limit = q.Limit
+	}
+	countSQL, pageSQL := sqlCount, sqlPage
+	countArgs := []any{coll}
+	if q.BBox != nil {
+		b := *q.BBox
+		for _, x := range b {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, 0, translate(store.Invalidf("bbox %v has a value that is not a finite number", b), "query %q", coll)
+			}
+		}
+		if b[0] > b[2] || b[1] > b[3] {
+			return nil, 0, translate(store.Invalidf("bbox %v: minimum exceeds maximum", b), "query %q", coll)
+		}
+		countSQL, pageSQL = sqlCountBBox, sqlPageBBox
+		countArgs = append(countArgs, b[0], b[1], b[2], b[3])
+	}
+	pageArgs := append(append([]any{}, countArgs...), limit, q.Offset)
+
+	var (
+		features []store.Feature
+		matched  int
+	)
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		c, err := collection(ctx, tx, sqlCollection, coll)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&matched); err != nil {
+			return err
+		}
+		features = []store.Feature{}
+		if q.Offset >= matched {
+			return nil
+		}
+		rows, err := tx.Query(ctx, pageSQL, pageArgs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var r featureRow
+		for rows.Next() {
+			if err := rows.Scan(r.dest()...); err != nil {
+				return err
+			}
+			f, err := r.feature(&c)
+			if err != nil {
+				return err
+			}
+			features = append(features, f)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, 0, translate(err, "query %q", coll)
+	}
+	return features, matched, nil
+}
+
+// Scan calls fn for every feature of the collection in id order, streaming
+// rows from the database, and stops at fn's first error, which it returns
+// as is. ErrNotFound if the collection does not exist.
+func (s *Store) Scan(ctx context.Context, coll string, fn func(store.Feature) error) error {
+	c, err := collection(ctx, s.pool, sqlCollection, coll)
+	if err != nil {
+		return translate(err, "scan %q", coll)
+	}
+	rows, err := s.pool.Query(ctx, sqlScan, coll)
+	if err != nil {
+		return translate(err, "scan %q", coll)
+	}
+	defer rows.Close()
+	var r featureRow
+	for rows.Next() {
+		if err := rows.Scan(r.dest()...); err != nil {
+			return translate(err, "scan %q", coll)
+		}
+		f, err := r.feature(&c)
+		if err != nil {
+			return translate(err, "scan %q", coll)
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err, "scan %q", coll)
+	}
+	if err := ctx.Err(); err != nil {
+		return translate(err, "scan %q", coll)
+	}
+	return nil
+}
+
+// Changes returns up to limit change-log entries with Seq > after, in Seq
+// order; a limit of 0 or less means no limit.
+func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
+	rows, err := s.pool.Query(ctx, sqlChanges, after, lim)
+	if err != nil {
+		return nil, translate(err, "read changes after %d", after)
+	}
+	chs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Change, error) {
+		var (
+			ch store.Change
+			op string
+		)
+		err := row.Scan(&ch.Seq, &ch.Collection, &ch.FeatureID, &op, &ch.Version, &ch.Actor, &ch.Time)
+		ch.Op = store.Op(op)
+		ch.Time = ch.Time.UTC()
+		return ch, err
+	})
+	if err != nil {
+		return nil, translate(err, "read changes after %d", after)
+	}
+	if chs == nil {
+		chs = []store.Change{}
+	}
+	return chs, nil
+}
+
+// LastSeq returns the highest change-log sequence number (0 if none).
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, sqlLastSeq).Scan(&seq); err != nil {
+		return 0, translate(err, "read last seq")
+	}
+	return seq, nil
+}

@@ -1,0 +1,179 @@
+package postgis
+
+// All the SQL of the package. Tables are unqualified: they live in the first
+// schema of the connection's search_path. Geometries travel as ISO WKB
+// (ST_GeomFromWKB / ST_AsBinary), which keeps Z; the SRID is always 4326.
+
+// lockClass is the first key of the transaction advisory lock that every
+// Apply takes; the second is a hash of the current schema. It serialises
+// writers so that change-log sequence numbers commit in order: a reader
+// that catches up from its last seq can never miss a smaller seq that
+// commits later.
+const lockClass = 0x0c17a7a6
+
+const sqlWriteLock = `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`
+
+const sqlListen = `LISTEN cityatlas_changes`
+
+const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`
+
+// Collections.
+const (
+	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, created`
+
+	sqlCollections = `SELECT ` + sqlCollectionColumns + ` FROM collections ORDER BY id COLLATE "C"`
+
+	sqlCollection = `SELECT ` + sqlCollectionColumns + ` FROM collections WHERE id = $1`
+
+	// sqlCollectionForShare keeps the collection from being deleted while
+	// an Apply writes to it.
+	sqlCollectionForShare = sqlCollection + ` FOR SHARE`
+
+	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, created)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+RETURNING created`
+
+	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
+)
+
+// Reading features.
+const (
+	sqlFeatureColumns = `id, coalesce(external_id, ''), ST_AsBinary(geom), properties, version, created, updated`
+
+	sqlFeature = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 AND id = $2`
+
+	sqlScan = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 ORDER BY id`
+
+	sqlCount = `SELECT count(*) FROM features WHERE collection = $1`
+
+	// LIMIT NULL means no limit.
+	sqlPage = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 ORDER BY id LIMIT $2 OFFSET $3`
+
+	// The && test uses the GiST index; ST_Intersects is the exact test.
+	sqlBBoxWhere = ` AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))`
+
+	sqlCountBBox = sqlCount + sqlBBoxWhere
+
+	sqlPageBBox = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1` + sqlBBoxWhere + ` ORDER BY id LIMIT $6 OFFSET $7`
+)
+
+// The change log.
+const (
+	sqlChanges = `SELECT seq, collection, feature_id, op, version, actor, time FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`
+
+	sqlLastSeq = `SELECT coalesce(max(seq), 0) FROM changes`
+)
+
+// Writing one mutation at a time. Each statement writes the feature and its
+// change-log entry in one round trip.
+const (
+	// $1 collection, $2 external id ('' for none), $3 WKB, $4 properties, $5 actor.
+	sqlInsert = `WITH f AS (
+	INSERT INTO features (collection, external_id, geom, properties, version, created, updated)
+	VALUES ($1, NULLIF($2, ''), ST_GeomFromWKB($3, 4326), $4, 1, now(), now())
+	RETURNING id, version, created, updated
+), c AS (
+	INSERT INTO changes (collection, feature_id, op, version, actor, time)
+	SELECT $1, id, 'insert', version, $5, updated FROM f
+	RETURNING seq
+)
+SELECT f.id, f.created, f.updated, c.seq FROM f, c`
+
+	// $1 collection, $2 id, $3 WKB, $4 properties, $5 IfVersion (0: any), $6 actor.
+	sqlUpdate = `WITH f AS (
+	UPDATE features SET geom = ST_GeomFromWKB($3, 4326), properties = $4, version = version + 1, updated = now()
+	WHERE collection = $1 AND id = $2 AND ($5::bigint = 0 OR version = $5)
+	RETURNING id, external_id, version, created, updated
+), c AS (
+	INSERT INTO changes (collection, feature_id, op, version, actor, time)
+	SELECT $1, id, 'update', version, $6, updated FROM f
+	RETURNING seq
+)
+SELECT coalesce(f.external_id, ''), f.version, f.created, f.updated, c.seq FROM f, c`
+
+	// $1 collection, $2 id, $3 IfVersion (0: any), $4 actor.
+	sqlDelete = `WITH f AS (
+	DELETE FROM features WHERE collection = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
+	RETURNING ` + sqlFeatureColumnsNamed + `
+), c AS (
+	INSERT INTO changes (collection, feature_id, op, version, actor, time)
+	SELECT $1, id, 'delete', version, $4, now() FROM f
+	RETURNING seq
+)
+SELECT f.id, f.external_id, f.wkb, f.properties, f.version, f.created, f.updated, c.seq FROM f, c`
+
+	sqlFeatureColumnsNamed = `id, coalesce(external_id, '') AS external_id, ST_AsBinary(geom) AS wkb, properties, version, created, updated`
+
+	// sqlFeatureVersion tells a missing feature from a version conflict.
+	sqlFeatureVersion = `SELECT version FROM features WHERE collection = $1 AND id = $2`
+
+	// sqlUpsertMatch finds the feature an upsert replaces and whether it
+	// would change. Geometries are compared as EWKB bytes, not with
+	// ST_Equals, which ignores Z. $1 collection, $2 external id, $3 WKB,
+	// $4 properties.
+	sqlUpsertMatch = `SELECT id, version, created, updated,
+	ST_AsEWKB(geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB($3, 4326)) AND properties = $4::jsonb
+FROM features WHERE collection = $1 AND external_id = $2
+FOR UPDATE`
+)
+
+// Writing a batch of inserts and upserts through COPY. The batch is copied
+// into a temporary table, matched against the stored features, and written
+// with one statement per step.
+const (
+	loadTable = "ca_load"
+
+	sqlLoadCreate = `CREATE TEMP TABLE ca_load (
+	ord         integer PRIMARY KEY,
+	upsert      boolean NOT NULL,
+	external_id text,
+	wkb         bytea,
+	properties  jsonb NOT NULL,
+	id          bigint,
+	outcome     text
+) ON COMMIT DROP`
+
+	sqlLoadAnalyze = `ANALYZE ca_load`
+
+	// $1 collection.
+	sqlLoadMatch = `UPDATE ca_load l SET id = f.id,
+	outcome = CASE WHEN ST_AsEWKB(f.geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB(l.wkb, 4326)) AND f.properties = l.properties
+		THEN 'unchanged' ELSE 'updated' END
+FROM features f
+WHERE f.collection = $1 AND f.external_id = l.external_id`
+
+	sqlLoadInsertConflict = `SELECT external_id FROM ca_load WHERE NOT upsert AND id IS NOT NULL ORDER BY ord LIMIT 1`
+
+	// New ids are drawn in batch order: nextval runs in the subquery's
+	// output, after its sort.
+	sqlLoadNewIDs = `UPDATE ca_load l SET id = n.id, outcome = 'inserted'
+FROM (SELECT o.ord, nextval(pg_get_serial_sequence('features', 'id')) AS id
+	FROM (SELECT ord FROM ca_load WHERE id IS NULL ORDER BY ord) o) n
+WHERE l.ord = n.ord`
+
+	// $1 collection.
+	sqlLoadInsert = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
+SELECT id, $1, external_id, ST_GeomFromWKB(wkb, 4326), properties, 1, now(), now()
+FROM ca_load WHERE outcome = 'inserted'`
+
+	sqlLoadUpdate = `UPDATE features f SET geom = ST_GeomFromWKB(l.wkb, 4326), properties = l.properties, version = f.version + 1, updated = now()
+FROM ca_load l
+WHERE l.outcome = 'updated' AND f.id = l.id`
+
+	// $1 collection, $2 actor. Change-log entries are numbered in batch
+	// order. (Joining the RETURNING rows to ca_load in SQL would join a CTE
+	// without statistics: the planner picks a nested loop, quadratic.)
+	sqlLoadChanges = `INSERT INTO changes (collection, feature_id, op, version, actor, time)
+SELECT $1, l.id, CASE l.outcome WHEN 'inserted' THEN 'insert' ELSE 'update' END, f.version, $2, now()
+FROM ca_load l JOIN features f ON f.id = l.id
+WHERE l.outcome <> 'unchanged'
+ORDER BY l.ord
+RETURNING feature_id, seq`
+
+	sqlLoadResults = `SELECT l.ord, l.id, l.outcome, f.version, f.created, f.updated
+FROM ca_load l JOIN features f ON f.id = l.id
+ORDER BY l.ord`
+)
+
+// loadColumns are the columns that COPY fills.
+var loadColumns = []string{"ord", "upsert", "external_id", "wkb", "properties"}

@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Filter selects features from the index. Every set condition must hold.
+type Filter struct {
+	// BBox keeps features whose geometry intersects [minLon, minLat,
+	// maxLon, maxLat] (exactly, not only by bounds).
+	BBox *[4]float64
+	// Area keeps features whose geometry intersects this Polygon or
+	// MultiPolygon (WGS84, planar test).
+	Area orb.Geometry
+	// Props keeps features whose property equals the value, compared by
+	// the field's type (see PropFilter).
+	Props []PropFilter
+	// Time keeps features whose time (the collection's TimeField, or the
+	// feature's Updated time) lies in the interval.
+	Time *Interval
+	// Limit caps the page (0: no limit); Offset skips that many matches.
+	Limit, Offset int
+}
+
+// PropFilter is property Name equal to Value. Value is parsed by the field's
+// type: numbers numerically, booleans as true/false, strings exactly.
+type PropFilter struct {
+	Name  string
+	Value string
+}
+
+// Interval is a closed time interval; a nil end is open.
+type Interval struct {
+	Start, End *time.Time
+}
+
+// Page is a page of features in id order.
+type Page struct {
+	Features []Feature
+	// Matched counts every feature that passed the filter, before limit and
+	// offset.
+	Matched int
+}
+
+// Items returns the features of a collection that pass f, ordered by id.
+// Errors: ErrNotFound for an unknown collection, ErrInvalid for a filter on a
+// property the schema doesn't have or a value that doesn't parse as its type.
+func (s *Store) Items(ctx context.Context, collection string, f Filter) (Page, error) {
+	l, err := s.layer(collection)
+	if err != nil {
+		return Page{}, err
+	}
+	m, err := newMatcher(&l.coll, f)
+	if err != nil {
+		return Page{}, err
+	}
+	var page Page
+	keep := func(it *item) {
+		if page.Matched >= f.Offset && (f.Limit == 0 || len(page.Features) < f.Limit) {
+			page.Features = append(page.Features, it.feature(collection))
+		}
+		page.Matched++
+	}
+	if f.BBox == nil && f.Area == nil {
+		if m.empty() {
+			page.Matched = l.ids.Len()
+			start := f.Offset
+			for i := start; i < page.Matched && (f.Limit == 0 || i < start+f.Limit); i++ {
+				it, _ := l.ids.GetAt(i)
+				page.Features = append(page.Features, it.feature(collection))
+			}
+			return page, nil
+		}
+		n := 0
+		var cerr error
+		l.ids.Scan(func(it *item) bool {
+			if n++; n%4096 == 0 {
+				if cerr = ctx.Err(); cerr != nil {
+					return false
+				}
+			}
+			if m.match(it) {
+				keep(it)
+			}
+			return true
+		})
+		return page, cerr
+	}
+	hits := s.search(l, f, m)
+	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
+	for _, it := range hits {
+		keep(it)
+	}
+	return page, ctx.Err()
+}
+
+// Count returns the number of features of a collection that pass f (limit
+// and offset are ignored).
+func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, error) {
+	l, err := s.layer(collection)
+	if err != nil {
+		return 0, err
+	}
+	m, err := newMatcher(&l.coll, f)
+	if err != nil {
+		return 0, err
+	}
+	if f.BBox == nil && f.Area == nil {
+		if m.empty() {
+			return l.ids.Len(), nil
+		}
+		n := 0
+		l.ids.Scan(func(it *item) bool {
+			if m.match(it) {
+				n++
+			}
+			return true
+		})
+		return n, ctx.Err()
+	}
+	return len(s.search(l, f, m)), ctx.Err()
+}
+
+// search returns the items that intersect f's bbox and area and pass m, in
+// no particular order.
+func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
+	var box orb.Bound
+	switch {
+	case f.BBox != nil:
+		box = orb.Bound{Min: orb.Point{f.BBox[0], f.BBox[1]}, Max: orb.Point{f.BBox[2], f.BBox[3]}}
+		if f.Area != nil {
+			ab := f.Area.Bound()
+			box = orb.Bound{
+				Min: orb.Point{max(box.Min[0], ab.Min[0]), max(box.Min[1], ab.Min[1])},
+				Max: orb.Point{min(box.Max[0], ab.Max[0]), min(box.Max[1], ab.Max[1])},
+			}
+		}
+	default:
+		box = f.Area.Bound()
+	}
+	var hits []*item
+	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, it *item) bool {
+		if f.BBox != nil && it.shape != nil && !it.intersects(box) {
+			return true
+		}
+		if f.Area != nil && !it.within(f.Area) {
+			return true
+		}
+		if m.match(it) {
+			hits = append(hits, it)
+		}
+		return true
+	})
+	return hits
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// matcher tests the attribute conditions of a filter.
+type matcher struct {
+	props     []propTest
+	timeField string
+	dateOnly  bool   // the time field is a date: compare as text
+	start     string // the interval as dates, for a date field
+	end       string
+	startT    *time.Time
+	endT      *time.Time
+}
+
+type propTest struct {
+	name string
+	typ  FieldType
+	str  string
+	num  float64
+	b    bool
+}
+
+func newMatcher(c *Collection, f Filter) (*matcher, error) {
+	m := &matcher{}
+	for _, p := range f.Props {
+		fd, ok := c.Field(p.Name)
+		if !ok {
+			return nil, Invalidf("collection %q has no property %q (known: %s)", c.ID, p.Name, fieldNames(c))
+		}
+		pt := propTest{name: p.Name, typ: fd.Type, str: p.Value}
+		switch fd.Type {
+		case TypeInteger, TypeNumber:
+			x, err := strconv.ParseFloat(p.Value, 64)
+			if err != nil {
+				return nil, Invalidf("property %q is a number; %q is not", p.Name, p.Value)
+			}
+			pt.num = x
+		case TypeBoolean:
+			b, err := strconv.ParseBool(p.Value)
+			if err != nil {
+				return nil, Invalidf("property %q is true or false; %q is neither", p.Name, p.Value)
+			}
+			pt.b = b
+		}
+		m.props = append(m.props, pt)
+	}
+	if f.Time != nil {
+		m.timeField = c.TimeField
+		m.startT, m.endT = f.Time.Start, f.Time.End
+		fd, _ := c.Field(c.TimeField)
+		m.dateOnly = fd.Type == TypeDate
+		if m.startT != nil {
+			m.start = m.startT.UTC().Format(time.DateOnly)
+		}
+		if m.endT != nil {
+			m.end = m.endT.UTC().Format(time.DateOnly)
+		}
+	}
+	return m, nil
+}
+
+func (m *matcher) empty() bool { return len(m.props) == 0 && m.startT == nil && m.endT == nil }
+
+func (m *matcher) match(it *item) bool {
+	for _, p := range m.props {
+		v, ok := it.props.Get(p.name)
+		if !ok {
+			return false
+		}
+		switch p.typ {
+		case TypeInteger, TypeNumber:
+			if v.Float() != p.num {
+				return false
+			}
+		case TypeBoolean:
+			if v.Bool() != p.b {
+				return false
+			}
+		default:
+			if v.Str != p.str {
+				return false
+			}
+		}
+	}
+	if m.startT == nil && m.endT == nil {
+		return true
+	}
+	if m.timeField == "" {
+		return m.inTime(time.UnixMicro(it.updated))
+	}
+	v, ok := it.props.Get(m.timeField)
+	if !ok {
+		return false
+	}
+	if !m.dateOnly {
+		t, err := time.Parse(time.RFC3339Nano, v.Str)
+		return err == nil && m.inTime(t)
+	}
+	// A date is the whole day: it matches when the day overlaps the
+	// interval. Dates in YYYY-MM-DD sort as text.
+	if m.start != "" && v.Str < m.start {
+		return false
+	}
+	if m.end != "" && v.Str > m.end {
+		return false
+	}
+	return true
+}
+
+func (m *matcher) inTime(t time.Time) bool {
+	return (m.startT == nil || !t.Before(*m.startT)) && (m.endT == nil || !t.After(*m.endT))
+}

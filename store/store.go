@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cityatlas/cityatlas/geo"
+)
+
+// Store is what the api talks to: a Backend, the source of truth, with an
+// in-memory index of every collection in front of it. Reads (lookups by
+// id, bbox and area queries, counts, paging) are answered from memory; writes
+// go to the backend and reach the index only after they commit.
+//
+// Readers never block: they work on an immutable snapshot that a writer
+// replaces atomically. Writers are serialised.
+type Store struct {
+	backend Backend
+	log     *slog.Logger
+
+	mu      sync.Mutex // held by writers; guards master and synced
+	master  map[string]*layer
+	synced  int64 // change-log seq up to which the index has caught up
+	current atomic.Pointer[snapshot]
+}
+
+type snapshot struct {
+	layers map[string]*layer // published layers, never modified
+}
+
+// Open builds the index from every collection of b and returns the Store.
+// It reads the change log position first, so that Sync replays anything
+// written while the index was being built.
+func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{backend: b, log: log, master: map[string]*layer{}}
+	seq, err := b.LastSeq(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.synced = seq
+	cs, err := b.Collections(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	for _, c := range cs {
+		l, err := s.load(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		s.master[c.ID] = l
+	}
+	s.publish()
+	return s, nil
+}
+
+func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
+	l := newLayer(c)
+	err := s.backend.Scan(ctx, c.ID, func(f Feature) error {
+		it, err := newItem(&f)
+		if err != nil {
+			return fmt.Errorf("feature %d: %w", f.ID, err)
+		}
+		l.put(it)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("index collection %s: %w", c.ID, err)
+	}
+	return l, nil
+}
+
+// publish makes the master layers visible to readers. Callers hold s.mu
+// (or own s exclusively).
+func (s *Store) publish(changed ...string) {
+	old := s.current.Load()
+	next := &snapshot{layers: make(map[string]*layer, len(s.master))}
+	for id, l := range s.master {
+		if old != nil && !slices.Contains(changed, id) {
+			if pl, ok := old.layers[id]; ok {
+				next.layers[id] = pl
+				continue
+			}
+		}
+		next.layers[id] = l.snapshot()
+	}
+	s.current.Store(next)
+}
+
+// Backend returns the store's backend.
+func (s *Store) Backend() Backend { return s.backend }
+
+// Close closes the backend.
+func (s *Store) Close() error { return s.backend.Close() }
+
+// Collections returns every collection with its derived statistics, ordered
+// by id.
+func (s *Store) Collections() []CollectionInfo {
+	snap := s.current.Load()
+	out := make([]CollectionInfo, 0, len(snap.layers))
+	for _, id := range slices.Sorted(maps.Keys(snap.layers)) {
+		out = append(out, snap.layers[id].info())
+	}
+	return out
+}
+
+// Collection returns one collection with its statistics (ErrNotFound if
+// there is none).
+func (s *Store) Collection(id string) (CollectionInfo, error) {
+	l, err := s.layer(id)
+	if err != nil {
+		return CollectionInfo{}, err
+	}
+	return l.info(), nil
+}
+
+func (s *Store) layer(id string) (*layer, error) {
+	l, ok := s.current.Load().layers[id]
+	if !ok {
+		return nil, fmt.Errorf("collection %q: %w", id, ErrNotFound)
+	}
+	return l, nil
+}
+
+// CollectionInfo is a collection with what the index derives from its data.
+type CollectionInfo struct {
+	Collection
+	// Count is the number of features.
+	Count int
+	// Extent is [minLon, minLat, maxLon, maxLat] of all geometries; HasExtent
+	// is false when no feature has a geometry.
+	Extent    [4]float64
+	HasExtent bool
+	// Seq is the change-log sequence number of the last change seen for the
+	// collection; Gen changes with every change the index publishes. Together
+	// with Count they make the collection's ETag.
+	Seq int64
+	Gen int64
+}
+
+func (l *layer) info() CollectionInfo {
+	ext, ok := l.extent()
+	return CollectionInfo{Collection: l.coll, Count: l.ids.Len(), Extent: ext, HasExtent: ok, Seq: l.seq, Gen: l.gen}
+}
+
+// Feature returns one feature from memory (ErrNotFound if the collection or
+// the feature does not exist). Created is zero: it is not kept in memory.
+func (s *Store) Feature(collection string, id int64) (Feature, error) {
+	l, err := s.layer(collection)
+	if err != nil {
+		return Feature{}, err
+	}
+	it, ok := l.get(id)
+	if !ok {
+		return Feature{}, fmt.Errorf("feature %d of %q: %w", id, collection, ErrNotFound)
+	}
+	return it.feature(collection), nil
+}
+
+// CreateCollection adds a collection to the backend and the index.
+// Errors: ErrInvalid, ErrConflict.
+func (s *Store) CreateCollection(ctx context.Context, c Collection) (Collection, error) {
+	if err := ValidateCollection(&c); err != nil {
+		return Collection{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got, err := s.backend.CreateCollection(ctx, c)
+	if err != nil {
+		return Collection{}, err
+	}
+	l := newLayer(got)
+	if old, ok := s.master[got.ID]; ok {
+		l.gen = old.gen + 1
+	}
+	s.master[got.ID] = l
+	s.publish(got.ID)
+	return got, nil
+}
+
+// DeleteCollection removes a collection and its features. Errors:
+// ErrNotFound.
+func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.backend.DeleteCollection(ctx, id); err != nil {
+		return err
+	}
+	delete(s.master, id)
+	s.publish()
+	return nil
+}
+
+// Apply validates the mutations' geometries, writes them to the backend in
+// one transaction and, once that has committed, updates the index. Errors
+// are those of Backend.Apply; a geometry that breaks RFC 7946 is ErrInvalid.
+func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, actor string) ([]Result, error) {
+	for i := range ms {
+		if ms[i].Op == OpDelete {
+			continue
+		}
+		if err := geo.Validate(ms[i].Feature.Geometry); err != nil {
+			return nil, fmt.Errorf("%w: feature %d of the batch: %w", ErrInvalid, i+1, err)
+		}
+		if ms[i].Feature.Properties == nil {
+			ms[i].Feature.Properties = emptyObject
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.master[collection]
+	if !ok {
+		return nil, fmt.Errorf("collection %q: %w", collection, ErrNotFound)
+	}
+	rs, err := s.backend.Apply(ctx, collection, ms, actor)
+	if err != nil {
+		return nil, err
+	}
+	changed := false
+	for i := range rs {
+		r := &rs[i]
+		switch r.Outcome {
+		case Inserted, Updated:
+			it, err := newItem(&r.Feature)
+			if err != nil {
+				// The write has committed; an index that cannot hold it would
+				// drift from the source of truth. Rebuild the layer instead.
+				s.log.Error("index: rebuilding layer after an unindexable feature", "collection", collection, "id", r.Feature.ID, "err", err)
+				return rs, s.reloadLocked(ctx, collection)
+			}
+			l.put(it)
+		case Deleted:
+			l.remove(r.Feature.ID)
+		default:
+			continue
+		}
+		changed = true
+		l.seq = max(l.seq, r.Seq)
+	}
+	if changed {
+		l.gen++
+		s.publish(collection)
+	}
+	return rs, nil
+}
+
+func (s *Store) reloadLocked(ctx context.Context, collection string) error {
+	cs, err := s.backend.Collections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.ID == collection {
+			l, err := s.load(ctx, c)
+			if err != nil {
+				return err
+			}
+			if old, ok := s.master[c.ID]; ok {
+				l.gen, l.seq = old.gen+1, old.seq
+			}
+			s.master[c.ID] = l
+			s.publish(c.ID)
+			return nil
+		}
+	}
+	delete(s.master, collection)
+	s.publish()
+	return nil
+}
+
+// Sync brings the index up to date with writes made through other
+// instances or tools sharing the backend, from the change log. Writes this
+// Store made itself are already indexed and are skipped.
+func (s *Store) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	changed := map[string]bool{}
+	defer func() {
+		if len(changed) > 0 {
+			s.publish(slices.Collect(maps.Keys(changed))...)
+		}
+	}()
+	for {
+		chs, err := s.backend.Changes(ctx, s.synced, 1000)
+		if err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+		if len(chs) == 0 {
+			return nil
+		}
+		for _, ch := range chs {
+			if err := s.applyChange(ctx, ch, changed); err != nil {
+				return fmt.Errorf("sync change %d: %w", ch.Seq, err)
+			}
+			s.synced = ch.Seq
+		}
+	}
+}
+
+func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]bool) error {
+	l, ok := s.master[ch.Collection]
+	if !ok {
+		// A collection made elsewhere: pick up the list again.
+		cs, err := s.backend.Collections(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if _, have := s.master[c.ID]; !have {
+				nl, err := s.load(ctx, c)
+				if err != nil {
+					return err
+				}
+				s.master[c.ID] = nl
+				changed[c.ID] = true
+			}
+		}
+		if l, ok = s.master[ch.Collection]; !ok {
+			return nil // dropped since
+		}
+	}
+	cur, have := l.get(ch.FeatureID)
+	if have && cur.version >= ch.Version && ch.Op != OpDelete {
+		return nil
+	}
+	f, err := s.backend.Feature(ctx, ch.Collection, ch.FeatureID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if have {
+			l.remove(ch.FeatureID)
+		} else {
+			return nil
+		}
+	case err != nil:
+		return err
+	default:
+		if have && cur.version == f.Version {
+			return nil
+		}
+		it, err := newItem(&f)
+		if err != nil {
+			return err
+		}
+		l.put(it)
+	}
+	l.seq = max(l.seq, ch.Seq)
+	l.gen++
+	changed[ch.Collection] = true
+	return nil
+}
+
+// Follow calls Sync every interval and whenever wake receives, until ctx is
+// done. Errors are logged, and the next round tries again.
+func (s *Store) Follow(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("index sync failed", "err", err)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// Hit is a feature found by Visit. It refers to the index's own immutable
+// data: read it during the callback, never modify it.
+type Hit struct {
+	ID int64
+	// Bound is the geometry's bounding box [minLon, minLat, maxLon, maxLat];
+	// for a point, Bound[0], Bound[1] is the point.
+	Bound [4]float64
+	// Shape is the geometry in orb form (WGS84), nil for a point.
+	Shape      orb.Geometry
+	Properties Properties
+}
+
+// Point reports whether the hit is a single point (at Bound[0], Bound[1]).
+func (h *Hit) Point() bool { return h.Shape == nil }
+
+// Geometry returns the hit's geometry in orb form.
+func (h *Hit) Geometry() orb.Geometry {
+	if h.Shape == nil {
+		return orb.Point{h.Bound[0], h.Bound[1]}
+	}
+	return h.Shape
+}
+
+// Visit calls fn for every feature of the collection whose bounds intersect
+// box and that passes the attribute conditions of f (f.BBox, f.Area, Limit
+// and Offset are ignored: the caller does its own exact test, as a tile
+// clips). Order is unspecified; fn returns false to stop. Errors:
+// ErrNotFound, ErrInvalid as for Items.
+func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f Filter, fn func(h *Hit) bool) error {
+	l, err := s.layer(collection)
+	if err != nil {
+		return err
+	}
+	m, err := newMatcher(&l.coll, f)
+	if err != nil {
+		return err
+	}
+	var h Hit
+	all := m.empty()
+	l.tree.Search([2]float64{box[0], box[1]}, [2]float64{box[2], box[3]}, func(_, _ [2]float64, it *item) bool {
+		if !all && !m.match(it) {
+			return true
+		}
+		h = Hit{ID: it.id, Bound: it.bound, Shape: it.shape, Properties: it.props}
+		return fn(&h)
+	})
+	return ctx.Err()
+}
+
+// Group is one value of a group-by and how many features have it.
+type Group struct {
+	// Value is the property's value as text ("" when the feature lacks
+	// the property).
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Stats counts the features of a collection that pass f and, when groupBy
+// names a property, how many have each of its values (sorted by count,
+// then value). Errors: ErrNotFound; ErrInvalid for a groupBy property the
+// schema doesn't have, or a bad filter.
+func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy string) (int, []Group, error) {
+	l, err := s.layer(collection)
+	if err != nil {
+		return 0, nil, err
+	}
+	if groupBy != "" {
+		if _, ok := l.coll.Field(groupBy); !ok {
+			return 0, nil, Invalidf("collection %q has no property %q to group by (known: %s)", collection, groupBy, fieldNames(&l.coll))
+		}
+	}
+	m, err := newMatcher(&l.coll, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	counts := map[string]int{}
+	total := 0
+	add := func(it *item) {
+		total++
+		if groupBy != "" {
+			v, _ := it.props.Get(groupBy)
+			counts[v.String()]++
+		}
+	}
+	if f.BBox == nil && f.Area == nil {
+		if groupBy == "" && m.empty() {
+			return l.ids.Len(), nil, nil
+		}
+		l.ids.Scan(func(it *item) bool {
+			if m.match(it) {
+				add(it)
+			}
+			return true
+		})
+	} else {
+		for _, it := range s.search(l, f, m) {
+			add(it)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	if groupBy == "" {
+		return total, nil, nil
+	}
+	groups := make([]Group, 0, len(counts))
+	for v, n := range counts {
+		groups = append(groups, Group{Value: v, Count: n})
+	}
+	slices.SortFunc(groups, func(a, b Group) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if a.Value < b.Value {
+			return -1
+		}
+		if a.Value > b.Value {
+			return 1
+		}
+		return 0
+	})
+	return total, groups, nil
+}
