@@ -24,6 +24,10 @@ func (s *Server) landing(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
+	if s.cfg.Map != nil && c.QueryParam("f") == "" && wantsHTML(c) {
+		s.cfg.Map.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
 	f, err := format(c, fmtJSON, fmtHTML)
 	if err != nil {
 		return err

@@ -48,9 +48,10 @@ type itemRow struct {
 	Cells []string
 }
 
-func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, page store.Page, f store.Filter, links []Link) error {
+func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, sel *store.Selection, f store.Filter, links []Link) error {
 	var rows []itemRow
-	for _, ft := range page.Features {
+	sel.Each(func(h *store.Hit) bool {
+		ft := h.Feature()
 		r := itemRow{ID: ft.ID, Href: s.base(c) + "/collections/" + ci.ID + "/items/" + strconv.FormatInt(ft.ID, 10) + "?f=html"}
 		for _, fd := range ci.Fields {
 			v, ok := ft.Properties.Get(fd.Name)
@@ -61,7 +62,8 @@ func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, page store.P
 			}
 		}
 		rows = append(rows, r)
-	}
+		return true
+	})
 	var next, prev string
 	for _, l := range links {
 		switch l.Rel {
@@ -72,8 +74,8 @@ func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, page store.P
 		}
 	}
 	return s.html(c, "items", ci.Title, map[string]any{
-		"C": ci, "Rows": rows, "Matched": page.Matched, "Returned": len(page.Features),
-		"From": f.Offset + 1, "To": f.Offset + len(page.Features), "Next": next, "Prev": prev, "Links": links,
+		"C": ci, "Rows": rows, "Matched": sel.Matched, "Returned": sel.Len(),
+		"From": f.Offset + 1, "To": f.Offset + sel.Len(), "Next": next, "Prev": prev, "Links": links,
 	})
 }
 

@@ -64,15 +64,15 @@ func (s *Server) items(c echo.Context) error {
 	if notModified(c, etag(ci, c, outFmt)) {
 		return nil
 	}
-	page, err := s.store.Items(c.Request().Context(), ci.ID, f)
+	sel, err := s.store.Select(c.Request().Context(), ci.ID, f)
 	if err != nil {
 		return err
 	}
 	path := "/collections/" + ci.ID + "/items"
 	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	q := c.QueryParams()
-	if f.Offset+len(page.Features) < page.Matched {
-		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+len(page.Features), f.Limit))
+	if f.Offset+sel.Len() < sel.Matched {
+		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+sel.Len(), f.Limit))
 	}
 	if f.Offset > 0 {
 		links = append(links, s.pageLink(c, path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit))
@@ -80,11 +80,11 @@ func (s *Server) items(c echo.Context) error {
 	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
 	switch outFmt {
 	case fmtHTML:
-		return s.itemsHTML(c, ci, page, f, links)
+		return s.itemsHTML(c, ci, sel, f, links)
 	case fmtCSV:
-		return writeCSV(c, ci, page.Features)
+		return writeCSV(c, ci, sel)
 	}
-	return s.writeGeoJSON(c, page, links)
+	return s.writeGeoJSON(c, sel, links)
 }
 
 func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel string, offset, limit int) Link {
@@ -103,7 +103,7 @@ func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel
 
 // writeGeoJSON streams a FeatureCollection: each feature is encoded straight
 // into the response buffer, never as a whole document in memory.
-func (s *Server) writeGeoJSON(c echo.Context, page store.Page, links []Link) error {
+func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeGeoJSON)
 	h.Set("Content-Crs", "<"+crs84+">")
@@ -114,31 +114,49 @@ func (s *Server) writeGeoJSON(c echo.Context, page store.Page, links []Link) err
 	w := bufio.NewWriterSize(c.Response(), 32<<10)
 	buf := make([]byte, 0, 4096)
 	buf = append(buf, `{"type":"FeatureCollection","numberMatched":`...)
-	buf = strconv.AppendInt(buf, int64(page.Matched), 10)
+	buf = strconv.AppendInt(buf, int64(sel.Matched), 10)
 	buf = append(buf, `,"numberReturned":`...)
-	buf = strconv.AppendInt(buf, int64(len(page.Features)), 10)
+	buf = strconv.AppendInt(buf, int64(sel.Len()), 10)
 	buf = append(buf, `,"timeStamp":"`...)
 	buf = time.Now().UTC().AppendFormat(buf, time.RFC3339)
 	buf = append(buf, `","links":`...)
 	buf = appendJSON(buf, links)
 	buf = append(buf, `,"features":[`...)
-	for i := range page.Features {
-		if i > 0 {
+	var werr error
+	first := true
+	sel.Each(func(h *store.Hit) bool {
+		if !first {
 			buf = append(buf, ',')
 		}
-		buf = appendFeature(buf, &page.Features[i])
+		first = false
+		buf = appendHit(buf, h)
 		if len(buf) > 16<<10 {
-			if _, err := w.Write(buf); err != nil {
-				return err
+			if _, werr = w.Write(buf); werr != nil {
+				return false
 			}
 			buf = buf[:0]
 		}
+		return true
+	})
+	if werr != nil {
+		return werr
 	}
 	buf = append(buf, "]}\n"...)
 	if _, err := w.Write(buf); err != nil {
 		return err
 	}
 	return w.Flush()
+}
+
+// appendHit appends the GeoJSON of one feature read in place from the index.
+func appendHit(buf []byte, h *store.Hit) []byte {
+	buf = append(buf, `{"type":"Feature","id":`...)
+	buf = strconv.AppendInt(buf, h.ID, 10)
+	buf = append(buf, `,"geometry":`...)
+	buf = h.AppendGeoJSON(buf)
+	buf = append(buf, `,"properties":`...)
+	buf = h.AppendProperties(buf)
+	return append(buf, '}')
 }
 
 // appendFeature appends the GeoJSON of one feature.
@@ -224,7 +242,7 @@ func orderedProps(fields []store.Field, values map[string]any) []propRow {
 
 // writeCSV writes features as CSV: id, each schema field, then longitude and
 // latitude for a point layer or the geometry as WKT otherwise.
-func writeCSV(c echo.Context, ci store.CollectionInfo, fs []store.Feature) error {
+func writeCSV(c echo.Context, ci store.CollectionInfo, sel *store.Selection) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeCSV+"; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `inline; filename="`+ci.ID+`.csv"`)
@@ -244,8 +262,9 @@ func writeCSV(c echo.Context, ci store.CollectionInfo, fs []store.Feature) error
 		return err
 	}
 	row := make([]string, len(head))
-	for i := range fs {
-		f := &fs[i]
+	var werr error
+	sel.Each(func(h *store.Hit) bool {
+		f := h.Feature()
 		row = row[:0]
 		row = append(row, strconv.FormatInt(f.ID, 10))
 		for _, fd := range ci.Fields {
@@ -270,9 +289,11 @@ func writeCSV(c echo.Context, ci store.CollectionInfo, fs []store.Feature) error
 			}
 			row = append(row, s)
 		}
-		if err := w.Write(row); err != nil {
-			return err
-		}
+		werr = w.Write(row)
+		return werr == nil
+	})
+	if werr != nil {
+		return werr
 	}
 	w.Flush()
 	return w.Error()

@@ -21,6 +21,7 @@ type Store interface {
 	Collections() []store.CollectionInfo
 	Collection(id string) (store.CollectionInfo, error)
 	Feature(collection string, id int64) (store.Feature, error)
+	Select(ctx context.Context, collection string, f store.Filter) (*store.Selection, error)
 	Items(ctx context.Context, collection string, f store.Filter) (store.Page, error)
 	Count(ctx context.Context, collection string, f store.Filter) (int, error)
 	Stats(ctx context.Context, collection string, f store.Filter, groupBy string) (int, []store.Group, error)
@@ -44,6 +45,10 @@ type Config struct {
 	// Ready reports whether the service can take traffic (for /readyz);
 	// nil means always ready.
 	Ready func(ctx context.Context) error
+	// Map, when set, is the web map page: the landing page serves it to a
+	// browser (a request that prefers HTML and has no f parameter); JSON
+	// clients still get the landing document, and ?f=html the HTML one.
+	Map http.Handler
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)

@@ -16,9 +16,9 @@ import (
 )
 
 // The shapefile reader is this package's own: github.com/twpayne/go-shapefile
-// v0.0.7 reads whole files into memory, fails a record on a "**********" or
-// blank number, needs holes to follow their outer ring, always returns
-// Multi geometries, requires M values in Z shapes and does not refuse
+// v0.0.7 fails a record on a "**********" number or a blank date, needs each
+// hole to follow its outer ring, always returns Multi geometries, requires
+// M values in Z shapes, refuses zero-area rings and has no message for
 // MultiPatch, so it is not used.
 //
 // Sidecars: the .shx is never needed (records are read in order from the

@@ -61,6 +61,23 @@ type Backend interface {
 	Close() error
 }
 
+// StreamApplier is implemented by backends that can write a batch too large
+// to hold in memory in one transaction (package ingest uses it for imports
+// of millions of rows). It is optional: a caller without it falls back to
+// one Apply with the whole batch.
+type StreamApplier interface {
+	// ApplyStream is Apply for a stream: it calls next until next returns
+	// io.EOF and performs every mutation in one transaction, holding only a
+	// bounded chunk of them in memory at a time. It calls result with each
+	// mutation's Result, in order, as chunks are written; results are
+	// provisional until ApplyStream returns nil (nothing is committed
+	// before). Any other error from next or from result, or from a
+	// mutation (the same errors as Apply), rolls everything back and is
+	// returned wrapped. Each successful write appends a change-log entry
+	// with actor.
+	ApplyStream(ctx context.Context, collection string, next func() (Mutation, error), actor string, result func(Result) error) error
+}
+
 var collectionIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // ValidateCollection checks a collection definition, returning an error

@@ -35,7 +35,7 @@ func benchStore(tb testing.TB, n int) *Store {
 			tb.Fatal(err)
 		}
 		it, err := newItem(&Feature{ID: int64(i + 1), ExternalID: fmt.Sprint("P-", i), Geometry: geom.NewPointFlat(geom.XY, []float64{lon, lat}),
-			Properties: props, Version: 1, Updated: now})
+			Properties: props, Version: 1, Updated: now}, l)
 		if err != nil {
 			tb.Fatal(err)
 		}

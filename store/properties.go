@@ -153,18 +153,21 @@ func coerce(f Field, v any) (any, error) {
 	}
 	switch f.Type {
 	case TypeString:
+		var str string
 		switch v := v.(type) {
 		case string:
-			if len(f.Values) > 0 && !contains(f.Values, v) {
-				return nil, Invalidf("property %q must be one of %q, got %q", f.Name, f.Values, v)
-			}
-			return v, nil
+			str = v
 		case json.Number:
-			return v.String(), nil
+			str = v.String()
 		case int64, int, float64, bool:
-			return fmt.Sprint(v), nil
+			str = fmt.Sprint(v)
+		default:
+			return nil, bad("a string")
 		}
-		return nil, bad("a string")
+		if len(f.Values) > 0 && !contains(f.Values, str) {
+			return nil, Invalidf("property %q must be one of %q, got %q", f.Name, f.Values, str)
+		}
+		return str, nil
 	case TypeInteger:
 		switch v := v.(type) {
 		case int64:
@@ -218,6 +221,9 @@ func coerce(f Field, v any) (any, error) {
 		}
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, bad("a finite number")
+		}
+		if x == 0 {
+			x = 0 // no negative zero: jsonb and SQLite would not keep it
 		}
 		return x, nil
 	case TypeBoolean:

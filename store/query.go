@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -51,30 +52,73 @@ type Page struct {
 // Errors: ErrNotFound for an unknown collection, ErrInvalid for a filter on a
 // property the schema doesn't have or a value that doesn't parse as its type.
 func (s *Store) Items(ctx context.Context, collection string, f Filter) (Page, error) {
+	sel, err := s.Select(ctx, collection, f)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Matched: sel.Matched, Features: make([]Feature, 0, len(sel.items))}
+	for _, it := range sel.items {
+		page.Features = append(page.Features, it.feature(sel.l))
+	}
+	return page, nil
+}
+
+// Selection is a page of features chosen by Select, to be read with Each
+// without copying them out of the index.
+type Selection struct {
+	// Matched counts every feature that passed the filter, before limit
+	// and offset.
+	Matched int
+	items   []*item
+	l       *layer
+}
+
+// Len is the number of features in the page.
+func (sel *Selection) Len() int { return len(sel.items) }
+
+// Each calls fn for the page's features in id order until fn returns false.
+// The Hit is valid only during the call.
+func (sel *Selection) Each(fn func(h *Hit) bool) {
+	var h Hit
+	for _, it := range sel.items {
+		h = Hit{ID: it.id, Bound: it.bound, Shape: it.exact(), it: it, l: sel.l}
+		if !fn(&h) {
+			return
+		}
+	}
+}
+
+// Select is Items without the copies: it picks the page of features that
+// pass f (ordered by id) and lets the caller read them in place. Errors as
+// for Items.
+func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selection, error) {
 	l, err := s.layer(collection)
 	if err != nil {
-		return Page{}, err
+		return nil, err
 	}
-	m, err := newMatcher(&l.coll, f)
+	m, err := newMatcher(l, f)
 	if err != nil {
-		return Page{}, err
+		return nil, err
 	}
-	var page Page
+	sel := &Selection{l: l}
 	keep := func(it *item) {
-		if page.Matched >= f.Offset && (f.Limit == 0 || len(page.Features) < f.Limit) {
-			page.Features = append(page.Features, it.feature(collection))
+		if sel.Matched >= f.Offset && (f.Limit == 0 || len(sel.items) < f.Limit) {
+			sel.items = append(sel.items, it)
 		}
-		page.Matched++
+		sel.Matched++
 	}
 	if f.BBox == nil && f.Area == nil {
 		if m.empty() {
-			page.Matched = l.ids.Len()
-			start := f.Offset
-			for i := start; i < page.Matched && (f.Limit == 0 || i < start+f.Limit); i++ {
-				it, _ := l.ids.GetAt(i)
-				page.Features = append(page.Features, it.feature(collection))
+			sel.Matched = l.ids.Len()
+			if f.Offset >= sel.Matched {
+				return sel, nil
 			}
-			return page, nil
+			first, _ := l.ids.GetAt(f.Offset)
+			l.ids.Ascend(first, func(it *item) bool {
+				sel.items = append(sel.items, it)
+				return f.Limit == 0 || len(sel.items) < f.Limit
+			})
+			return sel, nil
 		}
 		n := 0
 		var cerr error
@@ -89,14 +133,14 @@ func (s *Store) Items(ctx context.Context, collection string, f Filter) (Page, e
 			}
 			return true
 		})
-		return page, cerr
+		return sel, cerr
 	}
 	hits := s.search(l, f, m)
 	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
 	for _, it := range hits {
 		keep(it)
 	}
-	return page, ctx.Err()
+	return sel, ctx.Err()
 }
 
 // Count returns the number of features of a collection that pass f (limit
@@ -106,7 +150,7 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 	if err != nil {
 		return 0, err
 	}
-	m, err := newMatcher(&l.coll, f)
+	m, err := newMatcher(l, f)
 	if err != nil {
 		return 0, err
 	}
@@ -145,7 +189,7 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 	}
 	var hits []*item
 	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, it *item) bool {
-		if f.BBox != nil && it.shape != nil && !it.intersects(box) {
+		if f.BBox != nil && it.exact() != nil && !it.intersects(box) {
 			return true
 		}
 		if f.Area != nil && !it.within(f.Area) {
@@ -171,7 +215,9 @@ func cmpInt(a, b int64) int {
 
 // matcher tests the attribute conditions of a filter.
 type matcher struct {
+	l         *layer
 	props     []propTest
+	timeIdx   int
 	timeField string
 	dateOnly  bool   // the time field is a date: compare as text
 	start     string // the interval as dates, for a date field
@@ -182,20 +228,22 @@ type matcher struct {
 
 type propTest struct {
 	name string
+	idx  int // position in the schema
 	typ  FieldType
-	str  string
+	str  string // the value as JSON text, for strings and dates
 	num  float64
 	b    bool
 }
 
-func newMatcher(c *Collection, f Filter) (*matcher, error) {
-	m := &matcher{}
+func newMatcher(l *layer, f Filter) (*matcher, error) {
+	c := &l.coll
+	m := &matcher{l: l, timeIdx: -1}
 	for _, p := range f.Props {
 		fd, ok := c.Field(p.Name)
 		if !ok {
 			return nil, Invalidf("collection %q has no property %q (known: %s)", c.ID, p.Name, fieldNames(c))
 		}
-		pt := propTest{name: p.Name, typ: fd.Type, str: p.Value}
+		pt := propTest{name: p.Name, idx: l.fieldIndex(p.Name), typ: fd.Type, str: jsonString(p.Value)}
 		switch fd.Type {
 		case TypeInteger, TypeNumber:
 			x, err := strconv.ParseFloat(p.Value, 64)
@@ -214,6 +262,7 @@ func newMatcher(c *Collection, f Filter) (*matcher, error) {
 	}
 	if f.Time != nil {
 		m.timeField = c.TimeField
+		m.timeIdx = l.fieldIndex(c.TimeField)
 		m.startT, m.endT = f.Time.Start, f.Time.End
 		fd, _ := c.Field(c.TimeField)
 		m.dateOnly = fd.Type == TypeDate
@@ -231,21 +280,21 @@ func (m *matcher) empty() bool { return len(m.props) == 0 && m.startT == nil && 
 
 func (m *matcher) match(it *item) bool {
 	for _, p := range m.props {
-		v, ok := it.props.Get(p.name)
-		if !ok {
+		v := m.l.value(it, p.idx)
+		if v == "" {
 			return false
 		}
 		switch p.typ {
 		case TypeInteger, TypeNumber:
-			if v.Float() != p.num {
+			if x, err := strconv.ParseFloat(v, 64); err != nil || x != p.num {
 				return false
 			}
 		case TypeBoolean:
-			if v.Bool() != p.b {
+			if (v == "true") != p.b {
 				return false
 			}
 		default:
-			if v.Str != p.str {
+			if v != p.str {
 				return false
 			}
 		}
@@ -256,20 +305,21 @@ func (m *matcher) match(it *item) bool {
 	if m.timeField == "" {
 		return m.inTime(time.UnixMicro(it.updated))
 	}
-	v, ok := it.props.Get(m.timeField)
-	if !ok {
+	raw := m.l.value(it, m.timeIdx)
+	if len(raw) < 2 {
 		return false
 	}
+	v := raw[1 : len(raw)-1] // dates and datetimes are plain JSON strings
 	if !m.dateOnly {
-		t, err := time.Parse(time.RFC3339Nano, v.Str)
+		t, err := time.Parse(time.RFC3339Nano, v)
 		return err == nil && m.inTime(t)
 	}
 	// A date is the whole day: it matches when the day overlaps the
 	// interval. Dates in YYYY-MM-DD sort as text.
-	if m.start != "" && v.Str < m.start {
+	if m.start != "" && v < m.start {
 		return false
 	}
-	if m.end != "" && v.Str > m.end {
+	if m.end != "" && v > m.end {
 		return false
 	}
 	return true
@@ -277,4 +327,10 @@ func (m *matcher) match(it *item) bool {
 
 func (m *matcher) inTime(t time.Time) bool {
 	return (m.startT == nil || !t.Before(*m.startT)) && (m.endT == nil || !t.After(*m.endT))
+}
+
+// jsonString returns s as JSON text, escaped as EncodeProperties does.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

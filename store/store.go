@@ -57,6 +57,12 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The layer's data is that of the change log at seq: a good start
+		// for its ETag, which then moves with every change.
+		l.seq = seq
+		// Writes are rare next to reads: the intern map is rebuilt by the
+		// first write that needs it rather than held all the time.
+		l.intern = nil
 		s.master[c.ID] = l
 	}
 	s.publish()
@@ -66,7 +72,7 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
 	l := newLayer(c)
 	err := s.backend.Scan(ctx, c.ID, func(f Feature) error {
-		it, err := newItem(&f)
+		it, err := newItem(&f, l)
 		if err != nil {
 			return fmt.Errorf("feature %d: %w", f.ID, err)
 		}
@@ -163,7 +169,7 @@ func (s *Store) Feature(collection string, id int64) (Feature, error) {
 	if !ok {
 		return Feature{}, fmt.Errorf("feature %d of %q: %w", id, collection, ErrNotFound)
 	}
-	return it.feature(collection), nil
+	return it.feature(l), nil
 }
 
 // CreateCollection adds a collection to the backend and the index.
@@ -230,7 +236,7 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		r := &rs[i]
 		switch r.Outcome {
 		case Inserted, Updated:
-			it, err := newItem(&r.Feature)
+			it, err := newItem(&r.Feature, l)
 			if err != nil {
 				// The write has committed; an index that cannot hold it would
 				// drift from the source of truth. Rebuild the layer instead.
@@ -346,7 +352,7 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		if have && cur.version == f.Version {
 			return nil
 		}
-		it, err := newItem(&f)
+		it, err := newItem(&f, l)
 		if err != nil {
 			return err
 		}

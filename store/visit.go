@@ -5,19 +5,50 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
+	"github.com/tidwall/gjson"
+
+	"github.com/cityatlas/cityatlas/geo"
 )
 
 // Hit is a feature found by Visit. It refers to the index's own immutable
-// data: read it during the callback, never modify it.
+// data: read it during the callback, never modify it or keep it.
 type Hit struct {
 	ID int64
 	// Bound is the geometry's bounding box [minLon, minLat, maxLon, maxLat];
 	// for a point, Bound[0], Bound[1] is the point.
 	Bound [4]float64
-	// Shape is the geometry in orb form (WGS84), nil for a point.
-	Shape      orb.Geometry
-	Properties Properties
+	// Shape is the geometry in orb form (WGS84, 2D), nil for a point.
+	Shape orb.Geometry
+	it    *item
+	l     *layer
 }
+
+// Value returns the JSON text of property i of the collection's schema
+// (CollectionInfo.Fields order): `"good"`, `36`, `true`; "" when the
+// feature does not have it. It does not allocate.
+func (h *Hit) Value(i int) string { return h.l.value(h.it, i) }
+
+// Properties returns all the properties as canonical JSON (it allocates;
+// prefer Value or AppendProperties on hot paths).
+func (h *Hit) Properties() Properties { return h.l.decode(h.it.props) }
+
+// AppendProperties appends the canonical JSON object of the properties.
+func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.it.props) }
+
+// AppendGeoJSON appends the GeoJSON geometry (with Z where stored).
+func (h *Hit) AppendGeoJSON(buf []byte) []byte {
+	if h.it.shape == nil && h.it.hasGeom() {
+		buf = append(buf, `{"type":"Point","coordinates":[`...)
+		buf = geo.AppendFloat(buf, h.Bound[0])
+		buf = append(buf, ',')
+		buf = geo.AppendFloat(buf, h.Bound[1])
+		return append(buf, "]}"...)
+	}
+	return geo.AppendGeoJSON(buf, h.it.geometry())
+}
+
+// Feature copies the hit out as a Feature.
+func (h *Hit) Feature() Feature { return h.it.feature(h.l) }
 
 // Point reports whether the hit is a single point (at Bound[0], Bound[1]).
 func (h *Hit) Point() bool { return h.Shape == nil }
@@ -40,7 +71,7 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 	if err != nil {
 		return err
 	}
-	m, err := newMatcher(&l.coll, f)
+	m, err := newMatcher(l, f)
 	if err != nil {
 		return err
 	}
@@ -50,7 +81,7 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 		if !all && !m.match(it) {
 			return true
 		}
-		h = Hit{ID: it.id, Bound: it.bound, Shape: it.shape, Properties: it.props}
+		h = Hit{ID: it.id, Bound: it.bound, Shape: it.exact(), it: it, l: l}
 		return fn(&h)
 	})
 	return ctx.Err()
@@ -78,17 +109,17 @@ func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy 
 			return 0, nil, Invalidf("collection %q has no property %q to group by (known: %s)", collection, groupBy, fieldNames(&l.coll))
 		}
 	}
-	m, err := newMatcher(&l.coll, f)
+	m, err := newMatcher(l, f)
 	if err != nil {
 		return 0, nil, err
 	}
 	counts := map[string]int{}
 	total := 0
+	gi := l.fieldIndex(groupBy)
 	add := func(it *item) {
 		total++
-		if groupBy != "" {
-			v, _ := it.props.Get(groupBy)
-			counts[v.String()]++
+		if gi >= 0 {
+			counts[l.value(it, gi)]++
 		}
 	}
 	if f.BBox == nil && f.Area == nil {
@@ -113,8 +144,8 @@ func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy 
 		return total, nil, nil
 	}
 	groups := make([]Group, 0, len(counts))
-	for v, n := range counts {
-		groups = append(groups, Group{Value: v, Count: n})
+	for raw, n := range counts {
+		groups = append(groups, Group{Value: gjson.Parse(raw).String(), Count: n})
 	}
 	slices.SortFunc(groups, func(a, b Group) int {
 		if a.Count != b.Count {

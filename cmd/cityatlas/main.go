@@ -44,6 +44,7 @@ Usage:
   cityatlas serve   [flags]   run the HTTP service (--demo seeds the Imperial, CA demo data)
   cityatlas migrate [flags]   apply the PostGIS schema migrations and exit
   cityatlas seed    [flags]   load the generated demo city into the store (--scale for big datasets)
+  cityatlas import  FILE... --collection ID [flags]   import shapefiles, CSV, GeoJSON (all or nothing)
 
 Run "cityatlas COMMAND -h" for a command's flags. Every flag has an
 environment variable: --addr is CITYATLAS_ADDR, --database-url is
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/gpkg"
 	"github.com/cityatlas/cityatlas/store/postgis"
+	"github.com/cityatlas/cityatlas/web"
 )
 
 // openBackend opens PostGIS when a database URL is configured, the embedded
@@ -75,7 +76,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	runtime.GC()
 	debug.FreeOSMemory()
 	if getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
+		debug.SetGCPercent(25)
 	}
 	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
 
@@ -97,6 +98,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
 
+	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"), Title: cfg.Title})
 	srv := api.NewServer(st, api.Config{
 		Title:        cfg.Title,
 		Description:  "Street and park assets: stop signs, traffic signals, parks, Wi-Fi towers and more, as OGC API - Features.",
@@ -108,6 +110,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			_, err := b.LastSeq(ctx)
 			return err
 		},
+		Map:   webMap,
+		Extra: webMap.Register,
 	}, log)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -83,6 +83,7 @@ type Encoder struct {
 	geom    []uint32
 	ring    [][2]int64
 	cx, cy  int64 // the pen's position across a feature's commands
+	recent  [][]recentValue
 }
 
 // NewEncoder returns an encoder; call Reset before the first tile.
@@ -120,6 +121,9 @@ func (e *Encoder) StartLayer(name string) {
 	clear(e.vals)
 	e.keyList = e.keyList[:0]
 	e.valList = e.valList[:0]
+	for i := range e.recent {
+		e.recent[i] = e.recent[i][:0]
+	}
 }
 
 // Features returns the number of features in the current tile so far.
@@ -300,24 +304,60 @@ func command(id uint32, count int) uint32 { return id&7 | uint32(count)<<3 }
 
 func zigzag(v int64) uint32 { return uint32((v << 1) ^ (v >> 63)) }
 
+// key returns the index of key k in the layer's keys. Features of a layer
+// usually repeat the same few keys: a short linear scan beats hashing.
+func (e *Encoder) key(k string) uint32 {
+	if len(e.keyList) <= 16 {
+		for i, s := range e.keyList {
+			if s == k {
+				return uint32(i)
+			}
+		}
+	}
+	i, ok := e.keys[k]
+	if !ok {
+		i = uint32(len(e.keyList))
+		e.keys[k] = i
+		e.keyList = append(e.keyList, k)
+	}
+	return i
+}
+
+// value returns the index of v in the layer's values, through a small
+// per-key cache of recent values (enumerations hit it every time).
+func (e *Encoder) value(key uint32, v Value) uint32 {
+	for int(key) >= len(e.recent) {
+		e.recent = append(e.recent, nil)
+	}
+	rc := e.recent[key]
+	for _, r := range rc {
+		if r.v == v {
+			return r.i
+		}
+	}
+	i, ok := e.vals[v]
+	if !ok {
+		i = uint32(len(e.valList))
+		e.vals[v] = i
+		e.valList = append(e.valList, v)
+	}
+	if len(rc) < 8 {
+		e.recent[key] = append(rc, recentValue{v, i})
+	}
+	return i
+}
+
+type recentValue struct {
+	v Value
+	i uint32
+}
 
 // feature appends a feature with e.geom to the current layer.
 func (e *Encoder) feature(id uint64, typ uint32, props []Prop) {
 	e.tags = e.tags[:0]
 	for _, p := range props {
-		k, ok := e.keys[p.Key]
-		if !ok {
-			k = uint32(len(e.keyList))
-			e.keys[p.Key] = k
-			e.keyList = append(e.keyList, p.Key)
-		}
-		v, ok := e.vals[p.Value]
-		if !ok {
-			v = uint32(len(e.valList))
-			e.vals[p.Value] = v
-			e.valList = append(e.valList, p.Value)
-		}
-		e.tags = append(e.tags, k, v)
+		k := e.key(p.Key)
+		e.tags = append(e.tags, k, e.value(k, p.Value))
 	}
 	size := 0
 	if id != 0 {

@@ -2,6 +2,7 @@ package mvt
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -124,7 +125,7 @@ func TestEncodeDecodesWithOrb(t *testing.T) {
 		t.Fatalf("signs: %d features, extent %d, version %d", len(signs.Features), signs.Extent, signs.Version)
 	}
 	f := signs.Features[0]
-	if f.ID != uint64(7) {
+	if fmt.Sprint(f.ID) != "7" {
 		t.Errorf("id %v, want 7", f.ID)
 	}
 	want := map[string]any{"name": "Main & 1st", "status": "active", "size": float64(-36), "lit": true, "r": 7.5}

@@ -107,8 +107,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, store.Invalidf("gpkg: file path %q must not contain '?' or '#'", path)
 	}
-	const pragmas = "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
-	w := sql.OpenDB(connector{dsn: path + pragmas + "&_txlock=immediate"})
+	// SQLite's page cache counts against the service's memory: the writer
+	// gets 32 MiB for imports, each reader 8 MiB, and idle readers close.
+	const pragmas = "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+	w := sql.OpenDB(connector{dsn: path + pragmas + "&_pragma=cache_size(-32768)&_txlock=immediate"})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	s := &Store{path: path, w: w}
@@ -116,9 +118,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("gpkg: open %s: %w", path, err)
 	}
-	s.r = sql.OpenDB(connector{dsn: path + pragmas})
+	s.r = sql.OpenDB(connector{dsn: path + pragmas + "&_pragma=cache_size(-8192)"})
 	s.r.SetMaxOpenConns(4)
-	s.r.SetMaxIdleConns(4)
+	s.r.SetMaxIdleConns(2)
+	s.r.SetConnMaxIdleTime(30 * time.Second)
 	return s, nil
 }
 

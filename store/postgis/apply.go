@@ -262,7 +262,6 @@ func applyBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		sql  string
 		args []any
 	}{
-		{"analyze", sqlLoadAnalyze, nil},
 		{"match", sqlLoadMatch, []any{c.ID}},
 	}
 	for _, st := range steps {

@@ -297,3 +297,47 @@ func TestScanCanceled(t *testing.T) {
 		t.Fatalf("Scan after cancel: %v after %d features, want context.Canceled", err, n)
 	}
 }
+
+// TestQueryDegenerateBBox: a bbox without width or height (a segment or a
+// point, as a map click gives) still finds what it touches.
+func TestQueryDegenerateBBox(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	c := storetest.MustCreate(t, s, storetest.Assets("shapes", store.GeometryAny))
+	square := geom.NewPolygonFlat(geom.XY, []float64{0, 0, 10, 0, 10, 10, 0, 10, 0, 0}, []int{10})
+	line := geom.NewLineStringFlat(geom.XY, []float64{20, 0, 20, 10})
+	rs := storetest.MustApply(t, s, c.ID,
+		store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: square}},
+		store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: line}},
+		store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: storetest.Point(30, 5)}},
+	)
+	sq, ln, pt := rs[0].Feature.ID, rs[1].Feature.ID, rs[2].Feature.ID
+	tests := []struct {
+		name string
+		bbox [4]float64
+		want []int64
+	}{
+		{"vertical segment inside the square", [4]float64{5, 2, 5, 3}, []int64{sq}},
+		{"horizontal segment across square and line", [4]float64{5, 5, 25, 5}, []int64{sq, ln}},
+		{"point inside the square", [4]float64{5, 5, 5, 5}, []int64{sq}},
+		{"point on the point", [4]float64{30, 5, 30, 5}, []int64{pt}},
+		{"point off everything", [4]float64{15, 5, 15, 5}, nil},
+		{"segment along the line", [4]float64{20, -5, 20, 1}, []int64{ln}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bb := tt.bbox
+			fs, n, err := s.Query(ctx, c.ID, store.Query{BBox: &bb})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, f := range fs {
+				got = append(got, f.ID)
+			}
+			if !slices.Equal(got, tt.want) || n != len(tt.want) {
+				t.Errorf("got %v (matched %d), want %v", got, n, tt.want)
+			}
+		})
+	}
+}

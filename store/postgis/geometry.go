@@ -1,6 +1,8 @@
 package postgis
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 
@@ -83,6 +85,9 @@ func decodeGeometry(b []byte) (geom.T, error) {
 	if b == nil {
 		return nil, nil
 	}
+	if _, err := checkWKB(b, 0, 0); err != nil {
+		return nil, fmt.Errorf("decode geometry: %w", err)
+	}
 	g, err := wkb.Unmarshal(b, emptyPointAsNaN)
 	if err != nil {
 		return nil, fmt.Errorf("decode geometry: %w", err)
@@ -108,4 +113,92 @@ func setSRID(g geom.T, srid int) {
 	case *geom.GeometryCollection:
 		g.SetSRID(srid)
 	}
+}
+
+var errBadWKB = errors.New("malformed WKB")
+
+// checkWKB walks the ISO WKB geometry at b[off:] and returns where it
+// ends. It fails if the bytes run out or a count announces more elements
+// than the bytes left can hold, so that the decoder never allocates for
+// elements that are not there, and if collections nest deeper than 32.
+func checkWKB(b []byte, off, depth int) (int, error) {
+	if depth > 32 {
+		return 0, fmt.Errorf("%w: collections nested too deep", errBadWKB)
+	}
+	if len(b)-off < 5 {
+		return 0, fmt.Errorf("%w: truncated at byte %d", errBadWKB, off)
+	}
+	var bo binary.ByteOrder
+	switch b[off] {
+	case 0:
+		bo = binary.BigEndian
+	case 1:
+		bo = binary.LittleEndian
+	default:
+		return 0, fmt.Errorf("%w: byte order %d at byte %d", errBadWKB, b[off], off)
+	}
+	t := bo.Uint32(b[off+1:])
+	off += 5
+	var dims int
+	switch t / 1000 {
+	case 0:
+		dims = 2
+	case 1, 2:
+		dims = 3
+	case 3:
+		dims = 4
+	default:
+		return 0, fmt.Errorf("%w: geometry type %d", errBadWKB, t)
+	}
+	point := 8 * dims
+	// count reads a count of elements of at least size bytes each.
+	count := func(size int) (int, error) {
+		if len(b)-off < 4 {
+			return 0, fmt.Errorf("%w: truncated at byte %d", errBadWKB, off)
+		}
+		n := int(bo.Uint32(b[off:]))
+		off += 4
+		if n > (len(b)-off)/size {
+			return 0, fmt.Errorf("%w: %d elements announced at byte %d, %d bytes left", errBadWKB, n, off-4, len(b)-off)
+		}
+		return n, nil
+	}
+	switch t % 1000 {
+	case 1: // point
+		if len(b)-off < point {
+			return 0, fmt.Errorf("%w: truncated point at byte %d", errBadWKB, off)
+		}
+		return off + point, nil
+	case 2: // linestring
+		n, err := count(point)
+		if err != nil {
+			return 0, err
+		}
+		return off + n*point, nil
+	case 3: // polygon
+		rings, err := count(4)
+		if err != nil {
+			return 0, err
+		}
+		for range rings {
+			n, err := count(point)
+			if err != nil {
+				return 0, err
+			}
+			off += n * point
+		}
+		return off, nil
+	case 4, 5, 6, 7: // multi and collection
+		n, err := count(5)
+		if err != nil {
+			return 0, err
+		}
+		for range n {
+			if off, err = checkWKB(b, off, depth+1); err != nil {
+				return 0, err
+			}
+		}
+		return off, nil
+	}
+	return 0, fmt.Errorf("%w: geometry type %d", errBadWKB, t)
 }

@@ -50,7 +50,11 @@ const (
 	sqlPage = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 ORDER BY id LIMIT $2 OFFSET $3`
 
 	// The && test uses the GiST index; ST_Intersects is the exact test.
-	sqlBBoxWhere = ` AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))`
+	// ST_Envelope of the diagonal is the bbox polygon, or a line or a
+	// point when the bbox has no width or height: GEOS misjudges
+	// intersections with the zero-area polygon that ST_MakeEnvelope gives.
+	sqlBBox      = `ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326))`
+	sqlBBoxWhere = ` AND geom && ` + sqlBBox + ` AND ST_Intersects(geom, ` + sqlBBox + `)`
 
 	sqlCountBBox = sqlCount + sqlBBoxWhere
 
@@ -132,8 +136,6 @@ const (
 	id          bigint,
 	outcome     text
 ) ON COMMIT DROP`
-
-	sqlLoadAnalyze = `ANALYZE ca_load`
 
 	// $1 collection.
 	sqlLoadMatch = `UPDATE ca_load l SET id = f.id,

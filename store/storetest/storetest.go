@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"IDsUniqueAcrossCollections", testIDsUnique},
 		{"DeleteCollection", testDeleteCollection},
 		{"Index", testIndex},
+		{"Sync", testSync},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

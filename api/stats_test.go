@@ -1,0 +1,142 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/store"
+)
+
+type countDoc struct {
+	Total       int `json:"total"`
+	Collections []struct {
+		ID      string        `json:"id"`
+		Count   int           `json:"count"`
+		GroupBy string        `json:"groupBy"`
+		Groups  []store.Group `json:"groups"`
+	} `json:"collections"`
+}
+
+func post(t *testing.T, srvURL, path, body string) response {
+	t.Helper()
+	res, err := http.Post(srvURL+path, "application/geo+json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res.StatusCode, res.Header, b}
+}
+
+func TestCountInAreas(t *testing.T) {
+	srv, st := demoServer(t)
+	ctx := context.Background()
+	info, _ := st.Collection("stop_signs")
+	e := info.Extent
+	// A triangle over the south-west half of the city.
+	tri := orb.Polygon{{{e[0], e[1]}, {e[2], e[1]}, {e[0], e[3]}, {e[0], e[1]}}}
+	body := `{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[` +
+		ftoa(e[0]) + `,` + ftoa(e[1]) + `],[` + ftoa(e[2]) + `,` + ftoa(e[1]) + `],[` + ftoa(e[0]) + `,` + ftoa(e[3]) + `],[` + ftoa(e[0]) + `,` + ftoa(e[1]) + `]]]}}`
+	r := post(t, srv.URL, "/count?groupby=condition", body)
+	if r.status != 200 {
+		t.Fatalf("POST /count: %d %s", r.status, r.body)
+	}
+	var doc countDoc
+	decode(t, r, &doc)
+	if len(doc.Collections) != 4 {
+		t.Fatalf("%d collections in the answer", len(doc.Collections))
+	}
+	sum := 0
+	for _, c := range doc.Collections {
+		// Count by brute force over every feature with the exact test.
+		page, _ := st.Items(ctx, c.ID, store.Filter{})
+		want := 0
+		for _, f := range page.Features {
+			o, _ := geo.ToOrb(f.Geometry)
+			if geo.Intersects(o, tri) {
+				want++
+			}
+		}
+		if c.Count != want {
+			t.Errorf("%s: %d in the triangle, brute force says %d", c.ID, c.Count, want)
+		}
+		g := 0
+		for _, gr := range c.Groups {
+			g += gr.Count
+		}
+		if c.GroupBy == "condition" && g != c.Count {
+			t.Errorf("%s: groups add up to %d, count %d", c.ID, g, c.Count)
+		}
+		sum += c.Count
+	}
+	if doc.Total != sum || sum == 0 {
+		t.Errorf("total %d, sum %d", doc.Total, sum)
+	}
+	// A circle of 500 m around the centre of the stop signs.
+	lon, lat := (e[0]+e[2])/2, (e[1]+e[3])/2
+	decode(t, get(t, srv, "/count?collections=stop_signs&lon="+ftoa(lon)+"&lat="+ftoa(lat)+"&radius=500"), &doc)
+	page, _ := st.Items(ctx, "stop_signs", store.Filter{})
+	want := 0
+	for _, f := range page.Features {
+		p := orb.Point{f.Geometry.FlatCoords()[0], f.Geometry.FlatCoords()[1]}
+		if geo.Distance(orb.Point{lon, lat}, p) <= 499 {
+			want++
+		} else if geo.Distance(orb.Point{lon, lat}, p) <= 501 {
+			t.Skip("a sign lies within a metre of the circle's edge; the 64-gon may differ")
+		}
+	}
+	if len(doc.Collections) != 1 || doc.Collections[0].Count != want || want == 0 {
+		t.Errorf("circle: %+v, want %d stop signs", doc.Collections, want)
+	}
+}
+
+func TestStats(t *testing.T) {
+	srv, st := demoServer(t)
+	var s struct {
+		Count   int           `json:"count"`
+		GroupBy string        `json:"groupBy"`
+		Groups  []store.Group `json:"groups"`
+	}
+	decode(t, get(t, srv, "/collections/traffic_signals/stats?groupby=status"), &s)
+	info, _ := st.Collection("traffic_signals")
+	if s.Count != info.Count || s.GroupBy != "status" || len(s.Groups) == 0 {
+		t.Fatalf("stats %+v, count %d", s, info.Count)
+	}
+	for _, g := range s.Groups {
+		n, err := st.Count(context.Background(), "traffic_signals", store.Filter{Props: []store.PropFilter{{Name: "status", Value: g.Value}}})
+		if err != nil || n != g.Count {
+			t.Errorf("status %q: stats %d, filter %d (%v)", g.Value, g.Count, n, err)
+		}
+	}
+	for _, tc := range []struct{ path, param string }{
+		{"/collections/traffic_signals/stats?groupby=colour", "groupby"},
+		{"/count?lon=-115.5&lat=32.8", "radius"},
+		{"/count?lon=-115.5&lat=32.8&radius=-3", "radius"},
+		{"/count?collections=nope", "collections"},
+		{"/count?bbox=1,2,3,4&lon=1&lat=1&radius=3", "radius"},
+	} {
+		r := get(t, srv, tc.path)
+		var p struct {
+			Status    int
+			Parameter string
+		}
+		decode(t, r, &p)
+		if r.status != 400 || p.Parameter != tc.param {
+			t.Errorf("%s: %d %s, want 400 naming %s", tc.path, r.status, r.body, tc.param)
+		}
+	}
+	for _, body := range []string{`{"type":"Point","coordinates":[1,2]}`, `not json`, `{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}`} {
+		if r := post(t, srv.URL, "/count", body); r.status != 400 || !strings.Contains(string(r.body), "Polygon") {
+			t.Errorf("POST /count %s: %d %s", body, r.status, r.body)
+		}
+	}
+}

@@ -1,0 +1,771 @@
+// Package ingest is cityatlas's import pipeline: it reads files through
+// package importers, reprojects their geometry to WGS84 lon/lat (package
+// geo/proj), checks every row against the target collection's schema and
+// expected area, and writes them through a store.Backend in one
+// transaction.
+//
+// The pipeline streams: one row is converted at a time, and a backend that
+// implements store.StreamApplier (both store/gpkg and store/postgis do)
+// receives the rows as a stream inside a single transaction, so memory does
+// not grow with the file. A backend without it gets one Apply with the
+// whole batch.
+//
+// All or nothing: a row that cannot be imported (a reader's per-record
+// error, a value of the wrong type for the schema, a geometry the
+// collection does not take, a geometry far outside the expected area) is
+// reported with its file, record or line and field, and, unless
+// Options.SkipInvalid, the whole import is rolled back after every row has
+// been checked, so that the report lists every bad row. A collection made
+// by Options.Create is removed again when the import fails.
+//
+// Rows are upserted by external id, so importing the same file again
+// changes nothing and importing a corrected file updates in place. The
+// external id is the Options.IDField value; else the GeoJSON feature id;
+// else "FILE#RECORD" (the file's base name and the record number).
+//
+// A store.Store on the same backend sees the new rows after its next Sync
+// (the change log), as a running server does.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twpayne/go-geom"
+
+	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/geo/proj"
+	"github.com/cityatlas/cityatlas/importers"
+	"github.com/cityatlas/cityatlas/store"
+)
+
+// Sentinel errors that callers branch on with errors.Is.
+var (
+	// ErrRejected: rows were rejected and Options.SkipInvalid was not set,
+	// so nothing was written; Report.Problems lists them.
+	ErrRejected = errors.New("rows rejected, nothing written")
+	// ErrOutside is wrapped by the *importers.RecordError of a row whose
+	// geometry lies far outside the expected area (the CRS's area of use,
+	// the collection's current extent): usually a wrong .prj or --srs.
+	ErrOutside = errors.New("far outside the expected area")
+	// ErrCRS: a file's CRS is missing, unreadable or unsupported, and the
+	// user named none (Options.SRS). It also wraps proj.ErrUnknownCRS when
+	// the definition could not be parsed.
+	ErrCRS = errors.New("unknown CRS")
+)
+
+// Options say what to import and how. Collection is required.
+type Options struct {
+	// Collection is the id of the target collection.
+	Collection string
+	// Create makes the collection when it does not exist, from the files'
+	// fields (names sanitised, see Sanitize; types as the readers infer
+	// them) and geometry type. Title is its title (default: the id).
+	Create bool
+	Title  string
+	// DryRun reads and checks everything and writes nothing.
+	DryRun bool
+	// IDField names the source field (as in the file) whose value is a
+	// row's external id.
+	IDField string
+	// Map renames source fields: SRC → DST property; DST "" drops SRC.
+	Map map[string]string
+	// SkipInvalid imports the good rows and reports the bad ones, instead
+	// of writing nothing when any row is bad.
+	SkipInvalid bool
+	// SRS is the CRS the data is in ("EPSG:2230", WKT), overriding what
+	// the files say.
+	SRS string
+	// NoSanity turns off the expected-area check.
+	NoSanity bool
+	// Reader tunes the readers (encoding, CSV columns, ...). Its SRS is
+	// replaced by Options.SRS.
+	Reader importers.Options
+	// Actor is written to the change log (default "import").
+	Actor string
+	// Progress, when not nil, is called every ProgressEvery (default
+	// 200ms) while rows are read, and once at the end with Done set.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is what a progress display needs.
+type Progress struct {
+	Read    int           // rows read so far, good and bad
+	Total   int           // estimated rows of all files; 0 when unknown
+	Elapsed time.Duration // since reading started
+	Done    bool          // reading has finished (the write may be committing)
+}
+
+// FileInfo describes one source of the import.
+type FileInfo struct {
+	Name string // the reader's name: the file, or "archive.zip!dir/a.shp"
+	// CRS is what the source's coordinates were read as, for example
+	// "NAD83 / California zone 6 (ftUS) (EPSG:2230)".
+	CRS          string
+	GeometryType string // as the reader reports it
+	Records      int    // rows read from it
+}
+
+// Report says what an import did, or would do in a dry run.
+type Report struct {
+	Collection string
+	// Created: the import made the collection (in a dry run: would make
+	// it). Fields and Geometry are then its schema.
+	Created  bool
+	Fields   []store.Field
+	Geometry store.GeometryType
+	Renamed  []Rename
+	DryRun   bool
+	// Committed: the rows were written (false in a dry run and on error).
+	Committed bool
+	Files     []FileInfo
+	// Read counts every row; Rejected the bad ones (len(Problems) minus
+	// whole-file problems). Inserted, Updated and Unchanged are what the
+	// backend did, zero unless Committed. Valid is Read minus Rejected.
+	Read, Valid, Rejected        int
+	Inserted, Updated, Unchanged int
+	Problems                     []*importers.RecordError
+	Flagged                      int // of Problems, rows outside the expected area (ErrOutside)
+	Notes                        []string
+	Elapsed                      time.Duration
+}
+
+// source is one opened reader with what the pipeline needs for it.
+type source struct {
+	r       importers.Reader
+	crs     *proj.CRS // nil: already WGS84 lon/lat
+	plan    plan
+	boxes   []box // the geometry must lie inside each
+	idField string
+	warned  bool // a note says this source has rows outside the expected area
+	base    string
+	info    *FileInfo
+}
+
+// Run imports the files into the collection through b, as opts say, and
+// returns the report, also when it fails (then with what it found). Errors:
+// ErrRejected (wrapped) when rows were bad and nothing was written;
+// ErrCRS for a source without a usable CRS; store.ErrNotFound for a
+// missing collection without Options.Create; store.ErrInvalid for a bad
+// mapping or unknown fields; the readers' and the backend's errors.
+func Run(ctx context.Context, b store.Backend, files []string, opts Options) (*Report, error) {
+	start := time.Now()
+	rep := &Report{Collection: opts.Collection, DryRun: opts.DryRun}
+	defer func() { rep.Elapsed = time.Since(start) }()
+	if len(files) == 0 {
+		return rep, fmt.Errorf("ingest: %w", store.Invalidf("no files to import"))
+	}
+	if opts.Actor == "" {
+		opts.Actor = "import"
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 200 * time.Millisecond
+	}
+
+	// The target collection, if it exists.
+	var (
+		coll   store.Collection
+		exists bool
+	)
+	cs, err := b.Collections(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("ingest: %w", err)
+	}
+	for _, c := range cs {
+		if c.ID == opts.Collection {
+			coll, exists = c, true
+		}
+	}
+	if !exists {
+		if !opts.Create {
+			return rep, fmt.Errorf("ingest: collection %q does not exist (add --create to make it from the file): %w", opts.Collection, store.ErrNotFound)
+		}
+		probe := store.Collection{ID: opts.Collection, Geometry: store.GeometryAny}
+		if err := store.ValidateCollection(&probe); err != nil {
+			return rep, fmt.Errorf("ingest: %w", err)
+		}
+	} else if opts.Create {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("collection %q exists: importing into it (--create does nothing)", coll.ID))
+	}
+
+	// Open every source.
+	ropts := opts.Reader
+	ropts.SRS = opts.SRS
+	if exists {
+		ropts.Types = typesFor(&coll, opts.Map)
+		for k, v := range opts.Reader.Types {
+			ropts.Types[k] = v
+		}
+	}
+	var srcs []*source
+	defer func() {
+		for _, s := range srcs {
+			s.r.Close()
+		}
+	}()
+	for _, path := range files {
+		rs, err := importers.Open(path, ropts)
+		if err != nil {
+			return rep, fmt.Errorf("ingest: %w", err)
+		}
+		for _, r := range rs {
+			srcs = append(srcs, &source{r: r, base: filepath.Base(r.Name())})
+		}
+	}
+	rep.Files = make([]FileInfo, len(srcs))
+	for i, s := range srcs {
+		s.info = &rep.Files[i]
+		s.info.Name = s.r.Name()
+		s.info.GeometryType = s.r.GeometryType()
+		if err := s.openCRS(opts.SRS); err != nil {
+			return rep, err
+		}
+	}
+
+	// The schema: made from the files, or the collection's.
+	names := make([]string, len(srcs))
+	fields := make([][]importers.Field, len(srcs))
+	gtypes := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i], fields[i], gtypes[i] = s.r.Name(), s.r.Fields(), s.r.GeometryType()
+	}
+	if err := checkMapKeys(opts.Map, opts.IDField, fields); err != nil {
+		return rep, err
+	}
+	if !exists {
+		fs, plans, renames, err := schemaFor(names, fields, opts.Map)
+		if err != nil {
+			return rep, fmt.Errorf("ingest: %w", err)
+		}
+		title := opts.Title
+		if title == "" {
+			title = opts.Collection
+		}
+		coll = store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs}
+		if err := store.ValidateCollection(&coll); err != nil {
+			return rep, fmt.Errorf("ingest: new collection: %w", err)
+		}
+		rep.Created, rep.Fields, rep.Geometry, rep.Renamed = true, fs, coll.Geometry, renames
+		for i, s := range srcs {
+			s.plan = plans[i]
+		}
+	} else {
+		for i, s := range srcs {
+			p, err := planFor(names[i], fields[i], &coll, opts.Map)
+			if err != nil {
+				return rep, fmt.Errorf("ingest: %w", err)
+			}
+			s.plan = p
+		}
+	}
+	if opts.IDField == "" {
+		rep.Notes = append(rep.Notes, "no --id-field: rows are identified by their GeoJSON id, or else by file name and record number, so re-importing the same file updates in place but reordered rows do not")
+	}
+	for _, s := range srcs {
+		s.idField = opts.IDField
+	}
+
+	// The expected area.
+	if !opts.NoSanity {
+		var ext *box
+		if exists {
+			if e, ok, err := extentOf(ctx, b, coll.ID); err != nil {
+				return rep, err
+			} else if ok {
+				x := extentBox(e, coll.ID)
+				ext = &x
+			}
+		}
+		for _, s := range srcs {
+			if s.crs != nil {
+				if a, ok := s.crs.AreaOfUse(); ok {
+					if x, ok := areaBox(a, s.crs.String()); ok {
+						s.boxes = append(s.boxes, x)
+					}
+				}
+			}
+			if ext != nil {
+				s.boxes = append(s.boxes, *ext)
+			}
+		}
+	}
+
+	// Read, check, write.
+	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seen: map[uint64]rowRef{}}
+	if opts.Progress != nil {
+		for _, f := range files {
+			p.total += estimateRows(f)
+		}
+	}
+	if opts.DryRun {
+		for {
+			_, err := p.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if errors.Is(err, errBadRows) {
+				break
+			}
+			if err != nil {
+				return rep, err
+			}
+		}
+		p.progress(true)
+		rep.Valid = rep.Read - rep.Rejected
+		if rep.Rejected > 0 && !opts.SkipInvalid {
+			return rep, fmt.Errorf("ingest: dry run: %d of %d rows: %w", rep.Rejected, rep.Read, ErrRejected)
+		}
+		return rep, nil
+	}
+
+	if !exists {
+		if _, err := b.CreateCollection(ctx, coll); err != nil {
+			return rep, fmt.Errorf("ingest: create collection: %w", err)
+		}
+	}
+	werr := p.write(ctx, b)
+	p.progress(true)
+	rep.Valid = rep.Read - rep.Rejected
+	if werr != nil {
+		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
+		if !exists {
+			// All or nothing: the collection goes too.
+			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID); err != nil {
+				werr = errors.Join(werr, fmt.Errorf("ingest: remove the collection made for the failed import: %w", err))
+			}
+		}
+		if errors.Is(werr, errBadRows) {
+			return rep, fmt.Errorf("ingest: %d of %d rows: %w", rep.Rejected, rep.Read, ErrRejected)
+		}
+		return rep, fmt.Errorf("ingest: %w", werr)
+	}
+	rep.Committed = true
+	return rep, nil
+}
+
+// openCRS finds the source's CRS; s.crs stays nil for WGS84 lon/lat.
+func (s *source) openCRS(userSRS string) error {
+	def := s.r.SRS()
+	if def == "" {
+		return fmt.Errorf("ingest: %s: the file does not say which CRS its coordinates are in (no .prj or crs member, or coordinates outside the lon/lat range); name it with --srs, for example --srs EPSG:4326 for longitude/latitude or --srs EPSG:2230 for California zone 6 feet: %w", s.r.Name(), ErrCRS)
+	}
+	c, err := proj.Parse(def)
+	if err != nil {
+		what := "its CRS"
+		if userSRS != "" {
+			what = "the --srs given"
+		}
+		return fmt.Errorf("ingest: %s: %s cannot be used (%w); name a supported one with --srs EPSG:NNNN: %w", s.r.Name(), what, err, ErrCRS)
+	}
+	s.info.CRS = c.String()
+	switch c.Code() {
+	case "EPSG:4326", "OGC:CRS84":
+		return nil
+	}
+	s.crs = c
+	return nil
+}
+
+// checkMapKeys refuses a --map or --id-field naming a field no file has
+// (a typo would otherwise pass silently).
+func checkMapKeys(m map[string]string, idField string, fields [][]importers.Field) error {
+	has := map[string]bool{}
+	for _, fs := range fields {
+		for _, f := range fs {
+			has[f.Name] = true
+		}
+	}
+	for src := range m {
+		if !has[src] {
+			return fmt.Errorf("ingest: --map %s=...: %w", src, store.Invalidf("no file has a field %q", src))
+		}
+	}
+	if idField != "" {
+		for i, fs := range fields {
+			found := false
+			for _, f := range fs {
+				found = found || f.Name == idField
+			}
+			if !found {
+				return fmt.Errorf("ingest: --id-field %s: %w", idField, store.Invalidf("source %d has no field %q", i+1, idField))
+			}
+		}
+	}
+	return nil
+}
+
+// extentOf scans the collection for the bounds of its geometries (constant
+// memory).
+func extentOf(ctx context.Context, b store.Backend, coll string) ([4]float64, bool, error) {
+	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	ok := false
+	err := b.Scan(ctx, coll, func(f store.Feature) error {
+		if r, has := geo.Bounds(f.Geometry); has {
+			ext = [4]float64{math.Min(ext[0], r[0]), math.Min(ext[1], r[1]), math.Max(ext[2], r[2]), math.Max(ext[3], r[3])}
+			ok = true
+		}
+		return nil
+	})
+	if err != nil {
+		return ext, false, fmt.Errorf("ingest: extent of %q: %w", coll, err)
+	}
+	return ext, ok, nil
+}
+
+// errBadRows ends the stream when a row was bad and SkipInvalid is off: the
+// backend then rolls back.
+var errBadRows = errors.New("bad rows")
+
+// pipeline turns the sources into a stream of mutations.
+type pipeline struct {
+	ctx   context.Context
+	opts  *Options
+	coll  *store.Collection
+	srcs  []*source
+	cur   int
+	rep   *Report
+	bad   bool // a row was rejected and SkipInvalid is off
+	start time.Time
+	last  time.Time
+	total int
+	seen  map[uint64]rowRef // hashes of the external ids given so far
+}
+
+// rowRef names a row: the source's index and the record number.
+type rowRef struct{ src, record int32 }
+
+func (p *pipeline) progress(done bool) {
+	if p.opts.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !done && now.Sub(p.last) < p.opts.ProgressEvery {
+		return
+	}
+	p.last = now
+	p.opts.Progress(Progress{Read: p.rep.Read, Total: max(p.total, p.rep.Read), Elapsed: now.Sub(p.start), Done: done})
+}
+
+func (p *pipeline) reject(e *importers.RecordError) {
+	p.rep.Problems = append(p.rep.Problems, e)
+	p.rep.Rejected++
+	if errors.Is(e.Err, ErrOutside) {
+		p.rep.Flagged++
+	}
+	if !p.opts.SkipInvalid {
+		p.bad = true
+	}
+}
+
+// next returns the next good row as a mutation, io.EOF at the end, or
+// errBadRows at the end when a row was bad and SkipInvalid is off (having
+// read every row, so that all of them are reported).
+func (p *pipeline) next() (store.Mutation, error) {
+	for p.cur < len(p.srcs) {
+		s := p.srcs[p.cur]
+		f, err := s.r.Next()
+		if errors.Is(err, io.EOF) {
+			p.cur++
+			continue
+		}
+		var re *importers.RecordError
+		if errors.As(err, &re) {
+			p.rep.Read++
+			s.info.Records++
+			p.reject(re)
+			continue
+		}
+		if err != nil {
+			return store.Mutation{}, fmt.Errorf("%s: %w", s.r.Name(), err)
+		}
+		p.rep.Read++
+		s.info.Records++
+		if p.rep.Read%1024 == 0 {
+			if err := p.ctx.Err(); err != nil {
+				return store.Mutation{}, err
+			}
+			p.progress(false)
+		}
+		m, re := p.convert(s, &f)
+		if re != nil {
+			p.reject(re)
+			continue
+		}
+		if p.bad {
+			continue
+		}
+		return m, nil
+	}
+	if p.bad {
+		return store.Mutation{}, errBadRows
+	}
+	return store.Mutation{}, io.EOF
+}
+
+// convert checks one row and makes its mutation.
+func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *importers.RecordError) {
+	bad := func(field string, err error) *importers.RecordError {
+		return &importers.RecordError{File: s.r.Name(), Record: f.Record, Field: field, Err: err}
+	}
+	// External id.
+	ext, synthetic := f.ID, false
+	if s.idField != "" {
+		v := f.Properties[s.idField]
+		ext = idString(v)
+		if ext == "" {
+			return store.Mutation{}, bad(s.idField, store.Invalidf("the id field is empty"))
+		}
+	} else if ext == "" {
+		ext = s.base + "#" + strconv.Itoa(f.Record)
+		synthetic = true
+	}
+	if !synthetic {
+		// An id given twice would make the import flip-flop between the
+		// rows; remember a 64-bit hash of each (8 bytes a row).
+		h := fnv.New64a()
+		h.Write([]byte(ext))
+		key := h.Sum64()
+		if prev, dup := p.seen[key]; dup {
+			return store.Mutation{}, bad(s.idField, store.Invalidf("external id %q was already given by %s record %d", ext, p.srcs[prev.src].r.Name(), prev.record))
+		}
+		p.seen[key] = rowRef{src: int32(p.cur), record: int32(f.Record)}
+	}
+	// Properties.
+	vals := make(map[string]any, len(f.Properties))
+	for k, v := range f.Properties {
+		dst, ok := s.plan.target[k]
+		if !ok {
+			return store.Mutation{}, bad(k, store.Invalidf("field %q is not among the file's fields and has no property in collection %q", k, p.coll.ID))
+		}
+		if dst == "" || v == nil {
+			continue
+		}
+		if t, ok := v.(time.Time); ok {
+			if fd, _ := p.coll.Field(dst); fd.Type == store.TypeString {
+				v = timeString(t)
+			}
+		}
+		vals[dst] = v
+	}
+	props, err := store.EncodeProperties(p.coll, vals)
+	if err != nil {
+		return store.Mutation{}, bad(p.culprit(s, f, vals), err)
+	}
+	// Geometry.
+	g := f.Geometry
+	if g != nil && isEmpty(g) {
+		g = nil
+	}
+	if g != nil {
+		if s.crs != nil {
+			if err := s.crs.TransformGeom(g); err != nil {
+				return store.Mutation{}, bad("", fmt.Errorf("reproject from %s: %w", s.crs, err))
+			}
+		}
+		geo.Rewind(g)
+		if err := geo.Validate(g); err != nil {
+			return store.Mutation{}, bad("", err)
+		}
+		t := typeName(g)
+		if !store.GeometryAllowed(p.coll.Geometry, t) {
+			return store.Mutation{}, bad("", store.Invalidf("collection %q takes %s geometries, not %s", p.coll.ID, p.coll.Geometry, t))
+		}
+		if len(s.boxes) > 0 {
+			r, _ := geo.Bounds(g)
+			for _, x := range s.boxes {
+				if !x.contains(r) {
+					if !s.warned {
+						s.warned = true
+						p.rep.Notes = append(p.rep.Notes, fmt.Sprintf("%s: rows far outside the expected area, %s: check the file's CRS (a .prj in metres on data in feet, or the reverse, does this) and name the right one with --srs EPSG:NNNN", s.r.Name(), x.what))
+					}
+					return store.Mutation{}, bad("", fmt.Errorf("%w: geometry at %s", ErrOutside, fmtBox(r)))
+				}
+			}
+		}
+		geo.SetSRID(g)
+	}
+	return store.Mutation{Op: store.OpUpsert, Feature: store.Feature{
+		Collection: p.coll.ID,
+		ExternalID: ext,
+		Geometry:   g,
+		Properties: props,
+	}}, nil
+}
+
+// culprit finds the source field whose value EncodeProperties refused, one
+// property at a time (only on the error path).
+func (p *pipeline) culprit(s *source, f *importers.Feature, vals map[string]any) string {
+	for k := range f.Properties {
+		dst := s.plan.target[k]
+		v, ok := vals[dst]
+		if !ok {
+			continue
+		}
+		if _, err := store.EncodeProperties(p.coll, map[string]any{dst: v}); err != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+// pipeBatch is how many mutations the reading goroutine hands over at a
+// time.
+const pipeBatch = 1024
+
+// write streams the rows into the backend in one transaction, counting
+// what it did.
+func (p *pipeline) write(ctx context.Context, b store.Backend) error {
+	count := func(r store.Result) error {
+		switch r.Outcome {
+		case store.Inserted:
+			p.rep.Inserted++
+		case store.Updated:
+			p.rep.Updated++
+		case store.Unchanged:
+			p.rep.Unchanged++
+		}
+		return nil
+	}
+	if sa, ok := b.(store.StreamApplier); ok {
+		// Reading and converting run in their own goroutine, a few batches
+		// ahead of the backend, so that parsing overlaps the database's
+		// work; memory stays bounded by the channel.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		batches := make(chan []store.Mutation, 4)
+		var readErr error
+		go func() {
+			defer close(batches)
+			for {
+				batch := make([]store.Mutation, 0, pipeBatch)
+				for len(batch) < pipeBatch {
+					m, err := p.next()
+					if err != nil {
+						readErr = err
+						break
+					}
+					batch = append(batch, m)
+				}
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return
+				}
+				if readErr != nil {
+					return
+				}
+			}
+		}()
+		var (
+			batch []store.Mutation
+			pos   int
+		)
+		next := func() (store.Mutation, error) {
+			for pos == len(batch) {
+				b, ok := <-batches
+				if !ok {
+					return store.Mutation{}, readErr
+				}
+				batch, pos = b, 0
+			}
+			m := batch[pos]
+			batch[pos] = store.Mutation{}
+			pos++
+			return m, nil
+		}
+		err := sa.ApplyStream(ctx, p.coll.ID, next, p.opts.Actor, count)
+		cancel()
+		for range batches {
+			// Let the reader see the cancellation and finish.
+		}
+		if err == nil && readErr != nil && !errors.Is(readErr, io.EOF) {
+			err = readErr
+		}
+		return err
+	}
+	var ms []store.Mutation
+	for {
+		m, err := p.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		ms = append(ms, m)
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	rs, err := b.Apply(ctx, p.coll.ID, ms, p.opts.Actor)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		_ = count(r)
+	}
+	return nil
+}
+
+// idString formats an id value: integers without a fraction, text as is.
+func idString(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.TrimSpace(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case time.Time:
+		return timeString(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// timeString is a date "YYYY-MM-DD" at midnight UTC, else RFC 3339.
+func timeString(t time.Time) string {
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+		return t.Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func isEmpty(g geom.T) bool {
+	_, ok := geo.Bounds(g)
+	return !ok
+}
+
+// typeName is the GeoJSON type name of g.
+func typeName(g geom.T) string {
+	switch g.(type) {
+	case *geom.Point:
+		return "Point"
+	case *geom.LineString:
+		return "LineString"
+	case *geom.Polygon:
+		return "Polygon"
+	case *geom.MultiPoint:
+		return "MultiPoint"
+	case *geom.MultiLineString:
+		return "MultiLineString"
+	case *geom.MultiPolygon:
+		return "MultiPolygon"
+	case *geom.GeometryCollection:
+		return "GeometryCollection"
+	}
+	return fmt.Sprintf("%T", g)
+}

@@ -1,0 +1,222 @@
+package postgis
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cityatlas/cityatlas/store"
+)
+
+var _ store.StreamApplier = (*Store)(nil)
+
+// streamChunk is how many mutations ApplyStream holds and writes at a time
+// (through COPY when the chunk is bulkable, see Apply).
+const streamChunk = 20_000
+
+// ApplyStream performs the mutations that next yields, until io.EOF, in one
+// transaction, streaming them in chunks of streamChunk (see
+// store.StreamApplier). Errors are those of Apply, or next's and result's
+// own errors, wrapped; on any error nothing is written.
+func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
+			return err
+		}
+		c, err := collection(ctx, tx, sqlCollectionForShare, coll)
+		if err != nil {
+			return err
+		}
+		// A collection without features takes the first chunks straight
+		// through COPY (applyFresh).
+		var empty bool
+		if err := tx.QueryRow(ctx, sqlCollectionEmpty, c.ID).Scan(&empty); err != nil {
+			return err
+		}
+		var (
+			last  int64
+			done  bool
+			start int // index of the chunk's first mutation in the stream
+			chunk = make([]store.Mutation, 0, streamChunk)
+		)
+		for !done {
+			chunk = chunk[:0]
+			for len(chunk) < streamChunk {
+				m, err := next()
+				if errors.Is(err, io.EOF) {
+					done = true
+					break
+				}
+				if err != nil {
+					return err
+				}
+				chunk = append(chunk, m)
+			}
+			if len(chunk) == 0 {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			prepared, err := prepare(&c, chunk)
+			if err != nil {
+				return fmt.Errorf("chunk from mutation %d: %w", start, err)
+			}
+			var results []store.Result
+			fast := false
+			if empty && s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
+				results, fast, err = applyFresh(ctx, tx, &c, prepared, actor)
+				if err != nil {
+					return fmt.Errorf("chunk from mutation %d: %w", start, err)
+				}
+				if !fast {
+					empty = false // an external id was there: match from now on
+				}
+			}
+			if fast {
+				// written
+			} else if s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
+				results, err = applyBulk(ctx, tx, &c, prepared, actor)
+				if err == nil {
+					// The load table lives until commit; the next chunk
+					// makes it again.
+					_, err = tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{loadTable}.Sanitize())
+				}
+			} else {
+				results, err = applyEach(ctx, tx, &c, prepared, actor)
+			}
+			if err != nil {
+				return fmt.Errorf("chunk from mutation %d: %w", start, err)
+			}
+			for _, r := range results {
+				last = max(last, r.Seq)
+				if err := result(r); err != nil {
+					return err
+				}
+			}
+			start += len(chunk)
+		}
+		if last > 0 {
+			if _, err := tx.Exec(ctx, sqlNotify, strconv.FormatInt(last, 10)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return translate(err, "apply stream to %q", coll)
+	}
+	return nil
+}
+
+const (
+	sqlCollectionEmpty = `SELECT NOT EXISTS (SELECT 1 FROM features WHERE collection = $1)`
+	// sqlReserve takes n values of a sequence at once and returns the
+	// last; the write lock keeps other writers from drawing in between.
+	// $1 table, $2 column, $3 n.
+	sqlReserve = `SELECT setval(pg_get_serial_sequence($1, $2), nextval(pg_get_serial_sequence($1, $2)) + $3 - 1)`
+	sqlNow     = `SELECT now()`
+	// sqlSavepoint guards applyFresh: a duplicate external id rolls the
+	// chunk back to here, and the chunk goes the general way.
+	sqlSavepoint         = `SAVEPOINT ca_fresh`
+	sqlRollbackSavepoint = `ROLLBACK TO SAVEPOINT ca_fresh`
+	sqlReleaseSavepoint  = `RELEASE SAVEPOINT ca_fresh`
+)
+
+var (
+	freshFeatureColumns = []string{"id", "collection", "external_id", "geom", "properties", "version", "created", "updated"}
+	freshChangeColumns  = []string{"seq", "collection", "feature_id", "op", "version", "actor", "time"}
+)
+
+// applyFresh writes a chunk of inserts and upserts (see bulkable) into a
+// collection that had no features when the stream began, with COPY straight
+// into features and changes: ids and change-log seqs are reserved up front,
+// so nothing is read back. When an external id already exists (an earlier
+// chunk had it) it rolls the chunk back and returns ok false: the caller
+// writes it the general way.
+func applyFresh(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) (results []store.Result, ok bool, err error) {
+	n := int64(len(ms))
+	var lastID, lastSeq int64
+	var now time.Time
+	if err := tx.QueryRow(ctx, sqlReserve, "features", "id", n).Scan(&lastID); err != nil {
+		return nil, false, fmt.Errorf("fresh: reserve ids: %w", err)
+	}
+	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", n).Scan(&lastSeq); err != nil {
+		return nil, false, fmt.Errorf("fresh: reserve seqs: %w", err)
+	}
+	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
+		return nil, false, fmt.Errorf("fresh: now: %w", err)
+	}
+	firstID, firstSeq := lastID-n+1, lastSeq-n+1
+	if _, err := tx.Exec(ctx, sqlSavepoint); err != nil {
+		return nil, false, fmt.Errorf("fresh: %w", err)
+	}
+	var ewkb []byte
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"features"}, freshFeatureColumns, pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
+		m := &ms[i]
+		var ext, g any
+		if m.Feature.ExternalID != "" {
+			ext = m.Feature.ExternalID
+		}
+		if m.wkb != nil {
+			ewkb = appendEWKB(ewkb[:0], m.wkb)
+			g = ewkb
+		}
+		return []any{firstID + int64(i), c.ID, ext, g, []byte(m.props), int64(1), now, now}, nil
+	}))
+	if err != nil {
+		if errors.Is(sentinelOf(err), store.ErrConflict) {
+			if _, rerr := tx.Exec(ctx, sqlRollbackSavepoint); rerr != nil {
+				return nil, false, fmt.Errorf("fresh: %w", rerr)
+			}
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("fresh: copy features: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlReleaseSavepoint); err != nil {
+		return nil, false, fmt.Errorf("fresh: %w", err)
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"changes"}, freshChangeColumns, pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
+		return []any{firstSeq + int64(i), c.ID, firstID + int64(i), string(store.OpInsert), int64(1), actor, now}, nil
+	}))
+	if err != nil {
+		return nil, false, fmt.Errorf("fresh: copy changes: %w", err)
+	}
+	results = make([]store.Result, len(ms))
+	for i := range ms {
+		m := &ms[i]
+		results[i] = store.Result{
+			Outcome: store.Inserted,
+			Feature: m.stored(c, firstID+int64(i), m.Feature.ExternalID, 1, now, now),
+			Seq:     firstSeq + int64(i),
+		}
+	}
+	return results, true, nil
+}
+
+// appendEWKB appends the ISO WKB geometry b (little-endian, as
+// encodeGeometry makes it) as PostGIS extended WKB with SRID 4326, the
+// binary form a geometry column takes in COPY. Only the outer header
+// changes; PostGIS reads ISO type codes in the nested ones.
+func appendEWKB(dst, b []byte) []byte {
+	t := binary.LittleEndian.Uint32(b[1:5])
+	et := (t % 1000) | 0x20000000
+	switch t / 1000 {
+	case 1:
+		et |= 0x80000000
+	case 2:
+		et |= 0x40000000
+	case 3:
+		et |= 0x80000000 | 0x40000000
+	}
+	dst = append(dst, b[0])
+	dst = binary.LittleEndian.AppendUint32(dst, et)
+	dst = binary.LittleEndian.AppendUint32(dst, 4326)
+	return append(dst, b[5:]...)
+}

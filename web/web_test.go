@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cityatlas/cityatlas/api"
+	"github.com/cityatlas/cityatlas/demo"
+	"github.com/cityatlas/cityatlas/store"
+	"github.com/cityatlas/cityatlas/store/gpkg"
+	"github.com/cityatlas/cityatlas/web"
+)
+
+// demoServer starts the real server (GeoPackage store seeded with the demo
+// city, the api and the map) on a free port.
+func demoServer(t *testing.T, cfg web.Config) *httptest.Server {
+	t.Helper()
+	ctx := context.Background()
+	b, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	m := web.New(cfg)
+	srv := httptest.NewServer(api.NewServer(st, api.Config{Map: m, Extra: m.Register}, nil))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func fetch(t *testing.T, srv *httptest.Server, path, accept string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, res.Header, string(b)
+}
+
+const browserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+func TestRoutes(t *testing.T) {
+	srv := demoServer(t, web.Config{Basemap: "https://tile.openstreetmap.org/{z}/{x}/{y}.png"})
+	tests := []struct {
+		name, path, accept string
+		status             int
+		contentType        string
+		has, hasNot        string
+	}{
+		{"browser at / gets the map", "/", browserAccept, 200, "text/html", `<base href="./">`, ""},
+		{"JSON client at / gets the landing document", "/", "application/json", 200, "application/json", `"links"`, "maplibre"},
+		{"no Accept at / gets JSON", "/", "", 200, "application/json", `"links"`, "maplibre"},
+		{"the HTML landing page stays reachable", "/?f=html", browserAccept, 200, "text/html", "/collections", "maplibre-gl.js"},
+		{"the map at /map/", "/map/", browserAccept, 200, "text/html", `<base href="../">`, ""},
+		{"the map links the HTML landing page", "/", browserAccept, 200, "text/html", `href="?f=html"`, ""},
+		{"config names the basemap", "/map/config.json", "", 200, "application/json", `"kind":"raster"`, ""},
+		{"config gives OpenStreetMap's attribution", "/map/config.json", "", 200, "application/json", "OpenStreetMap", ""},
+		{"MapLibre is served from the binary", "/map/vendor/maplibre-gl/maplibre-gl.js", "", 200, "javascript", "maplibregl", ""},
+		{"MapLibre CSS", "/map/vendor/maplibre-gl/maplibre-gl.css", "", 200, "text/css", "maplibregl", ""},
+		{"the app", "/map/app.js", "", 200, "javascript", "cityatlas", ""},
+		{"boundary", "/map/boundary.geojson", "", 200, "application/geo+json", `"kind":"city"`, ""},
+		{"missing file", "/map/nothing.js", "", 404, "", "", ""},
+		{"test files are not embedded", "/map/test/map.test.mjs", "", 404, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, body := fetch(t, srv, tc.path, tc.accept)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", status, tc.status, body)
+			}
+			if !strings.Contains(h.Get("Content-Type"), tc.contentType) {
+				t.Errorf("content type %q, want %q", h.Get("Content-Type"), tc.contentType)
+			}
+			if tc.has != "" && !strings.Contains(body, tc.has) {
+				t.Errorf("body lacks %q: %.300s", tc.has, body)
+			}
+			if tc.hasNot != "" && strings.Contains(body, tc.hasNot) {
+				t.Errorf("body has %q", tc.hasNot)
+			}
+		})
+	}
+}
+
+func TestBoundaryGeoJSON(t *testing.T) {
+	srv := demoServer(t, web.Config{})
+	_, _, body := fetch(t, srv, "/map/boundary.geojson", "")
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Properties map[string]string `json:"properties"`
+			Geometry   struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(body), &fc); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, f := range fc.Features {
+		kinds[f.Properties["kind"]] = f.Geometry.Type
+	}
+	if fc.Type != "FeatureCollection" || kinds["city"] != "Polygon" || kinds["county"] == "" {
+		t.Fatalf("boundary: %v", kinds)
+	}
+	_, _, conf := fetch(t, srv, "/map/config.json", "")
+	if !strings.Contains(conf, `"kind":""`) {
+		t.Errorf("no basemap configured, yet config says %s", conf)
+	}
+}
+
+// TestMapInBrowser runs web/map/test/map.test.mjs: Debian's Chromium,
+// driven by playwright-core, against the real server with the demo data.
+// Missing node, npm or chromium skip it, or fail it when CI=true.
+func TestMapInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	need := func(what, hint string) {
+		msg := what + " not found: " + hint
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		need("node", "install the Debian packages nodejs and npm")
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		need("/usr/bin/chromium", "install the Debian package chromium")
+	}
+	dir, err := filepath.Abs(filepath.Join("map", "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			need("npm", "install the Debian package npm")
+		}
+		cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	out := os.Getenv("CITYATLAS_MAP_TEST_OUT")
+	if out == "" {
+		out = filepath.Join(dir, "out") // gitignored
+	}
+	srv := demoServer(t, web.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "map.test.mjs"), srv.URL, out)
+	cmd.Dir = dir
+	res, err := cmd.CombinedOutput()
+	t.Logf("browser test output (screenshots in %s):\n%s", out, res)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "map.png")); err != nil {
+		t.Errorf("no screenshot: %v", err)
+	}
+}
