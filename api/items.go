@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -111,8 +112,12 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	if c.Request().Method == http.MethodHead {
 		return nil
 	}
-	w := bufio.NewWriterSize(c.Response(), 32<<10)
-	buf := make([]byte, 0, 4096)
+	out := outPool.Get().(*outBuf)
+	defer outPool.Put(out)
+	out.w.Reset(c.Response())
+	w := &out.w
+	buf := out.buf[:0]
+	defer func() { out.buf = buf[:0] }()
 	buf = append(buf, `{"type":"FeatureCollection","numberMatched":`...)
 	buf = strconv.AppendInt(buf, int64(sel.Matched), 10)
 	buf = append(buf, `,"numberReturned":`...)
@@ -147,6 +152,17 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	}
 	return w.Flush()
 }
+
+// outBuf is the reusable output state of a GeoJSON response: keeping it in
+// a pool keeps the items endpoint from making garbage per request.
+type outBuf struct {
+	w   bufio.Writer
+	buf []byte
+}
+
+var outPool = sync.Pool{New: func() any {
+	return &outBuf{w: *bufio.NewWriterSize(nil, 32<<10), buf: make([]byte, 0, 32<<10)}
+}}
 
 // appendHit appends the GeoJSON of one feature read in place from the index.
 func appendHit(buf []byte, h *store.Hit) []byte {

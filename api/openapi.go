@@ -48,7 +48,7 @@ func (s *Server) openAPI(c echo.Context) error {
 			"responses": map[string]any{
 				"200": map[string]any{"description": "A GeoJSON FeatureCollection (or HTML, CSV)", "content": map[string]any{
 					mimeGeoJSON: map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/FeatureCollection"}},
-					mimeHTML: map[string]any{}, mimeCSV: map[string]any{}}},
+					mimeHTML:    map[string]any{}, mimeCSV: map[string]any{}}},
 				"304": map[string]any{"description": "Not modified (If-None-Match)"},
 				"400": problem, "404": problem}}}
 		paths[base+"/items/{featureId}"] = map[string]any{"get": map[string]any{"summary": "One feature of " + ci.Title, "operationId": "getFeature_" + ci.ID,
@@ -57,7 +57,7 @@ func (s *Server) openAPI(c echo.Context) error {
 				"200": map[string]any{"description": "A GeoJSON Feature", "content": map[string]any{mimeGeoJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}},
 				"404": problem}}}
 		paths[base+"/queryables"] = map[string]any{"get": map[string]any{"summary": "Queryable properties of " + ci.Title, "operationId": "getQueryables_" + ci.ID,
-			"tags": []string{ci.ID},
+			"tags":      []string{ci.ID},
 			"responses": map[string]any{"200": map[string]any{"description": "A JSON Schema", "content": map[string]any{"application/schema+json": map[string]any{}}}, "404": problem}}}
 	}
 	doc := map[string]any{
@@ -72,7 +72,7 @@ func (s *Server) openAPI(c echo.Context) error {
 					"schema": map[string]any{"type": "string", "enum": []string{"json", "html", "csv"}}},
 				"bbox": map[string]any{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "minLon,minLat,maxLon,maxLat in CRS84 (6 numbers with heights accepted)",
-					"schema": map[string]any{"type": "array", "minItems": 4, "maxItems": 6, "items": map[string]any{"type": "number"}}},
+					"schema":      map[string]any{"type": "array", "minItems": 4, "maxItems": 6, "items": map[string]any{"type": "number"}}},
 				"bbox-crs": map[string]any{"name": "bbox-crs", "in": "query", "required": false,
 					"schema": map[string]any{"type": "string", "format": "uri", "enum": []string{crs84}}},
 				"limit": map[string]any{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
@@ -81,7 +81,7 @@ func (s *Server) openAPI(c echo.Context) error {
 					"schema": map[string]any{"type": "integer", "minimum": 0, "default": 0}},
 				"datetime": map[string]any{"name": "datetime", "in": "query", "required": false,
 					"description": "An instant or interval (RFC 3339, '..' for an open end) on the collection's time property",
-					"schema": map[string]any{"type": "string"}},
+					"schema":      map[string]any{"type": "string"}},
 				"featureId": map[string]any{"name": "featureId", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}},
 			},
 			"schemas": map[string]any{
@@ -89,8 +89,8 @@ func (s *Server) openAPI(c echo.Context) error {
 					"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"}, "status": map[string]any{"type": "integer"},
 					"detail": map[string]any{"type": "string"}, "instance": map[string]any{"type": "string"}, "parameter": map[string]any{"type": "string"}}},
 				"FeatureCollection": map[string]any{"type": "object", "required": []string{"type", "features"}, "properties": map[string]any{
-					"type": map[string]any{"type": "string", "enum": []string{"FeatureCollection"}},
-					"features": map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
+					"type":          map[string]any{"type": "string", "enum": []string{"FeatureCollection"}},
+					"features":      map[string]any{"type": "array", "items": map[string]any{"type": "object"}},
 					"numberMatched": map[string]any{"type": "integer"}, "numberReturned": map[string]any{"type": "integer"},
 					"timeStamp": map[string]any{"type": "string", "format": "date-time"}}},
 			},

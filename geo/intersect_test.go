@@ -64,7 +64,9 @@ func TestIntersectsPointsAgreeWithOrb(t *testing.T) {
 
 func TestIntersectsBound(t *testing.T) {
 	line := orb.LineString{{0, 0}, {10, 10}}
-	b := func(x0, y0, x1, y1 float64) orb.Bound { return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}} }
+	b := func(x0, y0, x1, y1 float64) orb.Bound {
+		return orb.Bound{Min: orb.Point{x0, y0}, Max: orb.Point{x1, y1}}
+	}
 	if !IntersectsBound(line, b(4, 4, 6, 6)) {
 		t.Error("box on the diagonal")
 	}

@@ -21,13 +21,16 @@
 // Rows are upserted by external id, so importing the same file again
 // changes nothing and importing a corrected file updates in place. The
 // external id is the Options.IDField value; else the GeoJSON feature id;
-// else "FILE#RECORD" (the file's base name and the record number).
+// else "FILE#RECORD" (the file's base name and the record number). An id
+// that two rows give is a bad row: the check keeps a 64-bit hash of each
+// id (16 bytes a row, the only memory that grows with the file).
 //
 // A store.Store on the same backend sees the new rows after its next Sync
 // (the change log), as a running server does.
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +38,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -300,11 +304,12 @@ func Run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 	}
 
 	// Read, check, write.
-	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seen: map[uint64]rowRef{}}
-	if opts.Progress != nil {
-		for _, f := range files {
-			p.total += estimateRows(f)
-		}
+	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now()}
+	for _, f := range files {
+		p.total += estimateRows(f)
+	}
+	if opts.IDField != "" {
+		p.ids = make([]idRef, 0, p.total+p.total/64)
 	}
 	if opts.DryRun {
 		for {
@@ -427,21 +432,25 @@ var errBadRows = errors.New("bad rows")
 
 // pipeline turns the sources into a stream of mutations.
 type pipeline struct {
-	ctx   context.Context
-	opts  *Options
-	coll  *store.Collection
-	srcs  []*source
-	cur   int
-	rep   *Report
-	bad   bool // a row was rejected and SkipInvalid is off
-	start time.Time
-	last  time.Time
-	total int
-	seen  map[uint64]rowRef // hashes of the external ids given so far
+	ctx         context.Context
+	opts        *Options
+	coll        *store.Collection
+	srcs        []*source
+	cur         int
+	rep         *Report
+	bad         bool // a row was rejected and SkipInvalid is off
+	start       time.Time
+	last        time.Time
+	total       int
+	ids         []idRef // the external ids given so far, hashed
+	dupsChecked bool
 }
 
-// rowRef names a row: the source's index and the record number.
-type rowRef struct{ src, record int32 }
+// idRef is a row's external id, hashed, and where the row is.
+type idRef struct {
+	hash        uint64
+	src, record int32
+}
 
 func (p *pipeline) progress(done bool) {
 	if p.opts.Progress == nil {
@@ -505,10 +514,58 @@ func (p *pipeline) next() (store.Mutation, error) {
 		}
 		return m, nil
 	}
+	if !p.dupsChecked {
+		p.dupsChecked = true
+		p.checkDuplicates()
+	}
 	if p.bad {
 		return store.Mutation{}, errBadRows
 	}
 	return store.Mutation{}, io.EOF
+}
+
+// checkDuplicates reports rows whose external id an earlier row gave too
+// (by hash; a false match between two different ids has odds of about
+// n²/2⁶⁵). They are bad rows; with SkipInvalid they have already been
+// written, the later row winning, so they become notes.
+func (p *pipeline) checkDuplicates() {
+	ids := p.ids
+	p.ids = nil
+	slices.SortFunc(ids, func(a, b idRef) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.src, b.src); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.record, b.record)
+	})
+	type dup struct{ first, again idRef }
+	var dups []dup
+	first := 0 // start of the run of equal hashes
+	for i := 1; i < len(ids); i++ {
+		if ids[i].hash != ids[first].hash {
+			first = i
+			continue
+		}
+		dups = append(dups, dup{ids[first], ids[i]})
+	}
+	slices.SortFunc(dups, func(a, b dup) int {
+		if c := cmp.Compare(a.again.src, b.again.src); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.again.record, b.again.record)
+	})
+	for _, dp := range dups {
+		sa, sb := p.srcs[dp.first.src], p.srcs[dp.again.src]
+		d := &importers.RecordError{File: sb.r.Name(), Record: int(dp.again.record), Field: sb.idField,
+			Err: store.Invalidf("the external id repeats that of %s record %d", sa.r.Name(), dp.first.record)}
+		if p.opts.SkipInvalid {
+			p.rep.Notes = append(p.rep.Notes, d.Error()+"; the later row was kept")
+			continue
+		}
+		p.reject(d)
+	}
 }
 
 // convert checks one row and makes its mutation.
@@ -530,14 +587,11 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 	}
 	if !synthetic {
 		// An id given twice would make the import flip-flop between the
-		// rows; remember a 64-bit hash of each (8 bytes a row).
+		// rows: remember a 64-bit hash of each (16 bytes a row), checked
+		// when the stream ends.
 		h := fnv.New64a()
 		h.Write([]byte(ext))
-		key := h.Sum64()
-		if prev, dup := p.seen[key]; dup {
-			return store.Mutation{}, bad(s.idField, store.Invalidf("external id %q was already given by %s record %d", ext, p.srcs[prev.src].r.Name(), prev.record))
-		}
-		p.seen[key] = rowRef{src: int32(p.cur), record: int32(f.Record)}
+		p.ids = append(p.ids, idRef{hash: h.Sum64(), src: int32(p.cur), record: int32(f.Record)})
 	}
 	// Properties.
 	vals := make(map[string]any, len(f.Properties))

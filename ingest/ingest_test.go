@@ -109,15 +109,15 @@ func TestDuplicateIDs(t *testing.T) {
 	if !errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v, want ErrRejected", err)
 	}
-	if len(rep.Problems) != 1 || rep.Problems[0].Record != 233 || rep.Problems[0].Field != "ID" || !strings.Contains(rep.Problems[0].Error(), `"L- 78"`) {
+	if len(rep.Problems) != 1 || rep.Problems[0].Record != 233 || rep.Problems[0].Field != "ID" || !strings.Contains(rep.Problems[0].Error(), "record 83") {
 		t.Fatalf("problems %v", rep.Problems)
 	}
 	if hasCollection(t, b, "landmarks") {
 		t.Fatal("the collection made for the failed import is still there")
 	}
 	rep = mustRun(t, b, []string{landmarks}, Options{Collection: "landmarks", Create: true, IDField: "ID", SkipInvalid: true})
-	if rep.Inserted != 316 || rep.Rejected != 1 {
-		t.Fatalf("skip-invalid: inserted %d, rejected %d", rep.Inserted, rep.Rejected)
+	if rep.Inserted != 316 || rep.Updated != 1 || rep.Rejected != 0 || !strings.Contains(strings.Join(rep.Notes, "\n"), "record 233") {
+		t.Fatalf("skip-invalid: inserted %d, updated %d, rejected %d, notes %q", rep.Inserted, rep.Updated, rep.Rejected, rep.Notes)
 	}
 }
 

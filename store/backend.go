@@ -92,6 +92,9 @@ func ValidateCollection(c *Collection) error {
 	default:
 		return Invalidf("collection %q: geometry type %q is not one of Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon, GeometryCollection, Geometry", c.ID, c.Geometry)
 	}
+	if len(c.Fields) > MaxFields {
+		return Invalidf("collection %q has %d fields; at most %d", c.ID, len(c.Fields), MaxFields)
+	}
 	seen := map[string]bool{}
 	for _, f := range c.Fields {
 		if !ValidFieldName(f.Name) {
@@ -116,6 +119,9 @@ func ValidateCollection(c *Collection) error {
 	}
 	return nil
 }
+
+// MaxFields is the most properties a collection's schema may have.
+const MaxFields = 1000
 
 // reservedField are names that the backends use for their own columns.
 var reservedField = map[string]bool{

@@ -34,12 +34,12 @@ func benchStore(tb testing.TB, n int) *Store {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		it, err := newItem(&Feature{ID: int64(i + 1), ExternalID: fmt.Sprint("P-", i), Geometry: geom.NewPointFlat(geom.XY, []float64{lon, lat}),
-			Properties: props, Version: 1, Updated: now}, l)
+		r, err := l.newItem(&Feature{ID: int64(i + 1), ExternalID: fmt.Sprint("P-", i), Geometry: geom.NewPointFlat(geom.XY, []float64{lon, lat}),
+			Properties: props, Version: 1, Updated: now})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		l.put(it)
+		l.put(r)
 	}
 	s.master[c.ID] = l
 	s.publish()
@@ -60,7 +60,7 @@ func BenchmarkBBox100Of1M(b *testing.B) {
 		x := benchExtent[0] + rng.Float64()*(benchExtent[2]-benchExtent[0]-w)
 		y := benchExtent[1] + rng.Float64()*(benchExtent[3]-benchExtent[1]-h)
 		bb := [4]float64{x, y, x + w, y + h}
-		p, err := s.Items(context.Background(), "points", Filter{BBox: &bb, Limit: 100})
+		p, err := s.Select(context.Background(), "points", Filter{BBox: &bb, Limit: 100})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -14,21 +13,33 @@ import (
 	"github.com/cityatlas/cityatlas/geo"
 )
 
+// The index keeps a million features in a few hundred megabytes and out of
+// the garbage collector's way: items, their property slots and external ids
+// live in append-only chunked arenas of pointer-free values, and the R-tree
+// and B-tree hold 32-bit references into them. The collector then has
+// almost nothing to scan, however large the layer.
+
+// ref is the position of an item in its layer's item arena.
+type ref = uint32
+
 // item is the in-memory form of a feature: immutable once indexed, shared
-// by every snapshot that holds it. It is much smaller than Feature so that a
-// million of them fit in a few hundred megabytes: no collection name, no
-// created time, properties interned (see layer.vals), and for a 2D point no
-// geometry object at all (the point is its bound).
+// by every snapshot that holds it. It holds no pointers.
 type item struct {
 	id      int64
 	version int64
 	updated int64 // unix microseconds
-	extID   string
-	props   []uint32 // per schema field, index into layer.vals; 0: not set
 	// bound is [minLon, minLat, maxLon, maxLat]; for a 2D point, the point.
 	bound [4]float64
-	// shape is nil for a 2D point and for a feature without geometry.
-	shape *shape
+	// props is the first of len(schema) slots in the props arena, each the
+	// index in vals of the field's value (0: not set); noProps when the
+	// feature has no properties.
+	props uint32
+	// ext, extLen locate the external id in the ext arena.
+	ext    uint32
+	extLen uint32
+	// shape indexes layer.shapes for a geometry other than a 2D point; -1
+	// for a 2D point or no geometry.
+	shape int32
 	flags uint8
 }
 
@@ -36,104 +47,62 @@ const (
 	hasGeom uint8 = 1 << iota // the feature has a non-empty geometry
 )
 
+const noProps = ^uint32(0)
+
+// MaxExternalID is the longest external id, in bytes, a feature may have.
+const MaxExternalID = 1024
+
 // shape is what an item keeps of a geometry other than a 2D point.
 type shape struct {
 	geometry geom.T       // as stored, with Z
 	orb      orb.Geometry // 2D, for exact tests; nil for a 3D point
 }
 
-func newItem(f *Feature, l *layer) (*item, error) {
-	it := l.alloc()
-	*it = item{
-		id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(),
-		extID: f.ExternalID, props: l.encode(f.Properties),
-	}
-	b, ok := geo.Bounds(f.Geometry)
-	if !ok {
-		if f.Geometry != nil {
-			it.shape = &shape{geometry: f.Geometry}
-		}
-		return it, nil
-	}
-	it.bound, it.flags = b, hasGeom
-	if p, isPoint := f.Geometry.(*geom.Point); isPoint {
-		if p.Layout() != geom.XY {
-			it.shape = &shape{geometry: f.Geometry}
-		}
-		return it, nil
-	}
-	o, err := geo.ToOrb(f.Geometry)
-	if err != nil {
-		return nil, err
-	}
-	it.shape = &shape{geometry: f.Geometry, orb: o}
-	return it, nil
+// arena is an append-only array in fixed-size chunks. Elements never move,
+// so a reader may hold an arena value (a snapshot of the chunk list) while
+// the writer appends: it only reads elements that existed when it got it.
+type arena[T any] struct {
+	chunks [][]T
+	n      uint32 // next free position
 }
 
-func (it *item) hasGeom() bool { return it.flags&hasGeom != 0 }
+const (
+	chunkBits = 12
+	chunkSize = 1 << chunkBits
+)
 
-// exact returns the 2D orb geometry for exact tests, nil for a point
-// (whose bound is exact).
-func (it *item) exact() orb.Geometry {
-	if it.shape == nil {
-		return nil
+func (a *arena[T]) at(i uint32) *T { return &a.chunks[i>>chunkBits][i&(chunkSize-1)] }
+
+// alloc reserves k consecutive elements (k <= chunkSize) and returns the
+// first position; the rest of a chunk too small for them is skipped.
+func (a *arena[T]) alloc(k uint32) uint32 {
+	chunk, off := a.n>>chunkBits, a.n&(chunkSize-1)
+	switch {
+	case int(chunk) >= len(a.chunks):
+		a.chunks = append(a.chunks, make([]T, chunkSize))
+	case off+k > chunkSize:
+		a.n = (chunk + 1) << chunkBits
+		a.chunks = append(a.chunks, make([]T, chunkSize))
 	}
-	return it.shape.orb
+	i := a.n
+	a.n += k
+	return i
 }
 
-// geometry returns the feature's geometry as stored.
-func (it *item) geometry() geom.T {
-	if it.shape != nil {
-		return it.shape.geometry
-	}
-	if !it.hasGeom() {
-		return nil
-	}
-	return geom.NewPointFlat(geom.XY, []float64{it.bound[0], it.bound[1]}).SetSRID(4326)
+// slice returns the k elements from position i (all in one chunk).
+func (a *arena[T]) slice(i, k uint32) []T {
+	c := a.chunks[i>>chunkBits]
+	o := i & (chunkSize - 1)
+	return c[o : o+k : o+k]
 }
 
-// feature returns the item as a Feature of layer l. Created is not kept in
-// memory and is zero.
-func (it *item) feature(l *layer) Feature {
-	return Feature{
-		ID: it.id, Collection: l.coll.ID, ExternalID: it.extID, Geometry: it.geometry(),
-		Properties: l.decode(it.props), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
-	}
+// entry is the B-tree's element: a feature id and its item.
+type entry struct {
+	id  int64
+	ref ref
 }
 
-// value returns the JSON text of field i of the item, or "" when unset.
-func (l *layer) value(it *item, i int) string {
-	if i >= len(it.props) {
-		return ""
-	}
-	return l.vals[it.props[i]]
-}
-
-// intersects reports whether the item's geometry intersects rectangle b
-// exactly (not only its bounds).
-func (it *item) intersects(b orb.Bound) bool {
-	if !it.hasGeom() {
-		return false
-	}
-	if o := it.exact(); o != nil {
-		return geo.IntersectsBound(o, b)
-	}
-	return b.Contains(orb.Point{it.bound[0], it.bound[1]})
-}
-
-// within reports whether the item's geometry intersects the area (polygon
-// or multipolygon).
-func (it *item) within(area orb.Geometry) bool {
-	if !it.hasGeom() {
-		return false
-	}
-	if o := it.exact(); o != nil {
-		return geo.Intersects(o, area)
-	}
-	return geo.Intersects(orb.Point{it.bound[0], it.bound[1]}, area)
-}
-
-func byID(a, b *item) bool { return a.id < b.id }
+func byID(a, b entry) bool { return a.id < b.id }
 
 // layer is the index of one collection. A published layer is never
 // modified: the writer mutates its own master copy and publishes O(1)
@@ -147,18 +116,17 @@ type layer struct {
 	// published with, and the writer appends past it.
 	vals []string
 	// intern maps a value to its index in vals; only the master (writer)
-	// layer has it.
+	// layer has it, and it is dropped after loading (rebuildIntern).
 	intern map[string]uint32
-	// items and props are the writer's slabs: items and their property
-	// slices are carved from large arrays, so that a million small
-	// objects don't fragment the heap between the garbage of loading them.
-	items []item
-	props []uint32
-	tree *rtree.RTreeG[*item]
-	ids  *btree.BTreeG[*item]
+	items  arena[item]
+	props  arena[uint32]
+	ext    arena[byte]
+	shapes []*shape // append-only like vals
+	tree   *rtree.RTreeG[ref]
+	ids    *btree.BTreeG[entry]
 	// seq is the change-log sequence number of the last write to this
-	// collection seen by this index (0 if none since start-up); with the
-	// count it makes the collection's ETag.
+	// collection seen by this index; with the count it makes the
+	// collection's ETag.
 	seq int64
 	// gen changes on every published change, even one the change log
 	// doesn't number (a collection dropped and made again).
@@ -168,7 +136,7 @@ type layer struct {
 func newLayer(c Collection) *layer {
 	l := &layer{
 		coll:   c,
-		tree:   &rtree.RTreeG[*item]{},
+		tree:   &rtree.RTreeG[ref]{},
 		ids:    btree.NewBTreeGOptions(byID, btree.Options{NoLocks: true}),
 		vals:   []string{""},
 		intern: map[string]uint32{},
@@ -181,7 +149,135 @@ func newLayer(c Collection) *layer {
 
 // snapshot returns an immutable copy of l for readers.
 func (l *layer) snapshot() *layer {
-	return &layer{coll: l.coll, keys: l.keys, vals: l.vals, tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen}
+	return &layer{
+		coll: l.coll, keys: l.keys, vals: l.vals, items: l.items, props: l.props, ext: l.ext, shapes: l.shapes,
+		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen,
+	}
+}
+
+// item returns the item at r.
+func (l *layer) item(r ref) *item { return l.items.at(r) }
+
+// newItem stores f in the layer's arenas (the writer only) and returns its
+// reference.
+func (l *layer) newItem(f *Feature) (ref, error) {
+	it := item{
+		id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(),
+		props: l.encode(f.Properties), shape: -1,
+	}
+	if n := uint32(len(f.ExternalID)); n > 0 {
+		if n > MaxExternalID {
+			return 0, Invalidf("external id of feature %d is %d bytes long; at most %d", f.ID, n, MaxExternalID)
+		}
+		it.ext, it.extLen = l.ext.alloc(n), n
+		copy(l.ext.slice(it.ext, n), f.ExternalID)
+	}
+	b, ok := geo.Bounds(f.Geometry)
+	switch {
+	case !ok:
+		if f.Geometry != nil {
+			it.shape = l.addShape(&shape{geometry: f.Geometry})
+		}
+	default:
+		it.bound, it.flags = b, hasGeom
+		if p, isPoint := f.Geometry.(*geom.Point); isPoint {
+			if p.Layout() != geom.XY {
+				it.shape = l.addShape(&shape{geometry: f.Geometry})
+			}
+			break
+		}
+		o, err := geo.ToOrb(f.Geometry)
+		if err != nil {
+			return 0, err
+		}
+		it.shape = l.addShape(&shape{geometry: f.Geometry, orb: o})
+	}
+	r := l.items.alloc(1)
+	*l.items.at(r) = it
+	return r, nil
+}
+
+func (l *layer) addShape(s *shape) int32 {
+	l.shapes = append(l.shapes, s)
+	return int32(len(l.shapes) - 1)
+}
+
+func (it *item) hasGeom() bool { return it.flags&hasGeom != 0 }
+
+// exact returns the 2D orb geometry for exact tests, nil for a point
+// (whose bound is exact).
+func (l *layer) exact(it *item) orb.Geometry {
+	if it.shape < 0 {
+		return nil
+	}
+	return l.shapes[it.shape].orb
+}
+
+// geometry returns the feature's geometry as stored.
+func (l *layer) geometry(it *item) geom.T {
+	if it.shape >= 0 {
+		return l.shapes[it.shape].geometry
+	}
+	if !it.hasGeom() {
+		return nil
+	}
+	return geom.NewPointFlat(geom.XY, []float64{it.bound[0], it.bound[1]}).SetSRID(4326)
+}
+
+func (l *layer) extID(it *item) string {
+	if it.extLen == 0 {
+		return ""
+	}
+	return string(l.ext.slice(it.ext, it.extLen))
+}
+
+// slots returns the property slots of an item (nil when it has none).
+func (l *layer) slots(it *item) []uint32 {
+	if it.props == noProps {
+		return nil
+	}
+	return l.props.slice(it.props, uint32(len(l.keys)))
+}
+
+// feature returns the item as a Feature. Created is not kept in memory and
+// is zero.
+func (l *layer) feature(it *item) Feature {
+	return Feature{
+		ID: it.id, Collection: l.coll.ID, ExternalID: l.extID(it), Geometry: l.geometry(it),
+		Properties: l.decode(l.slots(it)), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
+	}
+}
+
+// value returns the JSON text of field i of the item, or "" when unset.
+func (l *layer) value(it *item, i int) string {
+	if it.props == noProps || i < 0 || i >= len(l.keys) {
+		return ""
+	}
+	return l.vals[*l.props.at(it.props + uint32(i))]
+}
+
+// intersects reports whether the item's geometry intersects rectangle b
+// exactly (not only its bounds).
+func (l *layer) intersects(it *item, b orb.Bound) bool {
+	if !it.hasGeom() {
+		return false
+	}
+	if o := l.exact(it); o != nil {
+		return geo.IntersectsBound(o, b)
+	}
+	return b.Contains(orb.Point{it.bound[0], it.bound[1]})
+}
+
+// within reports whether the item's geometry intersects the area (polygon
+// or multipolygon).
+func (l *layer) within(it *item, area orb.Geometry) bool {
+	if !it.hasGeom() {
+		return false
+	}
+	if o := l.exact(it); o != nil {
+		return geo.Intersects(o, area)
+	}
+	return geo.Intersects(orb.Point{it.bound[0], it.bound[1]}, area)
 }
 
 // fieldIndex returns the position of field name in the schema, or -1.
@@ -194,38 +290,19 @@ func (l *layer) fieldIndex(name string) int {
 	return -1
 }
 
-// slab sizes, in items and in property slots.
-const (
-	itemSlab = 4096
-	propSlab = 1 << 16
-)
-
-// alloc returns a new zero item from the writer's slab. A slab is freed
-// when none of its items is referenced any more.
-func (l *layer) alloc() *item {
-	if len(l.items) == cap(l.items) {
-		l.items = make([]item, 0, itemSlab)
-	}
-	l.items = l.items[:len(l.items)+1]
-	return &l.items[len(l.items)-1]
-}
-
-// encode interns the values of canonical properties p. Only the writer
-// calls it.
-func (l *layer) encode(p Properties) []uint32 {
-	if len(p) <= 2 {
-		return nil
+// encode interns the values of canonical properties p into new slots of
+// the props arena. Only the writer calls it.
+func (l *layer) encode(p Properties) uint32 {
+	if len(p) <= 2 || len(l.keys) == 0 {
+		return noProps
 	}
 	if l.intern == nil {
 		l.rebuildIntern()
 	}
-	n := len(l.coll.Fields)
-	if cap(l.props)-len(l.props) < n {
-		l.props = make([]uint32, 0, max(propSlab, n))
-	}
-	start := len(l.props)
-	l.props = l.props[:start+n]
-	out := l.props[start : start+n : start+n]
+	n := uint32(len(l.keys))
+	start := l.props.alloc(n)
+	out := l.props.slice(start, n)
+	clear(out)
 	gjson.ParseBytes(p).ForEach(func(k, v gjson.Result) bool {
 		i := l.fieldIndex(k.Str)
 		if i < 0 {
@@ -235,7 +312,7 @@ func (l *layer) encode(p Properties) []uint32 {
 		if !ok {
 			// v.Raw points into a copy of the whole object: clone it, or
 			// every interned value would keep its object alive.
-			raw := strings.Clone(v.Raw)
+			raw := string([]byte(v.Raw))
 			id = uint32(len(l.vals))
 			l.vals = append(l.vals, raw)
 			l.intern[raw] = id
@@ -243,11 +320,10 @@ func (l *layer) encode(p Properties) []uint32 {
 		out[i] = id
 		return true
 	})
-	return out
+	return start
 }
 
-// rebuildIntern makes the value → index map again from vals (see
-// Store.compact, which drops it after loading).
+// rebuildIntern makes the value → index map again from vals.
 func (l *layer) rebuildIntern() {
 	l.intern = make(map[string]uint32, len(l.vals))
 	for i, v := range l.vals[1:] {
@@ -285,24 +361,34 @@ func (l *layer) appendProps(buf []byte, props []uint32) []byte {
 }
 
 func (l *layer) get(id int64) (*item, bool) {
-	return l.ids.Get(&item{id: id})
+	e, ok := l.ids.Get(entry{id: id})
+	if !ok {
+		return nil, false
+	}
+	return l.item(e.ref), true
 }
 
-func (l *layer) put(it *item) {
-	if old, ok := l.ids.Set(it); ok && old.hasGeom() {
-		mn, mx := minmax(old.bound)
-		l.tree.Delete(mn, mx, old)
+// put indexes the item at r, replacing the feature's previous item.
+func (l *layer) put(r ref) {
+	it := l.item(r)
+	if old, ok := l.ids.Set(entry{id: it.id, ref: r}); ok {
+		if o := l.item(old.ref); o.hasGeom() {
+			mn, mx := minmax(o.bound)
+			l.tree.Delete(mn, mx, old.ref)
+		}
 	}
 	if it.hasGeom() {
 		mn, mx := minmax(it.bound)
-		l.tree.Insert(mn, mx, it)
+		l.tree.Insert(mn, mx, r)
 	}
 }
 
 func (l *layer) remove(id int64) {
-	if old, ok := l.ids.Delete(&item{id: id}); ok && old.hasGeom() {
-		mn, mx := minmax(old.bound)
-		l.tree.Delete(mn, mx, old)
+	if old, ok := l.ids.Delete(entry{id: id}); ok {
+		if o := l.item(old.ref); o.hasGeom() {
+			mn, mx := minmax(o.bound)
+			l.tree.Delete(mn, mx, old.ref)
+		}
 	}
 }
 

@@ -58,7 +58,7 @@ func (s *Store) Items(ctx context.Context, collection string, f Filter) (Page, e
 	}
 	page := Page{Matched: sel.Matched, Features: make([]Feature, 0, len(sel.items))}
 	for _, it := range sel.items {
-		page.Features = append(page.Features, it.feature(sel.l))
+		page.Features = append(page.Features, sel.l.feature(it))
 	}
 	return page, nil
 }
@@ -81,7 +81,7 @@ func (sel *Selection) Len() int { return len(sel.items) }
 func (sel *Selection) Each(fn func(h *Hit) bool) {
 	var h Hit
 	for _, it := range sel.items {
-		h = Hit{ID: it.id, Bound: it.bound, Shape: it.exact(), it: it, l: sel.l}
+		h = Hit{ID: it.id, Bound: it.bound, Shape: sel.l.exact(it), it: it, l: sel.l}
 		if !fn(&h) {
 			return
 		}
@@ -114,15 +114,16 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 				return sel, nil
 			}
 			first, _ := l.ids.GetAt(f.Offset)
-			l.ids.Ascend(first, func(it *item) bool {
-				sel.items = append(sel.items, it)
+			l.ids.Ascend(first, func(e entry) bool {
+				sel.items = append(sel.items, l.item(e.ref))
 				return f.Limit == 0 || len(sel.items) < f.Limit
 			})
 			return sel, nil
 		}
 		n := 0
 		var cerr error
-		l.ids.Scan(func(it *item) bool {
+		l.ids.Scan(func(e entry) bool {
+			it := l.item(e.ref)
 			if n++; n%4096 == 0 {
 				if cerr = ctx.Err(); cerr != nil {
 					return false
@@ -159,8 +160,8 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 			return l.ids.Len(), nil
 		}
 		n := 0
-		l.ids.Scan(func(it *item) bool {
-			if m.match(it) {
+		l.ids.Scan(func(e entry) bool {
+			if m.match(l.item(e.ref)) {
 				n++
 			}
 			return true
@@ -188,11 +189,12 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 		box = f.Area.Bound()
 	}
 	var hits []*item
-	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, it *item) bool {
-		if f.BBox != nil && it.exact() != nil && !it.intersects(box) {
+	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
+		it := l.item(r)
+		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, box) {
 			return true
 		}
-		if f.Area != nil && !it.within(f.Area) {
+		if f.Area != nil && !l.within(it, f.Area) {
 			return true
 		}
 		if m.match(it) {

@@ -72,11 +72,11 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
 	l := newLayer(c)
 	err := s.backend.Scan(ctx, c.ID, func(f Feature) error {
-		it, err := newItem(&f, l)
+		r, err := l.newItem(&f)
 		if err != nil {
 			return fmt.Errorf("feature %d: %w", f.ID, err)
 		}
-		l.put(it)
+		l.put(r)
 		return nil
 	})
 	if err != nil {
@@ -169,7 +169,7 @@ func (s *Store) Feature(collection string, id int64) (Feature, error) {
 	if !ok {
 		return Feature{}, fmt.Errorf("feature %d of %q: %w", id, collection, ErrNotFound)
 	}
-	return it.feature(l), nil
+	return l.feature(it), nil
 }
 
 // CreateCollection adds a collection to the backend and the index.
@@ -217,6 +217,9 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		if err := geo.Validate(ms[i].Feature.Geometry); err != nil {
 			return nil, fmt.Errorf("%w: feature %d of the batch: %w", ErrInvalid, i+1, err)
 		}
+		if len(ms[i].Feature.ExternalID) > MaxExternalID {
+			return nil, Invalidf("feature %d of the batch: external id is %d bytes long; at most %d", i+1, len(ms[i].Feature.ExternalID), MaxExternalID)
+		}
 		if ms[i].Feature.Properties == nil {
 			ms[i].Feature.Properties = emptyObject
 		}
@@ -236,14 +239,14 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		r := &rs[i]
 		switch r.Outcome {
 		case Inserted, Updated:
-			it, err := newItem(&r.Feature, l)
+			ref, err := l.newItem(&r.Feature)
 			if err != nil {
 				// The write has committed; an index that cannot hold it would
 				// drift from the source of truth. Rebuild the layer instead.
 				s.log.Error("index: rebuilding layer after an unindexable feature", "collection", collection, "id", r.Feature.ID, "err", err)
 				return rs, s.reloadLocked(ctx, collection)
 			}
-			l.put(it)
+			l.put(ref)
 		case Deleted:
 			l.remove(r.Feature.ID)
 		default:
@@ -352,11 +355,11 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		if have && cur.version == f.Version {
 			return nil
 		}
-		it, err := newItem(&f, l)
+		r, err := l.newItem(&f)
 		if err != nil {
 			return err
 		}
-		l.put(it)
+		l.put(r)
 	}
 	l.seq = max(l.seq, ch.Seq)
 	l.gen++

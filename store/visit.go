@@ -30,25 +30,25 @@ func (h *Hit) Value(i int) string { return h.l.value(h.it, i) }
 
 // Properties returns all the properties as canonical JSON (it allocates;
 // prefer Value or AppendProperties on hot paths).
-func (h *Hit) Properties() Properties { return h.l.decode(h.it.props) }
+func (h *Hit) Properties() Properties { return h.l.decode(h.l.slots(h.it)) }
 
 // AppendProperties appends the canonical JSON object of the properties.
-func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.it.props) }
+func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.l.slots(h.it)) }
 
 // AppendGeoJSON appends the GeoJSON geometry (with Z where stored).
 func (h *Hit) AppendGeoJSON(buf []byte) []byte {
-	if h.it.shape == nil && h.it.hasGeom() {
+	if h.it.shape < 0 && h.it.hasGeom() {
 		buf = append(buf, `{"type":"Point","coordinates":[`...)
 		buf = geo.AppendFloat(buf, h.Bound[0])
 		buf = append(buf, ',')
 		buf = geo.AppendFloat(buf, h.Bound[1])
 		return append(buf, "]}"...)
 	}
-	return geo.AppendGeoJSON(buf, h.it.geometry())
+	return geo.AppendGeoJSON(buf, h.l.geometry(h.it))
 }
 
 // Feature copies the hit out as a Feature.
-func (h *Hit) Feature() Feature { return h.it.feature(h.l) }
+func (h *Hit) Feature() Feature { return h.l.feature(h.it) }
 
 // Point reports whether the hit is a single point (at Bound[0], Bound[1]).
 func (h *Hit) Point() bool { return h.Shape == nil }
@@ -77,11 +77,12 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 	}
 	var h Hit
 	all := m.empty()
-	l.tree.Search([2]float64{box[0], box[1]}, [2]float64{box[2], box[3]}, func(_, _ [2]float64, it *item) bool {
+	l.tree.Search([2]float64{box[0], box[1]}, [2]float64{box[2], box[3]}, func(_, _ [2]float64, r ref) bool {
+		it := l.item(r)
 		if !all && !m.match(it) {
 			return true
 		}
-		h = Hit{ID: it.id, Bound: it.bound, Shape: it.exact(), it: it, l: l}
+		h = Hit{ID: it.id, Bound: it.bound, Shape: l.exact(it), it: it, l: l}
 		return fn(&h)
 	})
 	return ctx.Err()
@@ -126,8 +127,8 @@ func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy 
 		if groupBy == "" && m.empty() {
 			return l.ids.Len(), nil, nil
 		}
-		l.ids.Scan(func(it *item) bool {
-			if m.match(it) {
+		l.ids.Scan(func(e entry) bool {
+			if it := l.item(e.ref); m.match(it) {
 				add(it)
 			}
 			return true

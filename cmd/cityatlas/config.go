@@ -27,6 +27,7 @@ type config struct {
 	SyncInterval time.Duration
 	Basemap      string
 	Title        string
+	PprofAddr    string
 }
 
 // flagSet declares the flags of a command on fs, with defaults taken from
@@ -61,6 +62,7 @@ func (c *config) flagSet(name string, getenv func(string) string, stderr io.Writ
 		fs.DurationVar(&c.SyncInterval, "sync-interval", envDuration(getenv, "CITYATLAS_SYNC_INTERVAL", 2*time.Second), "how often to catch up with writes made by other instances (env CITYATLAS_SYNC_INTERVAL)")
 		fs.StringVar(&c.Basemap, "basemap", env("CITYATLAS_BASEMAP", ""), "web map basemap: a MapLibre style URL or a raster tile URL template (env CITYATLAS_BASEMAP); empty: offline basemap")
 		fs.StringVar(&c.Title, "title", env("CITYATLAS_TITLE", "cityatlas"), "service title (env CITYATLAS_TITLE)")
+		fs.StringVar(&c.PprofAddr, "pprof-addr", env("CITYATLAS_PPROF_ADDR", ""), "serve Go profiling (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (env CITYATLAS_PPROF_ADDR); empty: off")
 		fs.BoolVar(&c.Demo, "demo", env("CITYATLAS_DEMO", "") == "true" || env("CITYATLAS_DEMO", "") == "1", "seed the Imperial, CA demo dataset when the store lacks it (env CITYATLAS_DEMO=true)")
 	}
 	if has("serve") || has("seed") {

@@ -95,7 +95,10 @@ Flags:
 
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{"import: " + err.Error()}
 	}
 	if err := cfg.validate(getenv); err != nil {
 		return err

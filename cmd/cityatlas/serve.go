@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -76,7 +77,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	runtime.GC()
 	debug.FreeOSMemory()
 	if getenv("GOGC") == "" {
-		debug.SetGCPercent(25)
+		debug.SetGCPercent(10)
 	}
 	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
 
@@ -113,6 +114,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Map:   webMap,
 		Extra: webMap.Register,
 	}, log)
+	if cfg.PprofAddr != "" {
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			ps := &http.Server{Addr: cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			if err := ps.ListenAndServe(); err != nil {
+				log.Warn("pprof server stopped", "err", err)
+			}
+		}()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
