@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -108,16 +107,18 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeGeoJSON)
 	h.Set("Content-Crs", "<"+crs84+">")
-	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method == http.MethodHead {
+		c.Response().WriteHeader(http.StatusOK)
 		return nil
 	}
 	out := outPool.Get().(*outBuf)
-	defer outPool.Put(out)
-	out.w.Reset(c.Response())
-	w := &out.w
 	buf := out.buf[:0]
-	defer func() { out.buf = buf[:0] }()
+	defer func() {
+		if cap(buf) <= maxPooled {
+			out.buf = buf[:0]
+			outPool.Put(out)
+		}
+	}()
 	buf = append(buf, `{"type":"FeatureCollection","numberMatched":`...)
 	buf = strconv.AppendInt(buf, int64(sel.Matched), 10)
 	buf = append(buf, `,"numberReturned":`...)
@@ -127,6 +128,9 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	buf = append(buf, `","links":`...)
 	buf = appendJSON(buf, links)
 	buf = append(buf, `,"features":[`...)
+	// A page that fits in wholeLimit goes out in one write with a
+	// Content-Length; a larger one is streamed in chunks as it is encoded.
+	streaming := false
 	var werr error
 	first := true
 	sel.Each(func(h *store.Hit) bool {
@@ -135,8 +139,12 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 		}
 		first = false
 		buf = appendHit(buf, h)
-		if len(buf) > 16<<10 {
-			if _, werr = w.Write(buf); werr != nil {
+		if len(buf) > wholeLimit || (streaming && len(buf) > chunkLimit) {
+			if !streaming {
+				streaming = true
+				c.Response().WriteHeader(http.StatusOK)
+			}
+			if _, werr = c.Response().Write(buf); werr != nil {
 				return false
 			}
 			buf = buf[:0]
@@ -147,22 +155,28 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 		return werr
 	}
 	buf = append(buf, "]}\n"...)
-	if _, err := w.Write(buf); err != nil {
-		return err
+	if !streaming {
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(buf)))
+		c.Response().WriteHeader(http.StatusOK)
 	}
-	return w.Flush()
+	_, err := c.Response().Write(buf)
+	return err
 }
 
-// outBuf is the reusable output state of a GeoJSON response: keeping it in
+// Output buffering of the items endpoint.
+const (
+	wholeLimit = 256 << 10 // pages up to this size are sent in one write
+	chunkLimit = 64 << 10  // larger pages are streamed in chunks of this size
+	maxPooled  = 512 << 10 // larger buffers are not kept for reuse
+)
+
+// outBuf is the reusable output buffer of a GeoJSON response: keeping it in
 // a pool keeps the items endpoint from making garbage per request.
 type outBuf struct {
-	w   bufio.Writer
 	buf []byte
 }
 
-var outPool = sync.Pool{New: func() any {
-	return &outBuf{w: *bufio.NewWriterSize(nil, 32<<10), buf: make([]byte, 0, 32<<10)}
-}}
+var outPool = sync.Pool{New: func() any { return &outBuf{buf: make([]byte, 0, 64<<10)} }}
 
 // appendHit appends the GeoJSON of one feature read in place from the index.
 func appendHit(buf []byte, h *store.Hit) []byte {

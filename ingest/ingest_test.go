@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"github.com/paulmach/orb"
 	"math"
 	"os"
 	"strconv"
@@ -454,4 +455,51 @@ func TestProgress(t *testing.T) {
 			t.Fatalf("progress went back: %+v after %+v", calls[i], calls[i-1])
 		}
 	}
+}
+
+// TestChicagoNeighbourhoods: Illinois State Plane East (US feet) polygons
+// with holes land inside Chicago, with every ring kept and holes inside
+// their outer ring.
+func TestChicagoNeighbourhoods(t *testing.T) {
+	b := openGPKG(t)
+	shp := "../importers/testdata/chicago/chicago_neighborhoods_shp/Neighborhoods_2012b.shp"
+	rep := mustRun(t, b, []string{shp}, Options{Collection: "neighbourhoods", Create: true})
+	if rep.Inserted != 98 {
+		t.Fatalf("inserted %d neighbourhoods, want 98", rep.Inserted)
+	}
+	holes := 0
+	for id, f := range all(t, b, "neighbourhoods") {
+		r, ok := geo.Bounds(f.Geometry)
+		if !ok || r[0] < -87.95 || r[2] > -87.5 || r[1] < 41.6 || r[3] > 42.05 {
+			t.Fatalf("%s at %v: not in Chicago", id, r)
+		}
+		o, err := geo.ToOrb(f.Geometry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var polys orb.MultiPolygon
+		switch g := o.(type) {
+		case orb.Polygon:
+			polys = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			polys = g
+		default:
+			t.Fatalf("%s is a %T", id, o)
+		}
+		for _, p := range polys {
+			for _, hole := range p[1:] {
+				holes++
+				// Every vertex of a hole lies inside its outer ring.
+				for _, v := range hole {
+					if !geo.Intersects(v, orb.Polygon{p[0]}) {
+						t.Fatalf("%s: hole vertex %v outside its outer ring", id, v)
+					}
+				}
+			}
+		}
+	}
+	if holes == 0 {
+		t.Error("no neighbourhood kept a hole")
+	}
+	t.Logf("%d holes kept", holes)
 }

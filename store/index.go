@@ -109,11 +109,14 @@ func byID(a, b entry) bool { return a.id < b.id }
 // copy-on-write snapshots of it.
 type layer struct {
 	coll Collection
-	// keys are the schema's field names as JSON object keys (`"name":`).
+	// keys are the schema's field names as JSON object members with a
+	// leading comma (`,"name":`).
 	keys []string
-	// vals is the dictionary of property values (JSON text); vals[0] is
-	// unused. It only grows: a snapshot keeps the slice header it was
-	// published with, and the writer appends past it.
+	// vals is the dictionary of property members: each the field's key
+	// and the value's JSON text (`,"condition":"good"`), so that writing a
+	// feature's properties is one copy per property. vals[0] is unused. It
+	// only grows: a snapshot keeps the slice header it was published with,
+	// and the writer appends past it.
 	vals []string
 	// intern maps a value to its index in vals; only the master (writer)
 	// layer has it, and it is dropped after loading (rebuildIntern).
@@ -142,7 +145,7 @@ func newLayer(c Collection) *layer {
 		intern: map[string]uint32{},
 	}
 	for _, f := range c.Fields {
-		l.keys = append(l.keys, strconv.Quote(f.Name)+":")
+		l.keys = append(l.keys, ","+strconv.Quote(f.Name)+":")
 	}
 	return l
 }
@@ -253,7 +256,11 @@ func (l *layer) value(it *item, i int) string {
 	if it.props == noProps || i < 0 || i >= len(l.keys) {
 		return ""
 	}
-	return l.vals[*l.props.at(it.props + uint32(i))]
+	id := *l.props.at(it.props + uint32(i))
+	if id == 0 {
+		return ""
+	}
+	return l.vals[id][len(l.keys[i]):]
 }
 
 // intersects reports whether the item's geometry intersects rectangle b
@@ -308,14 +315,12 @@ func (l *layer) encode(p Properties) uint32 {
 		if i < 0 {
 			return true
 		}
-		id, ok := l.intern[v.Raw]
+		member := l.keys[i] + v.Raw // a new string: v.Raw points into a copy of p
+		id, ok := l.intern[member]
 		if !ok {
-			// v.Raw points into a copy of the whole object: clone it, or
-			// every interned value would keep its object alive.
-			raw := string([]byte(v.Raw))
 			id = uint32(len(l.vals))
-			l.vals = append(l.vals, raw)
-			l.intern[raw] = id
+			l.vals = append(l.vals, member)
+			l.intern[member] = id
 		}
 		out[i] = id
 		return true
@@ -334,29 +339,24 @@ func (l *layer) rebuildIntern() {
 // decode rebuilds the canonical JSON of interned properties.
 func (l *layer) decode(props []uint32) Properties {
 	n := 2
-	for i, id := range props {
-		if id != 0 {
-			n += len(l.keys[i]) + len(l.vals[id]) + 1
-		}
+	for _, id := range props {
+		n += len(l.vals[id])
 	}
 	return Properties(l.appendProps(make([]byte, 0, n), props))
 }
 
 // appendProps appends the canonical JSON of interned properties to buf.
 func (l *layer) appendProps(buf []byte, props []uint32) []byte {
-	buf = append(buf, '{')
-	first := true
-	for i, id := range props {
-		if id == 0 {
-			continue
+	start := len(buf)
+	for _, id := range props {
+		if id != 0 {
+			buf = append(buf, l.vals[id]...)
 		}
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = append(buf, l.keys[i]...)
-		buf = append(buf, l.vals[id]...)
 	}
+	if len(buf) == start {
+		return append(buf, "{}"...)
+	}
+	buf[start] = '{' // the first member's comma
 	return append(buf, '}')
 }
 

@@ -63,6 +63,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(10)
+	}
 	start := time.Now()
 	st, err := store.Open(ctx, b, log)
 	if err != nil {
@@ -72,13 +75,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	for _, ci := range st.Collections() {
 		n += ci.Count
 	}
-	// The index is the bulk of the heap and lives as long as the process:
-	// collect the garbage of loading it, and keep the heap's headroom small.
+	// The index is the bulk of the heap and lives as long as the process;
+	// it holds almost no pointers, so collections are cheap and the heap's
+	// headroom can be kept small. Return the garbage of loading it.
 	runtime.GC()
 	debug.FreeOSMemory()
-	if getenv("GOGC") == "" {
-		debug.SetGCPercent(10)
-	}
 	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
 
 	wake := make(chan struct{}, 1)
