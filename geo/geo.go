@@ -167,3 +167,25 @@ func flatten[P ~[]orb.Point](ps P) []float64 {
 	}
 	return out
 }
+
+// TypeName returns the GeoJSON type name of g ("Point", ...,
+// "GeometryCollection"), or "" for nil or a type GeoJSON has no name for.
+func TypeName(g geom.T) string {
+	switch g.(type) {
+	case *geom.Point:
+		return "Point"
+	case *geom.LineString:
+		return "LineString"
+	case *geom.Polygon:
+		return "Polygon"
+	case *geom.MultiPoint:
+		return "MultiPoint"
+	case *geom.MultiLineString:
+		return "MultiLineString"
+	case *geom.MultiPolygon:
+		return "MultiPolygon"
+	case *geom.GeometryCollection:
+		return "GeometryCollection"
+	}
+	return ""
+}

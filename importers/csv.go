@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"io"
 	"math"
 	"path/filepath"
@@ -407,7 +408,7 @@ func (r *csvReader) survey() error {
 				if g, ok := parseWKT(v); ok {
 					s.wkt++
 					if g != nil {
-						s.wktTypes[geoJSONTypeName(g)] = true
+						s.wktTypes[geo.TypeName(g)] = true
 						if b := g.Bounds(); !b.IsEmpty() {
 							s.extend(b.Min(0), b.Min(1))
 							s.extend(b.Max(0), b.Max(1))
@@ -689,26 +690,6 @@ func parseLocation(s string) (lat, lon float64, ok bool) {
 		return 0, 0, false
 	}
 	return lat, lon, true
-}
-
-func geoJSONTypeName(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
-	case *geom.GeometryCollection:
-		return "GeometryCollection"
-	}
-	return ""
 }
 
 // stream opens the second pass.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"io"
 	"math"
 	"strconv"
@@ -836,7 +837,7 @@ func (r *geojsonReader) survey() {
 			break
 		}
 		if f.Geometry != nil {
-			types[geoJSONTypeName(f.Geometry)] = true
+			types[geo.TypeName(f.Geometry)] = true
 		}
 		for _, k := range s.keys {
 			a := accs[k]

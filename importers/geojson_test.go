@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,7 +94,7 @@ func TestBangorParks(t *testing.T) {
 	}
 	types := map[string]int{}
 	for _, f := range fs {
-		types[geoJSONType(f.Geometry)]++
+		types[geo.TypeName(f.Geometry)]++
 		if f.Geometry.Layout() != geom.XYZ {
 			t.Errorf("record %d: layout %v, want XYZ", f.Record, f.Geometry.Layout())
 		}

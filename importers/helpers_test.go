@@ -45,27 +45,6 @@ func openOne(tb testing.TB, path string, opts Options) Reader {
 	return rs[0]
 }
 
-// geoJSONType names g's GeoJSON type ("" for nil).
-func geoJSONType(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
-	case *geom.GeometryCollection:
-		return "GeometryCollection"
-	}
-	return ""
-}
-
 // nestedCoords returns g's coordinates as nested []any ending in []any of
 // float64 with the first dims ordinates, the shape GeoJSON decodes to.
 func nestedCoords(g geom.T, dims int) any {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"github.com/cityatlas/cityatlas/geo"
 	"math"
 	"os"
 	"path/filepath"
@@ -103,7 +104,7 @@ func TestShapefileSuite(t *testing.T) {
 						t.Errorf("feature %d: geometry %v, want null", i, f.Geometry)
 					}
 				} else {
-					if typ := geoJSONType(f.Geometry); typ != w.Geometry.Type {
+					if typ := geo.TypeName(f.Geometry); typ != w.Geometry.Type {
 						t.Fatalf("feature %d: type %s, want %s", i, typ, w.Geometry.Type)
 					}
 					if f.Geometry.Layout() != tc.layout {
@@ -438,8 +439,8 @@ func TestAssembleRings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if geoJSONType(g) != tc.typ {
-				t.Fatalf("type %s, want %s", geoJSONType(g), tc.typ)
+			if geo.TypeName(g) != tc.typ {
+				t.Fatalf("type %s, want %s", geo.TypeName(g), tc.typ)
 			}
 			var counts []int
 			switch g := g.(type) {

@@ -629,7 +629,7 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		if err := geo.Validate(g); err != nil {
 			return store.Mutation{}, bad("", err)
 		}
-		t := typeName(g)
+		t := geo.TypeName(g)
 		if !store.GeometryAllowed(p.coll.Geometry, t) {
 			return store.Mutation{}, bad("", store.Invalidf("collection %q takes %s geometries, not %s", p.coll.ID, p.coll.Geometry, t))
 		}
@@ -801,25 +801,4 @@ func timeString(t time.Time) string {
 func isEmpty(g geom.T) bool {
 	_, ok := geo.Bounds(g)
 	return !ok
-}
-
-// typeName is the GeoJSON type name of g.
-func typeName(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
-	case *geom.GeometryCollection:
-		return "GeometryCollection"
-	}
-	return fmt.Sprintf("%T", g)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"math"
 	"strings"
 	"time"
@@ -181,7 +182,7 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 		return true
 	})
 	if f.Geometry != nil {
-		t := geoJSONType(f.Geometry)
+		t := geo.TypeName(f.Geometry)
 		if !store.GeometryAllowed(c.Geometry, t) {
 			return p, store.Invalidf("collection %q takes %s geometries, not %s", c.ID, c.Geometry, t)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,8 +247,8 @@ func TestGDALReadsFile(t *testing.T) {
 					t.Errorf("%s feature %d: id %d external_id %v version %v, want %d %q %d", layer, i, got.ID,
 						got.Properties["external_id"], got.Properties["version"], want.ID, want.ExternalID, want.Version)
 				}
-				if gt := got.Geometry["type"]; gt != geoJSONType(want.Geometry) {
-					t.Errorf("%s feature %d: geometry %v, want %s", layer, i, gt, geoJSONType(want.Geometry))
+				if gt := got.Geometry["type"]; gt != geo.TypeName(want.Geometry) {
+					t.Errorf("%s feature %d: geometry %v, want %s", layer, i, gt, geo.TypeName(want.Geometry))
 				}
 				var props map[string]any
 				if err := json.Unmarshal(want.Properties, &props); err != nil {

@@ -167,28 +167,6 @@ func envelope2D(b []byte) (env [4]float64, ok bool, err error) {
 	return [4]float64{bd.Min(0), bd.Max(0), bd.Min(1), bd.Max(1)}, true, nil
 }
 
-// geoJSONType returns the GeoJSON type name of g, as store.GeometryAllowed
-// expects it.
-func geoJSONType(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
-	case *geom.GeometryCollection:
-		return "GeometryCollection"
-	}
-	return fmt.Sprintf("%T", g)
-}
-
 // numCoords returns the number of float64 values in g, collections included.
 func numCoords(g geom.T) int {
 	if gc, ok := g.(*geom.GeometryCollection); ok {

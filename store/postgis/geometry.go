@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/cityatlas/cityatlas/geo"
 	"math"
 
 	"github.com/twpayne/go-geom"
@@ -15,27 +16,6 @@ import (
 
 var emptyPointAsNaN = wkbcommon.WKBOptionEmptyPointHandling(wkbcommon.EmptyPointHandlingNaN)
 
-// geometryType returns the GeoJSON type name of g.
-func geometryType(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
-	case *geom.GeometryCollection:
-		return "GeometryCollection"
-	}
-	return fmt.Sprintf("%T", g)
-}
-
 // encodeGeometry checks that collection c takes g and returns g as ISO WKB
 // (little-endian, Z and M kept, SRID left out: it is always 4326). A nil
 // geometry encodes as nil (SQL NULL). Errors wrap store.ErrInvalid.
@@ -43,7 +23,7 @@ func encodeGeometry(c *store.Collection, g geom.T) ([]byte, error) {
 	if g == nil {
 		return nil, nil
 	}
-	t := geometryType(g)
+	t := geo.TypeName(g)
 	if !store.GeometryAllowed(c.Geometry, t) {
 		return nil, store.Invalidf("collection %q takes %s geometries, not %s", c.ID, c.Geometry, t)
 	}
