@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteCollection", testDeleteCollection},
 		{"Index", testIndex},
 		{"Sync", testSync},
+		{"ConcurrentReaders", testConcurrentReaders},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
