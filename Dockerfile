@@ -4,10 +4,14 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/cityatlas ./cmd/cityatlas
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/cityatlas ./cmd/cityatlas \
+ && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/cityatlas /usr/local/bin/cityatlas
+# The embedded store's GeoPackage lives in /data (mount a volume there to
+# keep it); the nonroot user (65532) must be able to write it.
+COPY --from=build --chown=65532:65532 /out/data /data
 WORKDIR /data
 ENV CITYATLAS_ADDR=:8080 \
     CITYATLAS_DATA=/data/cityatlas.gpkg

@@ -207,6 +207,9 @@ func (s *Store) DeleteCollection(ctx context.Context, id string) error {
 		if tag.RowsAffected() == 0 {
 			return fmt.Errorf("collection %q: %w", id, store.ErrNotFound)
 		}
+		if _, err := tx.Exec(ctx, sqlDeleteCollectionFeatures, id); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, sqlNotify, "collections")
 		return err
 	})

@@ -34,6 +34,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
 RETURNING created`
 
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
+	// The collection's features go with it (there is no foreign key to
+	// cascade: see migrations/0002); the change log stays.
+	sqlDeleteCollectionFeatures = `DELETE FROM features WHERE collection = $1`
 )
 
 // Reading features.
