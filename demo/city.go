@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/cityatlas/cityatlas/store"
 	"github.com/twpayne/go-geom"
+
+	"github.com/cityatlas/cityatlas/store"
 )
 
 // The street grid. The city is n×n cells of cellSize metres bounded by

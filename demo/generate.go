@@ -22,8 +22,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cityatlas/cityatlas/store"
 	"github.com/twpayne/go-geom"
+
+	"github.com/cityatlas/cityatlas/store"
 )
 
 // asOf is the date the inventory describes: no install or inspection date

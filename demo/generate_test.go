@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cityatlas/cityatlas/store"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 	"github.com/twpayne/go-geom"
+
+	"github.com/cityatlas/cityatlas/store"
 )
 
 // digest hashes everything Generate yields, in order.

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"github.com/paulmach/orb"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"

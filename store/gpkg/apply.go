@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cityatlas/cityatlas/geo"
+	"io"
 	"math"
 	"strings"
 	"time"
@@ -17,6 +17,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"
 )
 
@@ -24,8 +25,30 @@ import (
 // (see store.Backend.Apply). Errors name the failing mutation by index and
 // wrap store.ErrNotFound, store.ErrConflict or store.ErrInvalid.
 func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutation, actor string) ([]store.Result, error) {
-	var results []store.Result
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	results := make([]store.Result, 0, len(ms))
+	i := 0
+	next := func() (store.Mutation, error) {
+		if i == len(ms) {
+			return store.Mutation{}, io.EOF
+		}
+		i++
+		return ms[i-1], nil
+	}
+	err := s.applyAll(ctx, collection, next, actor, func(r store.Result) error {
+		results = append(results, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("gpkg: apply to %q: %w", collection, err)
+	}
+	return results, nil
+}
+
+// applyAll performs the mutations that next yields, until io.EOF, in one
+// transaction, passing each result to result; on any error nothing is
+// written. Apply and ApplyStream are both this.
+func (s *Store) applyAll(ctx context.Context, collection string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		m, err := loadMeta(ctx, tx, collection)
 		if err != nil {
 			return err
@@ -36,12 +59,18 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutatio
 		if err := tx.QueryRowContext(ctx, "SELECT value FROM cityatlas_sequence WHERE name = 'feature'").Scan(&a.lastID); err != nil {
 			return fmt.Errorf("read id counter: %w", err)
 		}
-		results = make([]store.Result, 0, len(ms))
-		for i, mu := range ms {
+		for i := 0; ; i++ {
 			if i%1024 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+			}
+			mu, err := next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
 			}
 			r, err := a.apply(ctx, mu)
 			if err != nil {
@@ -54,14 +83,12 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutatio
 				}
 				return fmt.Errorf("mutation %d (%s): %w", i, what, err)
 			}
-			results = append(results, r)
+			if err := result(r); err != nil {
+				return err
+			}
 		}
 		return a.finish(ctx)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("gpkg: apply to %q: %w", collection, err)
-	}
-	return results, nil
 }
 
 // applier carries one Apply transaction: its prepared statements, the id

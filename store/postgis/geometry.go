@@ -4,8 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/cityatlas/cityatlas/geo"
 	"math"
+
+	"github.com/cityatlas/cityatlas/geo"
 
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/wkb"
