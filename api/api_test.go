@@ -199,12 +199,28 @@ func TestCollectionsCountsAndExtents(t *testing.T) {
 		}
 	}
 	var one struct {
-		ID    string `json:"id"`
-		Count int    `json:"numberOfFeatures"`
+		ID     string `json:"id"`
+		Count  int    `json:"numberOfFeatures"`
+		Extent struct {
+			Temporal struct {
+				Interval [][2]string `json:"interval"`
+			} `json:"temporal"`
+		} `json:"extent"`
 	}
 	decode(t, get(t, srv, "/collections/traffic_signals"), &one)
 	if one.ID != "traffic_signals" || one.Count == 0 {
 		t.Errorf("/collections/traffic_signals = %+v", one)
+	}
+	// The temporal extent spans the install dates (the time field).
+	var fc featureCollection
+	decode(t, get(t, srv, "/collections/traffic_signals/items?limit=10000"), &fc)
+	lo, hi := "9999", "0000"
+	for _, f := range fc.Features {
+		d := f.Properties["installed"].(string)
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if iv := one.Extent.Temporal.Interval; len(iv) != 1 || iv[0][0] != lo+"T00:00:00Z" || iv[0][1] != hi+"T00:00:00Z" {
+		t.Errorf("temporal extent %v, install dates span %s to %s", iv, lo, hi)
 	}
 }
 

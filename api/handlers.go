@@ -104,7 +104,12 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	if ci.HasExtent {
 		ext["spatial"] = map[string]any{"bbox": [][4]float64{ci.Extent}, "crs": crs84}
 	}
-	ext["temporal"] = map[string]any{"interval": [][2]*string{{nil, nil}}, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+	interval := [2]*string{}
+	if ci.HasTime {
+		a, b := ci.TimeExtent[0].Format(time.RFC3339), ci.TimeExtent[1].Format(time.RFC3339)
+		interval = [2]*string{&a, &b}
+	}
+	ext["temporal"] = map[string]any{"interval": [][2]*string{interval}, "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
 	d.Extent = ext
 	return d
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -134,6 +135,14 @@ type layer struct {
 	// gen changes on every published change, even one the change log
 	// doesn't number (a collection dropped and made again).
 	gen int64
+	// times computes the temporal extent of a published layer once, on
+	// first use (it scans every feature); nil on the master.
+	times func() timeSpan
+}
+
+type timeSpan struct {
+	span [2]time.Time
+	ok   bool
 }
 
 func newLayer(c Collection) *layer {
@@ -152,10 +161,49 @@ func newLayer(c Collection) *layer {
 
 // snapshot returns an immutable copy of l for readers.
 func (l *layer) snapshot() *layer {
-	return &layer{
+	snap := &layer{
 		coll: l.coll, keys: l.keys, vals: l.vals, items: l.items, props: l.props, ext: l.ext, shapes: l.shapes,
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen,
 	}
+	snap.times = sync.OnceValue(snap.timeSpan)
+	return snap
+}
+
+// timeSpan scans the layer for the earliest and latest time.
+func (l *layer) timeSpan() timeSpan {
+	var ts timeSpan
+	field := -1
+	if l.coll.TimeField != "" {
+		field = l.fieldIndex(l.coll.TimeField)
+	}
+	l.ids.Scan(func(e entry) bool {
+		it := l.item(e.ref)
+		var t time.Time
+		if field < 0 {
+			t = time.UnixMicro(it.updated).UTC()
+		} else {
+			raw := l.value(it, field)
+			if len(raw) < 2 {
+				return true
+			}
+			v := raw[1 : len(raw)-1]
+			var err error
+			if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
+				if t, err = time.Parse(time.DateOnly, v); err != nil {
+					return true
+				}
+			}
+		}
+		if !ts.ok || t.Before(ts.span[0]) {
+			ts.span[0] = t
+		}
+		if !ts.ok || t.After(ts.span[1]) {
+			ts.span[1] = t
+		}
+		ts.ok = true
+		return true
+	})
+	return ts
 }
 
 // item returns the item at r.

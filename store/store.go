@@ -151,11 +151,21 @@ type CollectionInfo struct {
 	// with Count they make the collection's ETag.
 	Seq int64
 	Gen int64
+	// TimeExtent is the earliest and latest value of the collection's time
+	// (its TimeField, or the features' Updated time), in UTC; HasTime is
+	// false when no feature has one.
+	TimeExtent [2]time.Time
+	HasTime    bool
 }
 
 func (l *layer) info() CollectionInfo {
 	ext, ok := l.extent()
-	return CollectionInfo{Collection: l.coll, Count: l.ids.Len(), Extent: ext, HasExtent: ok, Seq: l.seq, Gen: l.gen}
+	ci := CollectionInfo{Collection: l.coll, Count: l.ids.Len(), Extent: ext, HasExtent: ok, Seq: l.seq, Gen: l.gen}
+	if l.times != nil {
+		t := l.times()
+		ci.TimeExtent, ci.HasTime = t.span, t.ok
+	}
+	return ci
 }
 
 // Feature returns one feature from memory (ErrNotFound if the collection or
