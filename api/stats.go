@@ -193,7 +193,31 @@ func (s *Server) stats(c echo.Context) error {
 // area (bbox, circle, or a posted polygon), optionally grouped.
 func (s *Server) count(c echo.Context) error {
 	q := c.QueryParams()
-	if err := checkParams(q, append([]string{"f", "collections", "groupby"}, areaParams...)...); err != nil {
+	// COLLECTION.PROPERTY=VALUE filters one collection's features.
+	plain := url.Values{}
+	perColl := map[string]url.Values{}
+	for k, v := range q {
+		coll, prop, ok := strings.Cut(k, ".")
+		if !ok {
+			plain[k] = v
+			continue
+		}
+		ci, err := s.store.Collection(coll)
+		if err != nil {
+			return badParam(k, "%s: there is no collection %q; filter with COLLECTION.PROPERTY=VALUE", k, coll)
+		}
+		if _, ok := ci.Field(prop); !ok {
+			return badParam(k, "%s: collection %q has no property %q (known: %s)", k, coll, prop, strings.Join(fieldList(ci.Fields), ", "))
+		}
+		if perColl[coll] == nil {
+			perColl[coll] = url.Values{}
+		}
+		perColl[coll][prop] = v
+	}
+	if err := checkParams(plain, append([]string{"f", "collections", "groupby"}, areaParams...)...); err != nil {
+		if p, ok := err.(*Problem); ok {
+			p.Detail += ", and COLLECTION.PROPERTY=VALUE filters"
+		}
 		return err
 	}
 	if _, err := format(c, fmtJSON); err != nil {
@@ -235,7 +259,18 @@ func (s *Server) count(c echo.Context) error {
 		if _, ok := ci.Field(g); !ok {
 			g = ""
 		}
-		n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, f, g)
+		cf := f
+		if pq := perColl[ci.ID]; pq != nil {
+			props, err := propFilters(pq, ci.Fields)
+			if err != nil {
+				if p, ok := err.(*Problem); ok {
+					p.Parameter = ci.ID + "." + p.Parameter
+				}
+				return err
+			}
+			cf.Props = props
+		}
+		n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, cf, g)
 		if err != nil {
 			return err
 		}

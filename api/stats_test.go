@@ -99,6 +99,36 @@ func TestCountInAreas(t *testing.T) {
 	}
 }
 
+func TestCountWithLayerFilters(t *testing.T) {
+	srv, st := demoServer(t)
+	ctx := context.Background()
+	info, _ := st.Collection("stop_signs")
+	bb := info.Extent
+	var all, poor countDoc
+	decode(t, get(t, srv, "/count?bbox="+bboxString(bb)), &all)
+	decode(t, get(t, srv, "/count?bbox="+bboxString(bb)+"&stop_signs.condition=poor&traffic_signals.status=operational"), &poor)
+	want := map[string]int{}
+	for _, c := range []struct{ id, prop, val string }{{"stop_signs", "condition", "poor"}, {"traffic_signals", "status", "operational"}} {
+		n, err := st.Count(ctx, c.id, store.Filter{BBox: &bb, Props: []store.PropFilter{{Name: c.prop, Value: c.val}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[c.id] = n
+	}
+	for i, c := range poor.Collections {
+		w, filtered := want[c.ID]
+		if !filtered {
+			w = all.Collections[i].Count
+		}
+		if c.Count != w {
+			t.Errorf("%s: %d with the layer filters, want %d", c.ID, c.Count, w)
+		}
+	}
+	if want["stop_signs"] == 0 || want["stop_signs"] >= all.Collections[1].Count {
+		t.Errorf("the filter did not narrow the stop signs: %d of %d", want["stop_signs"], all.Collections[1].Count)
+	}
+}
+
 func TestStats(t *testing.T) {
 	srv, st := demoServer(t)
 	var s struct {
@@ -123,6 +153,9 @@ func TestStats(t *testing.T) {
 		{"/count?lon=-115.5&lat=32.8&radius=-3", "radius"},
 		{"/count?collections=nope", "collections"},
 		{"/count?bbox=1,2,3,4&lon=1&lat=1&radius=3", "radius"},
+		{"/count?hydrants.status=ok", "hydrants.status"},
+		{"/count?stop_signs.colour=red", "stop_signs.colour"},
+		{"/count?stop_signs.sign_size_in=big", "stop_signs.sign_size_in"},
 	} {
 		r := get(t, srv, tc.path)
 		var p struct {

@@ -378,6 +378,7 @@
     state.filters[l.id] = value;
     ca.map.getSource('c-' + l.id).setTiles([tileURL(l)]);
     writeHash();
+    if (state.area) finishArea(state.area); // the drawn area's counts follow the filter
     refreshCounts().then(() => {
       const c = state.counts[l.id];
       announce(l.title + (value ? ' with ' + l.filterTitle.toLowerCase() + ' ' + value.replace(/_/g, ' ') : '') + ': ' + c.total + ' in all, ' + c.inView + ' in view');
@@ -608,7 +609,10 @@
     const out = $('#area-result');
     out.innerHTML = '<p>Counting…</p>';
     try {
-      const res = await getJSON(api('count'), {
+      // The layers' attribute filters apply to the area counts too.
+      const fq = state.layers.filter((l) => state.filters[l.id])
+        .map((l) => encodeURIComponent(l.id + '.' + l.filterField) + '=' + encodeURIComponent(state.filters[l.id])).join('&');
+      const res = await getJSON(api('count' + (fq ? '?' + fq : '')), {
         method: 'POST', headers: { 'Content-Type': 'application/geo+json' },
         body: JSON.stringify({ type: 'Feature', properties: {}, geometry: poly }),
       });
@@ -616,7 +620,7 @@
       const rows = res.collections.map((c) => '<tr data-layer="' + esc(c.id) + '"><th scope="row">' + esc(c.title) + '</th><td class="n" data-count="' + c.count + '">' + fmt(c.count) + '</td><td class="dl"></td></tr>').join('');
       out.innerHTML = '<table aria-label="Assets in the drawn area"><thead><tr><th>Layer</th><th class="n">Count</th><th>GeoJSON</th></tr></thead><tbody>' + rows +
         '</tbody><tfoot><tr><th scope="row">All</th><td class="n total" data-count="' + res.total + '">' + fmt(res.total) + '</td><td></td></tr></tfoot></table>' +
-        '<p class="hint">Area counts include every status.</p>';
+        '<p class="hint">Area counts follow the layer filters above.</p>';
       announce('In the drawn area: ' + res.collections.map((c) => c.count + ' ' + c.title.toLowerCase()).join(', ') + '.');
       ca.areaVersion = (ca.areaVersion || 0) + 1;
       res.collections.forEach((c) => prepareDownload(c, poly));
@@ -630,7 +634,9 @@
     const cell = document.querySelector('#area-result tr[data-layer="' + c.id + '"] td.dl');
     if (!cell || c.count === 0) { if (cell) cell.textContent = '—'; return; }
     const b = bboxOf(poly);
-    const fc = await getJSON(api('collections/' + encodeURIComponent(c.id) + '/items?limit=10000&bbox=' + b.map((v) => v.toFixed(7)).join(',')));
+    const l = state.layers.find((x) => x.id === c.id);
+    const f = l && state.filters[l.id] ? '&' + encodeURIComponent(l.filterField) + '=' + encodeURIComponent(state.filters[l.id]) : '';
+    const fc = await getJSON(api('collections/' + encodeURIComponent(c.id) + '/items?limit=10000&bbox=' + b.map((v) => v.toFixed(7)).join(',') + f));
     const feats = fc.features.filter((f) => intersects(f.geometry, poly));
     const blob = new Blob([JSON.stringify({ type: 'FeatureCollection', features: feats })], { type: 'application/geo+json' });
     if (state.area !== poly) return;

@@ -134,6 +134,25 @@ try {
     await link.waitFor();
     check('the GeoJSON download of ' + point.id + ' holds the counted features', Number(await link.getAttribute('data-features')) === point.count, await link.getAttribute('data-features'));
   }
+  // The drawn area's counts follow a layer's attribute filter.
+  const fl = layers.find((l) => l.id === 'stop_signs' && l.filterField && (want.collections.find((c) => c.id === l.id) || {}).count > 0);
+  check('a layer to filter the drawn area by', !!fl, layers.map((l) => l.id));
+  if (fl) {
+    const st = await api('collections/' + fl.id + '/stats?groupby=' + fl.filterField);
+    const fv = st.groups[0].value; // the commonest value: it narrows the count without emptying it
+    const before = await page.evaluate(() => window.cityatlas.areaVersion);
+    await page.selectOption('#filter-' + fl.id, fv);
+    await page.waitForFunction((v) => window.cityatlas.areaVersion > v, before);
+    const q = encodeURIComponent(fl.id + '.' + fl.filterField) + '=' + encodeURIComponent(fv);
+    const wantF = await api('count?' + q, { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify(area) });
+    const shownF = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#area-result tbody tr')].map((tr) => [tr.dataset.layer, Number(tr.querySelector('td.n').dataset.count)])));
+    const c = wantF.collections.find((x) => x.id === fl.id);
+    const unfiltered = want.collections.find((x) => x.id === fl.id).count;
+    check('area count of ' + fl.id + ' with ' + fl.filterField + '=' + fv + ' equals /count with the filter', shownF[fl.id] === c.count && c.count > 0 && c.count < unfiltered,
+      { shown: shownF[fl.id], api: c.count, unfiltered });
+    await page.selectOption('#filter-' + fl.id, '');
+    await page.waitForFunction((v) => window.cityatlas.areaVersion > v + 1, before);
+  }
   await idle();
   await page.screenshot({ path: join(outdir, 'map-area.png') });
   await page.click('#draw-clear');
