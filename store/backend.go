@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"io"
 	"regexp"
 )
 
@@ -76,6 +77,22 @@ type StreamApplier interface {
 	// returned wrapped. Each successful write appends a change-log entry
 	// with actor.
 	ApplyStream(ctx context.Context, collection string, next func() (Mutation, error), actor string, result func(Result) error) error
+}
+
+// Stream returns a next function for ApplyStream that yields ms in order,
+// then fail if it is not nil, else io.EOF.
+func Stream(ms []Mutation, fail error) func() (Mutation, error) {
+	i := 0
+	return func() (Mutation, error) {
+		if i == len(ms) {
+			if fail != nil {
+				return Mutation{}, fail
+			}
+			return Mutation{}, io.EOF
+		}
+		i++
+		return ms[i-1], nil
+	}
 }
 
 var collectionIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)

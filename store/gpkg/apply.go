@@ -26,15 +26,7 @@ import (
 // wrap store.ErrNotFound, store.ErrConflict or store.ErrInvalid.
 func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutation, actor string) ([]store.Result, error) {
 	results := make([]store.Result, 0, len(ms))
-	i := 0
-	next := func() (store.Mutation, error) {
-		if i == len(ms) {
-			return store.Mutation{}, io.EOF
-		}
-		i++
-		return ms[i-1], nil
-	}
-	err := s.applyAll(ctx, collection, next, actor, func(r store.Result) error {
+	err := s.applyAll(ctx, collection, store.Stream(ms, nil), actor, func(r store.Result) error {
 		results = append(results, r)
 		return nil
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/cityatlas/cityatlas/store"
@@ -28,19 +27,7 @@ func TestApplyStream(t *testing.T) {
 		}
 		return ms
 	}
-	stream := func(ms []store.Mutation, fail error) func() (store.Mutation, error) {
-		i := 0
-		return func() (store.Mutation, error) {
-			if i == len(ms) {
-				if fail != nil {
-					return store.Mutation{}, fail
-				}
-				return store.Mutation{}, io.EOF
-			}
-			i++
-			return ms[i-1], nil
-		}
-	}
+	stream := store.Stream
 	count := map[store.Outcome]int{}
 	tally := func(r store.Result) error { count[r.Outcome]++; return nil }
 	if err := s.ApplyStream(ctx, c.ID, stream(mk(2000, "a"), nil), "test", tally); err != nil {

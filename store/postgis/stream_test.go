@@ -4,27 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"testing"
 
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/storetest"
 )
-
-// streamOf yields ms, then io.EOF (or fail after them when fail is set).
-func streamOf(ms []store.Mutation, fail error) func() (store.Mutation, error) {
-	i := 0
-	return func() (store.Mutation, error) {
-		if i == len(ms) {
-			if fail != nil {
-				return store.Mutation{}, fail
-			}
-			return store.Mutation{}, io.EOF
-		}
-		i++
-		return ms[i-1], nil
-	}
-}
 
 func upserts(c store.Collection, tb testing.TB, n int, ext func(i int) string) []store.Mutation {
 	ms := make([]store.Mutation, n)
@@ -51,7 +35,7 @@ func TestApplyStream(t *testing.T) {
 	ms := upserts(c, t, n, func(i int) string { return fmt.Sprint("a", i%streamChunk) })
 	var outcomes = map[store.Outcome]int{}
 	var lastSeq int64
-	err := s.ApplyStream(ctx, c.ID, streamOf(ms, nil), "test", func(r store.Result) error {
+	err := s.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "test", func(r store.Result) error {
 		outcomes[r.Outcome]++
 		if r.Outcome != store.Unchanged && r.Seq <= lastSeq {
 			t.Fatalf("seq %d after %d", r.Seq, lastSeq)
@@ -92,7 +76,7 @@ func TestApplyStream(t *testing.T) {
 	// The same stream again: the fresh path is not taken, nothing changes
 	// but the first 300, which flip back and forth.
 	outcomes = map[store.Outcome]int{}
-	err = s.ApplyStream(ctx, c.ID, streamOf(ms[:streamChunk], nil), "test", func(r store.Result) error { outcomes[r.Outcome]++; return nil })
+	err = s.ApplyStream(ctx, c.ID, store.Stream(ms[:streamChunk], nil), "test", func(r store.Result) error { outcomes[r.Outcome]++; return nil })
 	if err != nil || outcomes[store.Unchanged] != streamChunk-300 || outcomes[store.Updated] != 300 {
 		t.Fatalf("again: %v, %v", outcomes, err)
 	}
@@ -102,16 +86,16 @@ func TestApplyStream(t *testing.T) {
 	seq, _ := s.LastSeq(ctx)
 	boom := errors.New("boom")
 	other := upserts(c, t, 500, func(i int) string { return fmt.Sprint("b", i) })
-	if err := s.ApplyStream(ctx, c.ID, streamOf(other, boom), "test", func(store.Result) error { return nil }); !errors.Is(err, boom) {
+	if err := s.ApplyStream(ctx, c.ID, store.Stream(other, boom), "test", func(store.Result) error { return nil }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
 	}
-	if err := s.ApplyStream(ctx, c.ID, streamOf(other, nil), "test", func(store.Result) error { return boom }); !errors.Is(err, boom) {
+	if err := s.ApplyStream(ctx, c.ID, store.Stream(other, nil), "test", func(store.Result) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
 	}
 	if got, _ := s.LastSeq(ctx); got != seq {
 		t.Fatalf("failed streams wrote: seq %d, was %d", got, seq)
 	}
-	if err := s.ApplyStream(ctx, "nope", streamOf(other, nil), "test", func(store.Result) error { return nil }); !errors.Is(err, store.ErrNotFound) {
+	if err := s.ApplyStream(ctx, "nope", store.Stream(other, nil), "test", func(store.Result) error { return nil }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing collection: %v", err)
 	}
 }
@@ -130,7 +114,7 @@ func TestAppendEWKB(t *testing.T) {
 	for len(ms) < bulkMinDefault { // reach the COPY path
 		ms = append(ms, store.Mutation{Op: store.OpUpsert, Feature: store.Feature{ExternalID: fmt.Sprint("p", len(ms)), Geometry: storetest.Point(1, 2)}})
 	}
-	if err := s.ApplyStream(ctx, c.ID, streamOf(ms, nil), "test", func(store.Result) error { return nil }); err != nil {
+	if err := s.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "test", func(store.Result) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	fs, _, err := s.Query(ctx, c.ID, store.Query{})
