@@ -28,7 +28,7 @@ var (
 
 // demoServer returns a server on a real GeoPackage store seeded with the
 // Imperial demo city, shared by the read-only tests of this package.
-func demoServer(t *testing.T) (*httptest.Server, *store.Store) {
+func demoServer(t testing.TB) (*httptest.Server, *store.Store) {
 	t.Helper()
 	demoOnce.Do(func() {
 		ctx := context.Background()
@@ -62,7 +62,7 @@ type response struct {
 	body   []byte
 }
 
-func get(t *testing.T, srv *httptest.Server, path string, header ...string) response {
+func get(t testing.TB, srv *httptest.Server, path string, header ...string) response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 	if err != nil {
@@ -83,7 +83,7 @@ func get(t *testing.T, srv *httptest.Server, path string, header ...string) resp
 	return response{res.StatusCode, res.Header, b}
 }
 
-func decode(t *testing.T, r response, v any) {
+func decode(t testing.TB, r response, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)

@@ -73,12 +73,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(p.Status)
 		return
 	}
-	if wantsHTML(c) && p.Status != http.StatusInternalServerError {
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(p.Status)
-		_ = renderHTML(c.Response(), "error", s.page(c, p.Title, p))
-		return
-	}
 	b, _ := json.Marshal(p)
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
 	c.Response().WriteHeader(p.Status)
