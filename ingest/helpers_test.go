@@ -2,18 +2,14 @@ package ingest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/gpkg"
 	"github.com/cityatlas/cityatlas/store/postgis"
+	"github.com/cityatlas/cityatlas/store/postgis/pgtest"
 )
 
 // Files the tests import, where the repository keeps them.
@@ -26,10 +22,6 @@ const (
 	osmPoints   = "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson"
 	imperialCSV = "testdata/imperial/imperial_places_wgs84_to_epsg2230_and_26911.csv"
 )
-
-// envURL names the variable with a scratch PostGIS database
-// (scripts/pgtest-env.sh sets it).
-const envURL = "CITYATLAS_TEST_DATABASE_URL"
 
 // opener opens an empty backend that is closed when the test ends.
 type opener func(t testing.TB) store.Backend
@@ -56,47 +48,8 @@ func openGPKG(t testing.TB) store.Backend {
 
 func openPostGIS(t testing.TB) store.Backend {
 	t.Helper()
-	base := os.Getenv(envURL)
-	if base == "" {
-		msg := envURL + " is not set: source scripts/pgtest-env.sh to run the PostGIS tests"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	var r [6]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		t.Fatal(err)
-	}
-	schema := "cityatlas_ingest_" + hex.EncodeToString(r[:])
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	url := base + sep + "search_path=" + schema + ",public"
-	if !strings.Contains(base, "://") {
-		url = base + " search_path=" + schema + ",public"
-	}
+	url := pgtest.URL(t, "cityatlas_ingest_")
 	b, err := postgis.Open(ctx, url)
 	if err != nil {
 		t.Fatalf("postgis.Open: %v", err)
