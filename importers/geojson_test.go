@@ -161,7 +161,7 @@ func TestBangorAntennas(t *testing.T) {
 }
 
 func TestOSMPoints(t *testing.T) {
-	r := openOne(t, "testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", Options{})
+	r := openOne(t, "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", Options{})
 	fs, errs := readAll(t, r)
 	if len(errs) > 0 || len(fs) != 11354 {
 		t.Fatalf("%d points, errors %v", len(fs), errs)
