@@ -21,15 +21,10 @@ var itemsParams = []string{"f", "bbox", "bbox-crs", "limit", "offset", "datetime
 // itemsQuery parses the items endpoint's query into a store filter.
 func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filter, error) {
 	q := c.QueryParams()
-	known := append([]string{}, itemsParams...)
-	for _, fd := range ci.Fields {
-		known = append(known, fd.Name)
+	f, err := attributeFilter(q, ci, itemsParams...)
+	if err != nil {
+		return f, err
 	}
-	if err := checkParams(q, known...); err != nil {
-		return store.Filter{}, err
-	}
-	var f store.Filter
-	var err error
 	if f.BBox, err = parseBBox(q); err != nil {
 		return f, err
 	}
@@ -37,12 +32,6 @@ func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filt
 		return f, err
 	}
 	if f.Offset, err = parseInt(q, "offset", 0, 0, 1<<31-1); err != nil {
-		return f, err
-	}
-	if f.Time, err = parseDatetime(q); err != nil {
-		return f, err
-	}
-	if f.Props, err = propFilters(q, ci.Fields); err != nil {
 		return f, err
 	}
 	return f, nil

@@ -150,24 +150,14 @@ func (s *Server) stats(c echo.Context) error {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
 	q := c.QueryParams()
-	known := append([]string{"f", "groupby", "datetime"}, areaParams...)
-	for _, fd := range ci.Fields {
-		known = append(known, fd.Name)
-	}
-	if err := checkParams(q, known...); err != nil {
+	f, err := attributeFilter(q, ci, append([]string{"f", "groupby", "datetime"}, areaParams...)...)
+	if err != nil {
 		return err
 	}
 	if _, err := format(c, fmtJSON); err != nil {
 		return err
 	}
-	var f store.Filter
 	if _, err := parseArea(c, &f); err != nil {
-		return err
-	}
-	if f.Time, err = parseDatetime(q); err != nil {
-		return err
-	}
-	if f.Props, err = propFilters(q, ci.Fields); err != nil {
 		return err
 	}
 	groupBy, _, err := single(q, "groupby")
@@ -278,6 +268,26 @@ func (s *Server) count(c echo.Context) error {
 		out.Collections = append(out.Collections, statsDoc{ID: ci.ID, Title: ci.Title, Count: n, GroupBy: g, Groups: groups})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// attributeFilter answers 400 for a parameter of q that is neither one of
+// params nor a property of collection ci, and reads the datetime and
+// NAME=VALUE filters the items, stats and tile endpoints share.
+func attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (store.Filter, error) {
+	known := append([]string{}, params...)
+	for _, fd := range ci.Fields {
+		known = append(known, fd.Name)
+	}
+	var f store.Filter
+	if err := checkParams(q, known...); err != nil {
+		return f, err
+	}
+	var err error
+	if f.Time, err = parseDatetime(q); err != nil {
+		return f, err
+	}
+	f.Props, err = propFilters(q, ci.Fields)
+	return f, err
 }
 
 // propFilters reads NAME=VALUE parameters for the schema's fields.

@@ -153,31 +153,14 @@ func (s *Server) collectionTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := c.QueryParams()
-	known := []string{"datetime"}
-	for _, fd := range ci.Fields {
-		known = append(known, fd.Name)
-	}
-	if err := checkParams(q, known...); err != nil {
-		return err
-	}
-	var f store.Filter
-	if f.Time, err = parseDatetime(q); err != nil {
-		return err
-	}
-	if f.Props, err = propFilters(q, ci.Fields); err != nil {
+	f, err := attributeFilter(c.QueryParams(), ci, "datetime")
+	if err != nil {
 		return err
 	}
 	if tileHeaders(c, etag(ci, c, fmt.Sprintf("mvt/%d/%d/%d", z, x, y))) {
 		return nil
 	}
-	st := tilePool.Get().(*tileState)
-	defer tilePool.Put(st)
-	st.enc.Reset(mvt.Tile(z, x, y), mvt.Options{Buffer: mvt.DefaultBuffer, Tolerance: 1})
-	if err := s.tileLayer(c.Request().Context(), st, ci, f, z); err != nil {
-		return err
-	}
-	return writeTile(c, st)
+	return s.renderTile(c, z, x, y, []store.CollectionInfo{ci}, f)
 }
 
 func (s *Server) allTile(c echo.Context) error {
@@ -192,11 +175,17 @@ func (s *Server) allTile(c echo.Context) error {
 	if tileHeaders(c, allTag(infos, c, fmt.Sprintf("mvt/%d/%d/%d", z, x, y))) {
 		return nil
 	}
+	return s.renderTile(c, z, x, y, infos, store.Filter{})
+}
+
+// renderTile encodes tile z/x/y with one layer per collection, each
+// filtered by f, and writes it.
+func (s *Server) renderTile(c echo.Context, z, x, y int, infos []store.CollectionInfo, f store.Filter) error {
 	st := tilePool.Get().(*tileState)
 	defer tilePool.Put(st)
 	st.enc.Reset(mvt.Tile(z, x, y), mvt.Options{Buffer: mvt.DefaultBuffer, Tolerance: 1})
 	for _, ci := range infos {
-		if err := s.tileLayer(c.Request().Context(), st, ci, store.Filter{}, z); err != nil {
+		if err := s.tileLayer(c.Request().Context(), st, ci, f, z); err != nil {
 			return err
 		}
 	}

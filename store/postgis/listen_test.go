@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cityatlas/cityatlas/store"
+	"github.com/cityatlas/cityatlas/store/postgis/pgtest"
 	"github.com/cityatlas/cityatlas/store/storetest"
 )
 
@@ -20,7 +21,7 @@ func TestListen(t *testing.T) {
 	app := "cityatlas_listen_" + hex.EncodeToString(b[:])
 	url := newSchema(t) + "&application_name=" + app
 	if !hasQuery(url) {
-		t.Skip("the listen test needs a URL-style " + envURL)
+		t.Skip("the listen test needs a URL-style " + pgtest.EnvURL)
 	}
 	open := func() *Store {
 		s, err := Open(ctx, url)

@@ -36,6 +36,7 @@ func URL(tb testing.TB, prefix string) string {
 		tb.Fatal(err)
 	}
 	schema := prefix + hex.EncodeToString(r[:])
+	tb.Logf("scratch schema %s", schema)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
