@@ -64,14 +64,20 @@ type response struct {
 
 func get(t testing.TB, srv *httptest.Server, path string, header ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	return send(t, srv.URL, http.MethodGet, path, nil, header...)
+}
+
+// send makes a request with the header pairs given and reads the answer.
+func send(t testing.TB, base, method, path string, body io.Reader, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := srv.Client().Do(req)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,16 +24,7 @@ type countDoc struct {
 
 func post(t *testing.T, srvURL, path, body string) response {
 	t.Helper()
-	res, err := http.Post(srvURL+path, "application/geo+json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{res.StatusCode, res.Header, b}
+	return send(t, srvURL, http.MethodPost, path, strings.NewReader(body), "Content-Type", "application/geo+json")
 }
 
 func TestCountInAreas(t *testing.T) {
