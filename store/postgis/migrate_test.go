@@ -178,3 +178,77 @@ func TestOpenBadURL(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateFeaturesByCollection upgrades a version-2 schema holding
+// features (and a deleted feature's change-log entry) to the partitioned
+// one: every feature keeps its id, external id, geometry and properties,
+// each collection gets its own table, and new ids go on after every id the
+// old schema drew.
+func TestMigrateFeaturesByCollection(t *testing.T) {
+	ctx := context.Background()
+	url := newSchema(t)
+	conn := connect(t, url)
+	old := fstest.MapFS{}
+	for _, name := range []string{"0001_init.sql", "0002_features_without_fk.sql"} {
+		b, err := migrations.FS.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old[name] = &fstest.MapFile{Data: b}
+	}
+	if _, err := migrations.Apply(ctx, conn, old); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO collections (id, geometry_type) VALUES ('parks', 'Polygon'), ('stop_signs', 'Point')`,
+		`INSERT INTO features (collection, external_id, geom, properties) VALUES
+			('stop_signs', 'S1', ST_SetSRID(ST_MakePoint(-115.56, 32.85), 4326), '{"kind": "all-way"}'),
+			('stop_signs', NULL, ST_SetSRID(ST_MakePoint(-115.57, 32.86, 3), 4326), '{}'),
+			('parks', 'P1', ST_SetSRID(ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'), 4326), '{"name": "Eager"}'),
+			('stop_signs', 'gone', NULL, '{}')`,
+		`INSERT INTO changes (collection, feature_id, op, version) SELECT collection, id, 'insert', 1 FROM features`,
+		`INSERT INTO changes (collection, feature_id, op, version) SELECT collection, id, 'delete', 1 FROM features WHERE external_id = 'gone'`,
+		`DELETE FROM features WHERE external_id = 'gone'`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	const snapshot = `SELECT string_agg(concat_ws(' ', id, collection, external_id, ST_AsEWKT(geom), properties::text, version), E'\n' ORDER BY id) FROM features`
+	var before, after string
+	if err := conn.QueryRow(ctx, snapshot).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if err := Migrate(ctx, url); err != nil {
+		t.Fatal(err)
+	}
+	conn = connect(t, url) // the old one has plans for the old table
+	if err := conn.QueryRow(ctx, snapshot).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if before != after {
+		t.Errorf("features after migrating:\n%s\nwant:\n%s", after, before)
+	}
+	for _, table := range []string{"features_parks", "features_stop_signs"} {
+		if !tableExists(t, conn, table) {
+			t.Errorf("partition %s missing", table)
+		}
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM features_stop_signs`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("features_stop_signs holds %d rows (%v), want 2", n, err)
+	}
+	var newID, maxOld int64
+	if err := conn.QueryRow(ctx, `SELECT max(feature_id) FROM changes`).Scan(&maxOld); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `INSERT INTO features (collection, external_id) VALUES ('parks', 'P2') RETURNING id`).Scan(&newID); err != nil {
+		t.Fatal(err)
+	}
+	if newID <= maxOld {
+		t.Errorf("new feature id %d, want more than %d, the last id drawn before", newID, maxOld)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO features (collection, external_id) VALUES ('parks', 'P1')`); err == nil {
+		t.Error("a second P1 in parks was accepted; the external id key is gone")
+	}
+}

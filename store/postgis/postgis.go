@@ -180,6 +180,9 @@ func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store
 		if err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, sqlAddFeatureTable, c.ID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, sqlNotify, "collections")
 		return err
 	})

@@ -33,10 +33,13 @@ const (
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
 RETURNING created`
 
+	// Each collection has its own partition of features (migrations/0003).
+	sqlAddFeatureTable = `SELECT cityatlas_add_feature_table($1)`
+
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
-	// The collection's features go with it (there is no foreign key to
-	// cascade: see migrations/0002); the change log stays.
-	sqlDeleteCollectionFeatures = `DELETE FROM features WHERE collection = $1`
+	// The collection's features go with it, partition and all; the change
+	// log stays.
+	sqlDeleteCollectionFeatures = `SELECT cityatlas_drop_feature_table($1)`
 )
 
 // Reading features.
