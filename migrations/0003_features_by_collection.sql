@@ -45,14 +45,20 @@ CREATE TABLE features (
 ) PARTITION BY LIST (collection);
 ALTER SEQUENCE features_id_seq OWNED BY features.id;
 
--- cityatlas_index_features gives a partition (or a table about to become
--- one) its keys and spatial index.
+-- cityatlas_index_name names an index of a feature table: the table's name
+-- (shortened when it must be) and a suffix, in at most 63 bytes.
+CREATE FUNCTION cityatlas_index_name(tbl text, suffix text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT left(tbl, 62 - length(suffix)) || '_' || suffix
+$$;
+
+-- cityatlas_index_features gives a partition its keys and spatial index.
 CREATE FUNCTION cityatlas_index_features(tbl text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('ALTER TABLE %I ADD PRIMARY KEY (id)', tbl);
-    EXECUTE format('ALTER TABLE %I ADD UNIQUE (external_id)', tbl);
-    EXECUTE format('CREATE INDEX ON %I USING gist (geom)', tbl);
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY (id)', tbl, cityatlas_index_name(tbl, 'pkey'));
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I UNIQUE (external_id)', tbl, cityatlas_index_name(tbl, 'external_id_key'));
+    EXECUTE format('CREATE INDEX %I ON %I USING gist (geom)', cityatlas_index_name(tbl, 'geom_idx'), tbl);
 END
 $$;
 
@@ -63,6 +69,28 @@ BEGIN
     EXECUTE format('CREATE TABLE %I PARTITION OF features FOR VALUES IN (%L)',
         cityatlas_feature_table(coll), coll);
     PERFORM cityatlas_index_features(cityatlas_feature_table(coll));
+END
+$$;
+
+-- cityatlas_attach_feature_table makes a loaded table the partition of
+-- collection coll in place of the (empty) one it has. The table, made
+-- LIKE features, holds only rows of coll (its CHECK constraint STAGE_coll
+-- says so, which spares ATTACH a scan) and has three indexes built: unique
+-- STAGE_pkey on id, unique STAGE_ext on external_id, gist STAGE_geom.
+CREATE FUNCTION cityatlas_attach_feature_table(coll text, stage text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    tbl text := cityatlas_feature_table(coll);
+BEGIN
+    EXECUTE format('DROP TABLE IF EXISTS %I', tbl);
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I PRIMARY KEY USING INDEX %I',
+        stage, cityatlas_index_name(tbl, 'pkey'), stage || '_pkey');
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I UNIQUE USING INDEX %I',
+        stage, cityatlas_index_name(tbl, 'external_id_key'), stage || '_ext');
+    EXECUTE format('ALTER INDEX %I RENAME TO %I', stage || '_geom', cityatlas_index_name(tbl, 'geom_idx'));
+    EXECUTE format('ALTER TABLE features ATTACH PARTITION %I FOR VALUES IN (%L)', stage, coll);
+    EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', stage, stage || '_coll');
+    EXECUTE format('ALTER TABLE %I RENAME TO %I', stage, tbl);
 END
 $$;
 

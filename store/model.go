@@ -150,6 +150,10 @@ const (
 	OpUpsert Op = "upsert"
 	// OpDelete removes feature ID.
 	OpDelete Op = "delete"
+	// OpLoad appears only in the change log: a bulk load filled an empty
+	// collection at once (FeatureID 0, Version the number of features).
+	// Whoever follows the log reloads the collection.
+	OpLoad Op = "load"
 )
 
 // Mutation is one write in a batch.
@@ -186,7 +190,7 @@ type Change struct {
 	Seq        int64     `json:"seq"`
 	Collection string    `json:"collection"`
 	FeatureID  int64     `json:"featureId"`
-	Op         Op        `json:"op"` // insert, update or delete
+	Op         Op        `json:"op"` // insert, update, delete or load
 	Version    int64     `json:"version"`
 	Actor      string    `json:"actor"`
 	Time       time.Time `json:"time"`

@@ -346,6 +346,25 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		if l, ok = s.master[ch.Collection]; !ok {
 			return nil // dropped since
 		}
+		if ch.Op == OpLoad {
+			l.seq = max(l.seq, ch.Seq)
+			return nil // just read whole
+		}
+	}
+	if ch.Op == OpLoad {
+		// A bulk load: read the collection again.
+		if ch.Seq <= l.seq {
+			return nil
+		}
+		gen := l.gen
+		if err := s.reloadLocked(ctx, ch.Collection); err != nil {
+			return err
+		}
+		if nl, ok := s.master[ch.Collection]; ok {
+			nl.gen, nl.seq = gen+1, max(nl.seq, ch.Seq)
+		}
+		changed[ch.Collection] = true
+		return nil
 	}
 	cur, have := l.get(ch.FeatureID)
 	if have && cur.version >= ch.Version && ch.Op != OpDelete {

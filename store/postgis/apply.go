@@ -69,24 +69,33 @@ func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, act
 func prepare(c *store.Collection, ms []store.Mutation) ([]mutation, error) {
 	out := make([]mutation, len(ms))
 	for i, m := range ms {
-		out[i].Mutation = m
-		if m.Feature.Collection != "" && m.Feature.Collection != c.ID {
-			return nil, fmt.Errorf("mutation %d: %w", i, store.Invalidf("feature of collection %q applied to collection %q", m.Feature.Collection, c.ID))
-		}
-		switch m.Op {
-		case store.OpDelete:
-			continue
-		case store.OpInsert, store.OpUpsert, store.OpUpdate:
-		default:
-			return nil, fmt.Errorf("mutation %d: %w", i, store.Invalidf("unknown operation %q", m.Op))
-		}
 		var err error
-		if out[i].wkb, err = encodeGeometry(c, m.Feature.Geometry); err != nil {
+		if out[i], err = prepareOne(c, m); err != nil {
 			return nil, fmt.Errorf("mutation %d: %w", i, err)
 		}
-		if out[i].props, err = normalizeProperties(c, m.Feature.Properties); err != nil {
-			return nil, fmt.Errorf("mutation %d: %w", i, err)
-		}
+	}
+	return out, nil
+}
+
+// prepareOne checks one mutation and encodes its geometry and properties.
+func prepareOne(c *store.Collection, m store.Mutation) (mutation, error) {
+	out := mutation{Mutation: m}
+	if m.Feature.Collection != "" && m.Feature.Collection != c.ID {
+		return out, store.Invalidf("feature of collection %q applied to collection %q", m.Feature.Collection, c.ID)
+	}
+	switch m.Op {
+	case store.OpDelete:
+		return out, nil
+	case store.OpInsert, store.OpUpsert, store.OpUpdate:
+	default:
+		return out, store.Invalidf("unknown operation %q", m.Op)
+	}
+	var err error
+	if out.wkb, err = encodeGeometry(c, m.Feature.Geometry); err != nil {
+		return out, err
+	}
+	if out.props, err = normalizeProperties(c, m.Feature.Properties); err != nil {
+		return out, err
 	}
 	return out, nil
 }

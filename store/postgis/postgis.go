@@ -36,6 +36,9 @@ type Store struct {
 	// bulkMin is the smallest batch of inserts and upserts that goes
 	// through COPY.
 	bulkMin int
+	// stageMin is the smallest stream into an empty collection that goes
+	// through a staging table (load.go).
+	stageMin int
 }
 
 var _ store.Backend = (*Store)(nil)
@@ -68,7 +71,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgis: migrate: %w", err)
 	}
-	return &Store{pool: pool, bulkMin: bulkMinDefault}, nil
+	return &Store{pool: pool, bulkMin: bulkMinDefault, stageMin: stageMinDefault}, nil
 }
 
 // Migrate connects to the database at url and applies the migrations that

@@ -25,6 +25,8 @@ const streamChunk = 20_000
 // store.StreamApplier). Errors are those of Apply, or next's and result's
 // own errors, wrapped; on any error nothing is written.
 func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
+	var stage string // a staging table made by loadStaged
+	src := &pushback{next: next}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
 			return err
@@ -33,14 +35,36 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		if err != nil {
 			return err
 		}
-		// A collection without features takes the first chunks straight
-		// through COPY (applyFresh).
+		// A collection without features takes a large stream through a
+		// staging table (loadStaged), a smaller one through COPY straight
+		// into its partition (applyFresh).
 		var empty bool
 		if err := tx.QueryRow(ctx, sqlCollectionEmpty, c.ID).Scan(&empty); err != nil {
 			return err
 		}
+		var last int64
+		if empty && s.stageMin > 0 {
+			first := make([]store.Mutation, 0, s.stageMin)
+			for len(first) < s.stageMin {
+				m, err := src.read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				first = append(first, m)
+			}
+			src.unread(first...)
+			if len(first) == s.stageMin {
+				stage, last, err = s.loadStaged(ctx, tx, &c, src, actor, result)
+				if err != nil {
+					return err
+				}
+				empty = last == 0
+			}
+		}
 		var (
-			last  int64
 			done  bool
 			start int // index of the chunk's first mutation in the stream
 			chunk = make([]store.Mutation, 0, streamChunk)
@@ -48,7 +72,7 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		for !done {
 			chunk = chunk[:0]
 			for len(chunk) < streamChunk {
-				m, err := next()
+				m, err := src.read()
 				if errors.Is(err, io.EOF) {
 					done = true
 					break
@@ -110,6 +134,9 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		return nil
 	})
 	if err != nil {
+		if stage != "" {
+			s.dropStage(ctx, stage)
+		}
 		return translate(err, "apply stream to %q", coll)
 	}
 	return nil
