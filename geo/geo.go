@@ -168,6 +168,23 @@ func flatten[P ~[]orb.Point](ps P) []float64 {
 	return out
 }
 
+// Dims numbers the layouts a stored geometry may have: 0 for XY, 1 XYZ,
+// 2 XYM, 3 XYZM (the thousands of ISO WKB type codes; one less than the
+// envelope indicator of GeoPackage binary). ok is false for other layouts.
+func Dims(l geom.Layout) (n int, ok bool) {
+	switch l {
+	case geom.XY:
+		return 0, true
+	case geom.XYZ:
+		return 1, true
+	case geom.XYM:
+		return 2, true
+	case geom.XYZM:
+		return 3, true
+	}
+	return 0, false
+}
+
 // TypeName returns the GeoJSON type name of g ("Point", ...,
 // "GeometryCollection"), or "" for nil or a type GeoJSON has no name for.
 func TypeName(g geom.T) string {

@@ -87,7 +87,8 @@ type csvReader struct {
 
 	// second pass
 	closer io.Closer
-	cr     *csv.Reader
+	cr     records
+	plain  bool // the survey read every row with plainRecords
 	record int
 	err    error
 }
@@ -349,13 +350,35 @@ func (c *colStats) extend(x, y float64) {
 }
 
 // survey is the first pass.
+// survey is the first pass: it finds the columns' types and the geometry,
+// reading with plainRecords when the text has no quotes.
 func (r *csvReader) survey() error {
-	in, f, err := r.input()
-	if err != nil {
+	if done, err := r.surveyWith(true); err != nil || done {
 		return err
 	}
+	_, err := r.surveyWith(false)
+	return err
+}
+
+// surveyWith runs the survey with plainRecords (plain) or encoding/csv. It
+// returns false if plainRecords met a quote.
+func (r *csvReader) surveyWith(plain bool) (bool, error) {
+	in, f, err := r.input()
+	if err != nil {
+		return false, err
+	}
 	defer f.Close()
-	cr := r.newCSV(in)
+	var cr records
+	if plain {
+		pr, ok := newPlainRecords(in, r.delim)
+		if !ok {
+			return false, nil
+		}
+		cr = pr
+	} else {
+		cr = r.newCSV(in)
+	}
+	whole := true // every row was read
 	var stats []*colStats
 	var headerRaw []string
 	invalidUTF8 := false
@@ -366,13 +389,16 @@ func (r *csvReader) survey() error {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errors.Is(err, errQuoted) {
+			return false, nil
+		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			first = false
 			continue // reported in the second pass
 		}
 		if err != nil {
-			return fmt.Errorf("importers: %s: %w", r.name, err)
+			return false, fmt.Errorf("importers: %s: %w", r.name, err)
 		}
 		for _, v := range rec {
 			if !invalidUTF8 && !utf8.ValidString(v) {
@@ -387,6 +413,7 @@ func (r *csvReader) survey() error {
 		first = false
 		if r.opts.SampleRows > 0 && rows >= r.opts.SampleRows {
 			if invalidUTF8 || r.enc != nil || r.utf16 != nil {
+				whole = false
 				break
 			}
 			continue // keep checking the encoding only
@@ -458,8 +485,9 @@ func (r *csvReader) survey() error {
 		r.names[i] = name
 	}
 	if err := r.chooseGeometry(stats); err != nil {
-		return err
+		return false, err
 	}
+	r.plain = plain && whole
 	r.types = make([]string, ncols)
 	r.keep = make([]bool, ncols)
 	r.fields = []Field{}
@@ -474,7 +502,7 @@ func (r *csvReader) survey() error {
 			r.fields = append(r.fields, Field{Name: name, Type: r.types[i]})
 		}
 	}
-	return nil
+	return true, nil
 }
 
 func lookupType(types map[string]string, name string) (string, bool) {
@@ -694,10 +722,15 @@ func parseLocation(s string) (lat, lon float64, ok bool) {
 }
 
 // stream opens the second pass.
-func (r *csvReader) stream() (io.Closer, *csv.Reader, error) {
+func (r *csvReader) stream() (io.Closer, records, error) {
 	in, f, err := r.input()
 	if err != nil {
 		return nil, nil, err
+	}
+	if r.plain {
+		if pr, ok := newPlainRecords(in, r.delim); ok {
+			return f, pr, nil
+		}
 	}
 	return f, r.newCSV(in), nil
 }

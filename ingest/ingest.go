@@ -34,7 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"io"
 	"math"
 	"path/filepath"
@@ -304,7 +304,8 @@ func Run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 	}
 
 	// Read, check, write.
-	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now()}
+	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seed: maphash.MakeSeed()}
+	defer p.stop()
 	for _, f := range files {
 		p.total += estimateRows(f)
 	}
@@ -442,8 +443,15 @@ type pipeline struct {
 	start       time.Time
 	last        time.Time
 	total       int
-	ids         []idRef // the external ids given so far, hashed
+	ids         []idRef      // the external ids given so far, hashed
+	seed        maphash.Seed // of those hashes
 	dupsChecked bool
+	vals        map[string]any // convert's, reused from row to row
+	// read's
+	batches chan []readItem
+	batch   []readItem
+	pos     int
+	quit    chan struct{}
 }
 
 // idRef is a row's external id, hashed, and where the row is.
@@ -481,7 +489,7 @@ func (p *pipeline) reject(e *importers.RecordError) {
 func (p *pipeline) next() (store.Mutation, error) {
 	for p.cur < len(p.srcs) {
 		s := p.srcs[p.cur]
-		f, err := s.r.Next()
+		f, err := p.read()
 		if errors.Is(err, io.EOF) {
 			p.cur++
 			continue
@@ -522,6 +530,78 @@ func (p *pipeline) next() (store.Mutation, error) {
 		return store.Mutation{}, errBadRows
 	}
 	return store.Mutation{}, io.EOF
+}
+
+// read returns the next feature of source p.cur (or its error). The
+// sources are read a few batches ahead by a goroutine of their own (feed),
+// so that parsing the files runs beside checking and converting the rows.
+func (p *pipeline) read() (importers.Feature, error) {
+	if p.batches == nil {
+		p.quit = make(chan struct{})
+		p.batches = make(chan []readItem, 4)
+		go p.feed()
+	}
+	for p.pos == len(p.batch) {
+		b, ok := <-p.batches
+		if !ok {
+			return importers.Feature{}, io.EOF // not reached: feed ends each source with EOF
+		}
+		p.batch, p.pos = b, 0
+	}
+	it := p.batch[p.pos]
+	p.batch[p.pos] = readItem{}
+	p.pos++
+	return it.f, it.err
+}
+
+// readItem is a feature read, or the error reading it.
+type readItem struct {
+	f   importers.Feature
+	err error
+}
+
+// readBatch is how many features feed hands over at a time.
+const readBatch = 256
+
+// feed reads every source in turn into p.batches, each ending with io.EOF,
+// until a source fails or p.stop is called.
+func (p *pipeline) feed() {
+	defer close(p.batches)
+	batch := make([]readItem, 0, readBatch)
+	send := func() bool {
+		select {
+		case p.batches <- batch:
+			batch = make([]readItem, 0, readBatch)
+			return true
+		case <-p.quit:
+			return false
+		}
+	}
+	for _, s := range p.srcs {
+		for {
+			f, err := s.r.Next()
+			batch = append(batch, readItem{f, err})
+			var re *importers.RecordError
+			if err != nil && !errors.As(err, &re) {
+				if !send() || !errors.Is(err, io.EOF) {
+					return // a failed source: next reports it and stops
+				}
+				break
+			}
+			if len(batch) == readBatch && !send() {
+				return
+			}
+		}
+	}
+}
+
+// stop ends feed, if it runs.
+func (p *pipeline) stop() {
+	if p.quit != nil {
+		close(p.quit)
+		for range p.batches {
+		}
+	}
 }
 
 // checkDuplicates reports rows whose external id an earlier row gave too
@@ -589,12 +669,14 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		// An id given twice would make the import flip-flop between the
 		// rows: remember a 64-bit hash of each (16 bytes a row), checked
 		// when the stream ends.
-		h := fnv.New64a()
-		h.Write([]byte(ext))
-		p.ids = append(p.ids, idRef{hash: h.Sum64(), src: int32(p.cur), record: int32(f.Record)})
+		p.ids = append(p.ids, idRef{hash: maphash.String(p.seed, ext), src: int32(p.cur), record: int32(f.Record)})
 	}
 	// Properties.
-	vals := make(map[string]any, len(f.Properties))
+	if p.vals == nil {
+		p.vals = make(map[string]any, len(f.Properties))
+	}
+	vals := p.vals
+	defer clear(vals)
 	for k, v := range f.Properties {
 		dst, ok := s.plan.target[k]
 		if !ok {

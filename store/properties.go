@@ -90,7 +90,7 @@ func EncodeProperties(c *Collection, values map[string]any) (Properties, error) 
 			return nil, Invalidf("property %q is not in the schema of collection %q (known: %s)", name, c.ID, fieldNames(c))
 		}
 	}
-	buf := make([]byte, 0, 64)
+	buf := make([]byte, 0, 32*len(values)+2)
 	buf = append(buf, '{')
 	first := true
 	for _, f := range c.Fields {
@@ -106,8 +106,9 @@ func EncodeProperties(c *Collection, values map[string]any) (Properties, error) 
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = strconv.AppendQuote(buf[:len(buf)], f.Name)
-		buf = append(buf, ':')
+		buf = append(buf, '"') // field names need no escapes
+		buf = append(buf, f.Name...)
+		buf = append(buf, '"', ':')
 		buf = appendJSONValue(buf, tv)
 	}
 	buf = append(buf, '}')
@@ -134,6 +135,11 @@ func fieldNames(c *Collection) string {
 func appendJSONValue(buf []byte, v any) []byte {
 	switch v := v.(type) {
 	case string:
+		if plainASCII(v) {
+			buf = append(buf, '"')
+			buf = append(buf, v...)
+			return append(buf, '"')
+		}
 		b, _ := json.Marshal(v) // escapes <, >, & like encoding/json
 		return append(buf, b...)
 	case int64:
@@ -144,6 +150,17 @@ func appendJSONValue(buf []byte, v any) []byte {
 		return strconv.AppendBool(buf, v)
 	}
 	panic(fmt.Sprintf("store: unexpected property value %T", v))
+}
+
+// plainASCII reports whether encoding/json writes s as it is, between
+// quotes: printable ASCII but ", \, <, > and &.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // coerce converts v to the Go type of field f.

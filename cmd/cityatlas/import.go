@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,14 +29,15 @@ type importFlags struct {
 	noSanity    bool
 	progress    string
 
-	encoding  string
-	delimiter string
-	header    string
-	lon, lat  string
-	wkt       string
-	location  string
-	types     map[string]string
-	keepGeom  bool
+	encoding   string
+	delimiter  string
+	header     string
+	lon, lat   string
+	wkt        string
+	location   string
+	types      map[string]string
+	keepGeom   bool
+	cpuProfile string
 }
 
 // pairFlag is a repeatable KEY=VALUE flag.
@@ -91,6 +93,7 @@ Flags:
 	fs.StringVar(&f.wkt, "wkt-column", "", "CSV column of WKT geometries")
 	fs.StringVar(&f.location, "location-column", "", "CSV column of Socrata \"(lat, lon)\" locations")
 	fs.Var(pairFlag{f.types, "type"}, "type", "CSV column type: COLUMN=string|integer|number|boolean|date|datetime (repeatable)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the import to this file (for performance work)")
 	fs.BoolVar(&f.keepGeom, "keep-geometry-columns", false, "keep the CSV columns the geometry was read from as properties too")
 
 	files, err := parseInterspersed(fs, args)
@@ -149,6 +152,17 @@ Flags:
 	if showProgress {
 		bar = &progressBar{w: stdout}
 		opts.Progress = bar.update
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep, err := ingest.Run(ctx, b, files, opts)
 	if bar != nil {

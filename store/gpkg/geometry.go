@@ -10,6 +10,8 @@ import (
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/wkb"
 	"github.com/twpayne/go-geom/encoding/wkbcommon"
+
+	"github.com/cityatlas/cityatlas/geo"
 )
 
 // GeoPackage binary geometry (GeoPackage 1.3, clause 2.1.3): a header
@@ -43,18 +45,11 @@ func encodeGeometry(g geom.T) ([]byte, error) {
 	empty := g.Empty()
 	ind := 0
 	if !empty {
-		switch g.Layout() {
-		case geom.XY:
-			ind = 1
-		case geom.XYZ:
-			ind = 2
-		case geom.XYM:
-			ind = 3
-		case geom.XYZM:
-			ind = 4
-		default:
+		d, ok := geo.Dims(g.Layout())
+		if !ok {
 			return nil, fmt.Errorf("%w: unsupported layout %v", errGeometry, g.Layout())
 		}
+		ind = d + 1
 	}
 	flags := byte(flagLittleEndian | ind<<1)
 	if empty {

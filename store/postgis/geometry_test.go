@@ -16,6 +16,7 @@ import (
 	"github.com/twpayne/go-geom/encoding/wkb"
 	"github.com/twpayne/go-geom/encoding/wkt"
 
+	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/storetest"
 )
@@ -243,5 +244,24 @@ func TestGeometryRoundTripDB(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPointWKB: the fast path for points writes what go-geom's writer does.
+func TestPointWKB(t *testing.T) {
+	for _, p := range []*geom.Point{
+		geom.NewPointFlat(geom.XY, []float64{-115.5, 32.8}),
+		geom.NewPointFlat(geom.XYZ, []float64{-115.5, 32.8, 12.25}),
+		geom.NewPointFlat(geom.XYM, []float64{1, 2, 3}),
+		geom.NewPointFlat(geom.XYZM, []float64{1, 2, 3, 4}),
+	} {
+		want, err := wkb.Marshal(p, wkb.NDR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := geo.Dims(p.Layout())
+		if got := pointWKB(p, d); !bytes.Equal(got, want) {
+			t.Errorf("%v: pointWKB %x, wkb.Marshal %x", p.Layout(), got, want)
+		}
 	}
 }

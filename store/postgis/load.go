@@ -63,8 +63,9 @@ WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' AND relnam
 	sqlLoadChangeRow = `INSERT INTO changes (seq, collection, feature_id, op, version, actor, time)
 VALUES ($1, $2, 0, 'load', $3, $4, $5)`
 	// Index builds: one process each, so that the two builds share the
-	// machine's cores instead of their parallel workers fighting for them.
-	sqlIndexSettings = `SET LOCAL max_parallel_maintenance_workers = 0`
+	// machine's cores instead of their parallel workers fighting for them,
+	// and room to sort a million entries in memory.
+	sqlIndexSettings = `SET LOCAL max_parallel_maintenance_workers = 0; SET LOCAL maintenance_work_mem = '256MB'`
 )
 
 // stageColumns are the columns of features in table order.
@@ -106,7 +107,7 @@ type stagedLoad struct {
 	nextID  int64 // next reserved id
 	lastID  int64 // last reserved id
 	seed    maphash.Seed
-	seen    map[uint64]struct{} // hashes of the external ids staged
+	seen    hashSet // hashes of the external ids staged
 	written int64
 
 	free sync.Pool // of COPY buffers
@@ -124,8 +125,7 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 		return "", 0, err
 	}
 	l := &stagedLoad{s: s, tx: tx, c: c, actor: actor, result: result,
-		table: fmt.Sprintf("%s%016x", stagePrefix, rand.Uint64()), seed: maphash.MakeSeed(),
-		seen: map[uint64]struct{}{}}
+		table: fmt.Sprintf("%s%016x", stagePrefix, rand.Uint64()), seed: maphash.MakeSeed()}
 	l.ident = pgx.Identifier{l.table}.Sanitize()
 	l.free.New = func() any { return make([]byte, 0, stageBuffer+64<<10) }
 	if err := tx.QueryRow(ctx, sqlNextSeq).Scan(&l.seq); err != nil {
@@ -292,12 +292,42 @@ func (l *stagedLoad) takes(m store.Mutation) bool {
 	if m.Feature.ExternalID == "" {
 		return true
 	}
-	h := maphash.String(l.seed, m.Feature.ExternalID)
-	if _, dup := l.seen[h]; dup {
-		return false // or a hash collision: the general way is right anyway
+	// A repeat, or a hash collision: the general way is right anyway.
+	return l.seen.add(maphash.String(l.seed, m.Feature.ExternalID))
+}
+
+// hashSet is a set of 64-bit hashes: open addressing, linear probing, at
+// most half full (8 to 16 bytes a hash, no pointers).
+type hashSet struct {
+	slots []uint64 // 0: empty (hash 0 is stored as 1)
+	n     int
+}
+
+// add adds h and reports whether it was not there yet.
+func (s *hashSet) add(h uint64) bool {
+	if h == 0 {
+		h = 1
 	}
-	l.seen[h] = struct{}{}
-	return true
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		s.slots, s.n = make([]uint64, max(1024, 2*len(old))), 0
+		for _, x := range old {
+			if x != 0 {
+				s.add(x)
+			}
+		}
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return true
+		case h:
+			return false
+		}
+	}
 }
 
 // copyStream runs one COPY into the staging table, of the buffers it takes

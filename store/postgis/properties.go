@@ -18,6 +18,9 @@ func normalizeProperties(c *store.Collection, p []byte) (store.Properties, error
 	if len(p) == 0 {
 		return store.EncodeProperties(c, nil)
 	}
+	if store.Canonical(c, p) {
+		return store.Properties(p), nil // encoded already: nothing to redo
+	}
 	if !gjson.ValidBytes(p) {
 		return nil, store.Invalidf("properties are not valid JSON")
 	}

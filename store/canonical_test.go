@@ -1,0 +1,92 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+var canonicalColl = Collection{ID: "c", Fields: []Field{
+	{Name: "a_name", Type: TypeString},
+	{Name: "kind", Type: TypeString, Values: []string{"stop", "yield"}},
+	{Name: "year", Type: TypeInteger},
+	{Name: "height", Type: TypeNumber},
+	{Name: "ok", Type: TypeBoolean},
+	{Name: "built", Type: TypeDate},
+	{Name: "seen", Type: TypeDateTime},
+}}
+
+// TestCanonicalOfEncoded: what EncodeProperties writes is known canonical
+// unless a string needs escapes.
+func TestCanonicalOfEncoded(t *testing.T) {
+	for _, vals := range []map[string]any{
+		nil,
+		{"a_name": "Main St #12"},
+		{"kind": "stop", "year": int64(-2001), "height": 2.5, "ok": false},
+		{"year": int64(0), "height": 1e21, "built": "2024-02-29", "seen": "2024-02-29T10:00:00.5Z"},
+		{"height": -0.0, "ok": true, "a_name": ""},
+		{"height": 123456789.125, "year": int64(999999999999999999)},
+	} {
+		p, err := EncodeProperties(&canonicalColl, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !Canonical(&canonicalColl, p) {
+			t.Errorf("Canonical(%s) = false", p)
+		}
+	}
+	for _, p := range []string{
+		`{"a_name":"x<y"}`,                     // encoding/json writes \u003c
+		`{"a_name":"caf\u00e9"}`,               // an escape
+		`{"year":2001,"a_name":"x"}`,           // out of schema order
+		`{"year":2001,"year":2002}`,            // repeated
+		`{"other":1}`,                          // not in the schema
+		`{"year":02001}`,                       // leading zero
+		`{"year":-0}`,                          // negative zero
+		`{"height":2.50}`,                      // not the shortest form
+		`{"height":-0}`,                        // negative zero
+		`{"kind":"merge"}`,                     // not among the values
+		`{"built":"2023-02-29"}`,               // no such day
+		`{"seen":"2024-02-29T10:00:00+01:00"}`, // not in UTC
+		`{"ok":null}`,                          // nulls are left out
+		`{"year":1,}`, `{"year":1`, `{}x`, `{"year" :1}`, `{"year":1 }`,
+	} {
+		if Canonical(&canonicalColl, []byte(p)) {
+			t.Errorf("Canonical(%s) = true", p)
+		}
+	}
+}
+
+// FuzzCanonical: whatever Canonical accepts, EncodeProperties writes back
+// byte for byte from its decoded values.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a_name":"x","kind":"stop","year":12,"height":0.1,"ok":true,"built":"2001-01-01","seen":"2001-01-01T00:00:00Z"}`,
+		`{"height":1e+21}`, `{"height":-0}`, `{"year":-5}`, `{"built":"2000-02-29"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if !Canonical(&canonicalColl, p) {
+			return
+		}
+		var vals map[string]any
+		d := json.NewDecoder(bytes.NewReader(p))
+		d.UseNumber()
+		if err := d.Decode(&vals); err != nil {
+			t.Fatalf("Canonical(%s) but it does not decode: %v", p, err)
+		}
+		for k, v := range vals {
+			if s, ok := v.(string); ok {
+				if f, _ := canonicalColl.Field(k); f.Type == TypeDateTime {
+					if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+						t.Fatalf("Canonical(%s) took date-time %q", p, s)
+					}
+				}
+			}
+		}
+		again, err := EncodeProperties(&canonicalColl, vals)
+		if err != nil || !bytes.Equal(again, p) {
+			t.Fatalf("Canonical(%s) but EncodeProperties gives %s, %v", p, again, err)
+		}
+	})
+}
