@@ -88,7 +88,9 @@ type csvReader struct {
 	// second pass
 	closer io.Closer
 	cr     records
-	plain  bool // the survey read every row with plainRecords
+	plain  bool // the second pass reads with plainRecords
+	// guessed: the survey stopped after Options.SurveyRows rows
+	guessed bool
 	record int
 	err    error
 }
@@ -150,6 +152,19 @@ type crReader struct {
 func (c *crReader) Read(p []byte) (int, error) {
 	for {
 		n, err := c.r.Read(p)
+		if n > 0 && bytes.IndexByte(p[:n], '\r') < 0 {
+			// No CR: nothing to change (an LF first in p after a CR at
+			// the end of the last read is the CRLF's, and goes).
+			if c.lastCR && p[0] == '\n' {
+				copy(p, p[1:n])
+				n--
+			}
+			c.lastCR = false
+			if n > 0 || err != nil {
+				return n, err
+			}
+			continue
+		}
 		w := 0
 		for i := 0; i < n; i++ {
 			b := p[i]
@@ -411,6 +426,10 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 			continue
 		}
 		first = false
+		if r.opts.SurveyRows > 0 && rows >= r.opts.SurveyRows {
+			r.guessed = true
+			break
+		}
 		if r.opts.SampleRows > 0 && rows >= r.opts.SampleRows {
 			if invalidUTF8 || r.enc != nil || r.utf16 != nil {
 				whole = false
@@ -487,7 +506,7 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 	if err := r.chooseGeometry(stats); err != nil {
 		return false, err
 	}
-	r.plain = plain && whole
+	r.plain = plain && (whole || r.guessed) // guessed: a quote later is ErrGuess
 	r.types = make([]string, ncols)
 	r.keep = make([]bool, ncols)
 	r.fields = []Field{}
@@ -763,6 +782,10 @@ func (r *csvReader) Next() (Feature, error) {
 		return Feature{}, io.EOF
 	}
 	r.record++
+	if errors.Is(err, errQuoted) {
+		r.err = r.wrongGuess("a quoted cell")
+		return Feature{}, r.err
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return Feature{}, &RecordError{File: r.name, Record: r.record, Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrFormat, pe.Err)}
@@ -799,9 +822,25 @@ func (r *csvReader) Next() (Feature, error) {
 		}
 		pv, err := parseAs(r.types[i], v)
 		if err != nil {
+			if _, given := lookupType(r.opts.Types, name); r.guessed && !given {
+				r.err = r.wrongGuess(fmt.Sprintf("column %q: %v", name, err))
+				return Feature{}, r.err
+			}
 			return fail(name, err)
 		}
+		if r.guessed && r.enc == nil && r.utf16 == nil && !utf8.ValidString(v) {
+			r.err = r.wrongGuess(fmt.Sprintf("column %q: text that is not UTF-8", name))
+			return Feature{}, r.err
+		}
 		f.Properties[name] = pv
+	}
+	if r.guessed && r.opts.LonColumn == "" && r.opts.WKTColumn == "" && r.opts.LocationColumn == "" {
+		// A geometry cell that does not parse may mean the columns were
+		// not the geometry's after all: the full survey decides.
+		fail = func(field string, err error) (Feature, error) {
+			r.err = r.wrongGuess(fmt.Sprintf("column %q: %v", field, err))
+			return Feature{}, r.err
+		}
 	}
 	switch r.mode {
 	case geomLonLat:
@@ -840,6 +879,12 @@ func (r *csvReader) Next() (Feature, error) {
 		f.Geometry = geom.NewPointFlat(geom.XY, []float64{lon, lat})
 	}
 	return f, nil
+}
+
+// wrongGuess is the error for a row (r.record) that does not fit what the
+// survey guessed from the first rows.
+func (r *csvReader) wrongGuess(what string) error {
+	return fmt.Errorf("importers: %s: record %d: %w: %s", r.name, r.record, ErrGuess, what)
 }
 
 func abbreviate(s string) string {

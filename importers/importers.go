@@ -41,6 +41,9 @@ var (
 	ErrNotLonLat = errors.New("coordinates outside lon/lat range")
 	// ErrValue: a property value does not parse as its field's type.
 	ErrValue = errors.New("invalid value")
+	// ErrGuess: a row does not fit what the CSV reader guessed from the
+	// first rows (see Options.SurveyRows).
+	ErrGuess = errors.New("a guess from the first rows was wrong")
 	// ErrFormat: the file is not well formed (bad JSON, a truncated
 	// shapefile, a missing required member...).
 	ErrFormat = errors.New("malformed file")
@@ -202,6 +205,14 @@ type Options struct {
 	// SampleRows limits CSV type inference to the first SampleRows data
 	// rows; 0 reads the whole file first (two passes, constant memory).
 	SampleRows int
+	// SurveyRows, when more than 0, makes the CSV reader guess the text
+	// encoding, column types and geometry columns from the first
+	// SurveyRows data rows instead of a first pass over the whole file.
+	// When a later row proves a guess wrong (a value of another type, text
+	// that is not UTF-8, a quoted cell where the rows surveyed had none,
+	// a geometry cell that does not parse), Next fails with an error
+	// wrapping ErrGuess: read the file again with SurveyRows 0.
+	SurveyRows int
 }
 
 // Open reads the file at path and returns one Reader per source in it: a

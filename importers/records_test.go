@@ -57,3 +57,39 @@ func FuzzPlainRecords(f *testing.F) {
 		}
 	})
 }
+
+// chunkReader reads at most n bytes at a time.
+type chunkReader struct {
+	b []byte
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), c.n, len(c.b))
+	copy(p, c.b[:k])
+	c.b = c.b[k:]
+	return k, nil
+}
+
+// FuzzCRReader: CR and CRLF become LF, however the text is cut into
+// reads.
+func FuzzCRReader(f *testing.F) {
+	for _, s := range []string{"a\r\nb\rc\n", "\r\r\n\n\r", "x\r", "\n\r\n", "plain\ntext\n"} {
+		for _, n := range []uint8{1, 2, 3, 64} {
+			f.Add(s, n)
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string, n uint8) {
+		if n == 0 {
+			return
+		}
+		want := strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+		got, err := io.ReadAll(&crReader{r: &chunkReader{b: []byte(s), n: int(n)}})
+		if err != nil || string(got) != want {
+			t.Fatalf("%q in reads of %d: %q, %v; want %q", s, n, got, err, want)
+		}
+	})
+}

@@ -162,6 +162,25 @@ type source struct {
 // missing collection without Options.Create; store.ErrInvalid for a bad
 // mapping or unknown fields; the readers' and the backend's errors.
 func Run(ctx context.Context, b store.Backend, files []string, opts Options) (*Report, error) {
+	if opts.Reader.SurveyRows == 0 && opts.Reader.SampleRows == 0 {
+		// CSV files are read once, their layout guessed from the first
+		// rows; if a later row proves the guess wrong, the import stops,
+		// having written nothing, and starts again with a first pass over
+		// the whole file.
+		quick := opts
+		quick.Reader.SurveyRows = surveyRows
+		rep, err := run(ctx, b, files, quick)
+		if !errors.Is(err, importers.ErrGuess) {
+			return rep, err
+		}
+	}
+	return run(ctx, b, files, opts)
+}
+
+// surveyRows is how many rows of a CSV file the guess of its layout reads.
+const surveyRows = 20_000
+
+func run(ctx context.Context, b store.Backend, files []string, opts Options) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Collection: opts.Collection, DryRun: opts.DryRun}
 	defer func() { rep.Elapsed = time.Since(start) }()
