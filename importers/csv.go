@@ -91,8 +91,8 @@ type csvReader struct {
 	plain  bool // the second pass reads with plainRecords
 	// guessed: the survey stopped after Options.SurveyRows rows
 	guessed bool
-	record int
-	err    error
+	record  int
+	err     error
 }
 
 func openCSVFile(path string, opts Options) (Reader, error) {

@@ -20,7 +20,7 @@ func TestGuessProvedWrong(t *testing.T) {
 	n := surveyRows + 500
 	for _, tc := range []struct {
 		name, late, want string // the cell of the last row's "code" and "name" columns, and the code read back
-		typ                    store.FieldType
+		typ              store.FieldType
 	}{
 		{"type", "A7,x", "A7", store.TypeString},
 		{"encoding", "7,caf\xe9", "7", store.TypeInteger},
