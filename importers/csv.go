@@ -807,14 +807,26 @@ func (r *csvReader) Next() (Feature, error) {
 		}
 		return rec[i]
 	}
-	f := Feature{Record: r.record, Properties: make(map[string]any, len(r.fields))}
+	f := Feature{Record: r.record}
+	if r.opts.Values {
+		f.Values = make([]any, 0, len(r.fields))
+	} else {
+		f.Properties = make(map[string]any, len(r.fields))
+	}
+	set := func(name string, v any) {
+		if f.Values != nil {
+			f.Values = append(f.Values, v)
+		} else {
+			f.Properties[name] = v
+		}
+	}
 	for i, name := range r.names {
 		if !r.keep[i] {
 			continue
 		}
 		v := cell(i)
 		if strings.TrimSpace(v) == "" {
-			f.Properties[name] = nil
+			set(name, nil)
 			continue
 		}
 		if r.types[i] != TypeString {
@@ -832,7 +844,7 @@ func (r *csvReader) Next() (Feature, error) {
 			r.err = r.wrongGuess(fmt.Sprintf("column %q: text that is not UTF-8", name))
 			return Feature{}, r.err
 		}
-		f.Properties[name] = pv
+		set(name, pv)
 	}
 	if r.guessed && r.opts.LonColumn == "" && r.opts.WKTColumn == "" && r.opts.LocationColumn == "" {
 		// A geometry cell that does not parse may mean the columns were

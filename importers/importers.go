@@ -61,6 +61,9 @@ type Feature struct {
 	// strings even when Fields calls them dates); nested GeoJSON objects and
 	// arrays are given as their compact JSON text.
 	Properties map[string]any
+	// Values, instead of Properties when Options.Values asks for it (CSV
+	// only), holds the values of Reader.Fields in their order.
+	Values []any
 	// Record is the 1-based record number: the shapefile record, the CSV
 	// data row (the header is not counted), the GeoJSON feature's position
 	// in the file.
@@ -213,6 +216,10 @@ type Options struct {
 	// a geometry cell that does not parse), Next fails with an error
 	// wrapping ErrGuess: read the file again with SurveyRows 0.
 	SurveyRows int
+	// Values makes the CSV reader give each row's values in
+	// Feature.Values, in the order of Reader.Fields, rather than in
+	// Feature.Properties: no map a row.
+	Values bool
 }
 
 // Open reads the file at path and returns one Reader per source in it: a

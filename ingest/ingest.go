@@ -150,7 +150,8 @@ type source struct {
 	plan    plan
 	boxes   []box // the geometry must lie inside each
 	idField string
-	warned  bool // a note says this source has rows outside the expected area
+	cols    *columns // for rows read as Values
+	warned  bool     // a note says this source has rows outside the expected area
 	base    string
 	info    *FileInfo
 }
@@ -223,6 +224,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 	// Open every source.
 	ropts := opts.Reader
 	ropts.SRS = opts.SRS
+	ropts.Values = true
 	if exists {
 		ropts.Types = typesFor(&coll, opts.Map)
 		for k, v := range opts.Reader.Types {
@@ -465,7 +467,8 @@ type pipeline struct {
 	ids         []idRef      // the external ids given so far, hashed
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
-	vals        map[string]any // convert's, reused from row to row
+	vals        map[string]any // encodeProperties', reused from row to row
+	row         []any          // encodeValues', reused from row to row
 	// read's
 	batches chan []readItem
 	batch   []readItem
@@ -672,10 +675,31 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 	bad := func(field string, err error) *importers.RecordError {
 		return &importers.RecordError{File: s.r.Name(), Record: f.Record, Field: field, Err: err}
 	}
+	var props store.Properties
+	if f.Values != nil {
+		// Values in the order of the reader's fields: into the
+		// collection's order, without maps. Should that fail, the row
+		// goes the way of Properties, which names what is wrong.
+		props = p.encodeValues(s, f)
+		if props == nil {
+			f.Properties = make(map[string]any, len(f.Values))
+			for j, fd := range s.r.Fields() {
+				if j < len(f.Values) {
+					f.Properties[fd.Name] = f.Values[j]
+				}
+			}
+			f.Values = nil
+		}
+	}
 	// External id.
 	ext, synthetic := f.ID, false
 	if s.idField != "" {
-		v := f.Properties[s.idField]
+		var v any
+		if f.Values != nil {
+			v = f.Values[s.cols.id]
+		} else {
+			v = f.Properties[s.idField]
+		}
 		ext = idString(v)
 		if ext == "" {
 			return store.Mutation{}, bad(s.idField, store.Invalidf("the id field is empty"))
@@ -691,29 +715,11 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		p.ids = append(p.ids, idRef{hash: maphash.String(p.seed, ext), src: int32(p.cur), record: int32(f.Record)})
 	}
 	// Properties.
-	if p.vals == nil {
-		p.vals = make(map[string]any, len(f.Properties))
-	}
-	vals := p.vals
-	defer clear(vals)
-	for k, v := range f.Properties {
-		dst, ok := s.plan.target[k]
-		if !ok {
-			return store.Mutation{}, bad(k, store.Invalidf("field %q is not among the file's fields and has no property in collection %q", k, p.coll.ID))
+	if props == nil {
+		var re *importers.RecordError
+		if props, re = p.encodeProperties(s, f); re != nil {
+			return store.Mutation{}, re
 		}
-		if dst == "" || v == nil {
-			continue
-		}
-		if t, ok := v.(time.Time); ok {
-			if fd, _ := p.coll.Field(dst); fd.Type == store.TypeString {
-				v = timeString(t)
-			}
-		}
-		vals[dst] = v
-	}
-	props, err := store.EncodeProperties(p.coll, vals)
-	if err != nil {
-		return store.Mutation{}, bad(p.culprit(s, f, vals), err)
 	}
 	// Geometry.
 	g := f.Geometry
@@ -754,6 +760,89 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		Geometry:   g,
 		Properties: props,
 	}}, nil
+}
+
+// encodeProperties encodes f.Properties for the collection.
+func (p *pipeline) encodeProperties(s *source, f *importers.Feature) (store.Properties, *importers.RecordError) {
+	bad := func(field string, err error) *importers.RecordError {
+		return &importers.RecordError{File: s.r.Name(), Record: f.Record, Field: field, Err: err}
+	}
+	if p.vals == nil {
+		p.vals = make(map[string]any, len(f.Properties))
+	}
+	vals := p.vals
+	defer clear(vals)
+	for k, v := range f.Properties {
+		dst, ok := s.plan.target[k]
+		if !ok {
+			return nil, bad(k, store.Invalidf("field %q is not among the file's fields and has no property in collection %q", k, p.coll.ID))
+		}
+		if dst == "" || v == nil {
+			continue
+		}
+		vals[dst] = p.forField(dst, v)
+	}
+	props, err := store.EncodeProperties(p.coll, vals)
+	if err != nil {
+		return nil, bad(p.culprit(s, f, vals), err)
+	}
+	return props, nil
+}
+
+// forField turns a date read from the file into text when property dst is
+// a string.
+func (p *pipeline) forField(dst string, v any) any {
+	if t, ok := v.(time.Time); ok {
+		if fd, _ := p.coll.Field(dst); fd.Type == store.TypeString {
+			return timeString(t)
+		}
+	}
+	return v
+}
+
+// columns maps a source's fields (in the reader's order) onto the
+// collection's.
+type columns struct {
+	dst []int // index in the collection's fields, -1 for a dropped field
+	id  int   // index of the id field, -1 for none
+}
+
+// encodeValues encodes f.Values for the collection, or returns nil when
+// that fails.
+func (p *pipeline) encodeValues(s *source, f *importers.Feature) store.Properties {
+	if s.cols == nil {
+		c := &columns{id: -1}
+		for j, fd := range s.r.Fields() {
+			d := -1
+			if dst, ok := s.plan.target[fd.Name]; ok && dst != "" {
+				d = slices.IndexFunc(p.coll.Fields, func(x store.Field) bool { return x.Name == dst })
+			}
+			c.dst = append(c.dst, d)
+			if fd.Name == s.idField {
+				c.id = j
+			}
+		}
+		s.cols = c
+	}
+	if len(f.Values) != len(s.cols.dst) || s.idField != "" && s.cols.id < 0 {
+		return nil
+	}
+	if len(p.row) != len(p.coll.Fields) {
+		p.row = make([]any, len(p.coll.Fields))
+	}
+	defer clear(p.row)
+	for j, v := range f.Values {
+		d := s.cols.dst[j]
+		if d < 0 || v == nil {
+			continue
+		}
+		p.row[d] = p.forField(p.coll.Fields[d].Name, v)
+	}
+	props, err := store.EncodeValues(p.coll, p.row)
+	if err != nil {
+		return nil
+	}
+	return props
 }
 
 // culprit finds the source field whose value EncodeProperties refused, one

@@ -120,6 +120,9 @@ func canonicalValue(f *Field, b []byte) (int, bool) {
 			return 0, false
 		}
 		tok := b[:w]
+		if plainDecimal(tok) {
+			return w, true
+		}
 		x, err := strconv.ParseFloat(unsafe.String(&tok[0], w), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) || x == 0 && w != 1 {
 			return 0, false // "-0" too: EncodeProperties writes 0
@@ -138,6 +141,58 @@ func canonicalValue(f *Field, b []byte) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// plainDecimal reports whether b is a decimal that strconv.FormatFloat(x,
+// 'g', -1, 64) writes as it is, without parsing it: at most 15 significant
+// digits (so they are the shortest that give back x), no leading or
+// trailing zeros, no exponent, and a magnitude from 1e-4 up to 1e6, where
+// 'g' does not switch to an exponent.
+func plainDecimal(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	intDigits := i - start
+	switch {
+	case intDigits == 0 || intDigits > 6:
+		return false
+	case b[start] == '0' && intDigits > 1:
+		return false // a leading zero
+	}
+	sig := intDigits
+	zero := intDigits == 1 && b[start] == '0'
+	if zero {
+		sig = 0
+	}
+	if i == len(b) {
+		return !zero || start == 0 // "0", but not "-0"
+	}
+	if b[i] != '.' {
+		return false
+	}
+	i++
+	frac := i
+	lead := 0 // zeros after the point before the first significant digit
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		if sig == 0 && b[i] == '0' {
+			lead++
+		} else {
+			sig++
+		}
+		i++
+	}
+	switch {
+	case i != len(b) || i == frac || b[i-1] == '0':
+		return false // something else, no digits, or a trailing zero
+	case zero && lead > 3:
+		return false // below 1e-4
+	}
+	return sig <= 15
 }
 
 func containsBytes(list []string, s []byte) bool {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -87,6 +88,40 @@ func FuzzCanonical(f *testing.F) {
 		again, err := EncodeProperties(&canonicalColl, vals)
 		if err != nil || !bytes.Equal(again, p) {
 			t.Fatalf("Canonical(%s) but EncodeProperties gives %s, %v", p, again, err)
+		}
+	})
+}
+
+// TestPlainDecimal: what plainDecimal accepts, FormatFloat writes as it
+// is, and it accepts the usual short decimals.
+func TestPlainDecimal(t *testing.T) {
+	for _, s := range []string{"0", "1", "-1", "11.7", "2.5", "0.5", "-0.25", "0.0001", "999999", "123456.789", "0.123456789012345", "32.669603", "-115.7247"} {
+		if !plainDecimal([]byte(s)) {
+			t.Errorf("plainDecimal(%s) = false", s)
+		}
+	}
+	for _, s := range []string{"-0", "00", "01.5", "1.50", "1.", ".5", "0.00001", "1000000", "1e5", "1.2345678901234567", "+1", "--1", "1-", ""} {
+		if plainDecimal([]byte(s)) {
+			t.Errorf("plainDecimal(%s) = true", s)
+		}
+	}
+}
+
+// FuzzPlainDecimal: plainDecimal(s) means FormatFloat(ParseFloat(s)) == s.
+func FuzzPlainDecimal(f *testing.F) {
+	for _, s := range []string{"0", "11.7", "0.0001", "999999.5", "-3.25", "0.1234567890123"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !plainDecimal([]byte(s)) {
+			return
+		}
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatalf("plainDecimal(%q) but ParseFloat: %v", s, err)
+		}
+		if got := strconv.FormatFloat(x, 'g', -1, 64); got != s {
+			t.Fatalf("plainDecimal(%q) but FormatFloat gives %q", s, got)
 		}
 	})
 }

@@ -90,14 +90,32 @@ func EncodeProperties(c *Collection, values map[string]any) (Properties, error) 
 			return nil, Invalidf("property %q is not in the schema of collection %q (known: %s)", name, c.ID, fieldNames(c))
 		}
 	}
-	buf := make([]byte, 0, 32*len(values)+2)
+	return encode(c, len(values), func(i int) any { return values[c.Fields[i].Name] })
+}
+
+// EncodeValues is EncodeProperties for values given in the order of the
+// collection's fields (vals[i] for c.Fields[i]; nil or missing for none).
+func EncodeValues(c *Collection, vals []any) (Properties, error) {
+	return encode(c, len(vals), func(i int) any {
+		if i < len(vals) {
+			return vals[i]
+		}
+		return nil
+	})
+}
+
+// encode writes the canonical properties of field values that value gives
+// by field index; n is a hint of how many there are.
+func encode(c *Collection, n int, value func(i int) any) (Properties, error) {
+	buf := make([]byte, 0, 32*n+2)
 	buf = append(buf, '{')
 	first := true
-	for _, f := range c.Fields {
-		v, ok := values[f.Name]
-		if !ok || v == nil {
+	for i := range c.Fields {
+		v := value(i)
+		if v == nil {
 			continue
 		}
+		f := c.Fields[i]
 		tv, err := coerce(f, v)
 		if err != nil {
 			return nil, err

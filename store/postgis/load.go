@@ -219,17 +219,43 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 		}
 		var ewkb []byte
 		ts := binary.BigEndian.AppendUint64(nil, uint64(l.now.UnixMicro()-pgEpochMicros))
+		// Mutations are taken a batch at a time, so that the hash set's
+		// slots for the batch's external ids are fetched from memory
+		// together rather than one cache miss after another.
+		var (
+			batch   [64]store.Mutation
+			hashes  [64]uint64
+			n, next int
+		)
 		for {
-			m, err := src.read()
-			if errors.Is(err, io.EOF) {
-				ended = true
-				break
+			if next == n {
+				n, next = 0, 0
+				for n < len(batch) && !ended {
+					m, err := src.read()
+					if errors.Is(err, io.EOF) {
+						ended = true
+						break
+					}
+					if err != nil {
+						return err
+					}
+					batch[n] = m
+					if m.Feature.ExternalID != "" {
+						hashes[n] = maphash.String(l.seed, m.Feature.ExternalID)
+					}
+					n++
+				}
+				l.seen.touch(hashes[:n])
+				if n == 0 {
+					break
+				}
 			}
-			if err != nil {
-				return err
-			}
-			if !l.takes(m) {
-				src.unread(m)
+			m := batch[next]
+			batch[next] = store.Mutation{}
+			next++
+			if !l.takes(m, hashes[next-1]) {
+				src.unread(append([]store.Mutation{m}, batch[next:n]...)...)
+				ended = false
 				break
 			}
 			pm, err := prepareOne(l.c, m)
@@ -285,7 +311,8 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 
 // takes reports whether m can be staged: an insert or upsert without
 // IfVersion whose external id (if any) the stream has not given before.
-func (l *stagedLoad) takes(m store.Mutation) bool {
+// h is the hash of its external id.
+func (l *stagedLoad) takes(m store.Mutation, h uint64) bool {
 	if (m.Op != store.OpInsert && m.Op != store.OpUpsert) || m.IfVersion != 0 {
 		return false
 	}
@@ -293,7 +320,7 @@ func (l *stagedLoad) takes(m store.Mutation) bool {
 		return true
 	}
 	// A repeat, or a hash collision: the general way is right anyway.
-	return l.seen.add(maphash.String(l.seed, m.Feature.ExternalID))
+	return l.seen.add(h)
 }
 
 // hashSet is a set of 64-bit hashes: open addressing, linear probing, at
@@ -301,6 +328,21 @@ func (l *stagedLoad) takes(m store.Mutation) bool {
 type hashSet struct {
 	slots []uint64 // 0: empty (hash 0 is stored as 1)
 	n     int
+	sink  uint64 // keeps touch's loads from being optimised away
+}
+
+// touch reads the first slot of each of hs, so that the memory loads
+// overlap: add then finds them in the cache.
+func (s *hashSet) touch(hs []uint64) {
+	if len(s.slots) == 0 {
+		return
+	}
+	mask := uint64(len(s.slots) - 1)
+	var x uint64
+	for _, h := range hs {
+		x += s.slots[h&mask]
+	}
+	s.sink += x
 }
 
 // add adds h and reports whether it was not there yet.
