@@ -433,6 +433,13 @@ func checkMapKeys(m map[string]string, idField string, fields [][]importers.Fiel
 // extentOf scans the collection for the bounds of its geometries (constant
 // memory).
 func extentOf(ctx context.Context, b store.Backend, coll string) ([4]float64, bool, error) {
+	if e, ok := b.(store.Extenter); ok {
+		box, has, err := e.Extent(ctx, coll)
+		if err != nil {
+			return box, false, fmt.Errorf("ingest: extent of %q: %w", coll, err)
+		}
+		return box, has, nil
+	}
 	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	ok := false
 	err := b.Scan(ctx, coll, func(f store.Feature) error {

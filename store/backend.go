@@ -79,6 +79,15 @@ type StreamApplier interface {
 	ApplyStream(ctx context.Context, collection string, next func() (Mutation, error), actor string, result func(Result) error) error
 }
 
+// Extenter is implemented by backends that can give a collection's extent
+// without reading its features.
+type Extenter interface {
+	// Extent returns [minLon, minLat, maxLon, maxLat] of the collection's
+	// geometries; ok is false when it has none. ErrNotFound if the
+	// collection does not exist.
+	Extent(ctx context.Context, collection string) (box [4]float64, ok bool, err error)
+}
+
 // Stream returns a next function for ApplyStream that yields ms in order,
 // then fail if it is not nil, else io.EOF.
 func Stream(ms []Mutation, fail error) func() (Mutation, error) {

@@ -48,9 +48,20 @@ echo "# file: $n rows, $(du -h "$work/assets.csv" | cut -f1)"
 reset() {
 	psql -X -q "$DATABASE_URL" -c "DROP SCHEMA IF EXISTS bench_import CASCADE" -c "CREATE SCHEMA bench_import" 2>/dev/null
 }
+# settle: a checkpoint, and no autovacuum worker running (each load leaves
+# the server writing a checkpoint and analyzing the new table, which would
+# otherwise land on the next tool's time).
+settle() {
+	psql -X -q "$DATABASE_URL" -c CHECKPOINT
+	for _ in $(seq 60); do
+		[ "$(psql -X -tAq "$DATABASE_URL" -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
+		sleep 1
+	done
+}
 measure() { # label command...
 	local label=$1
 	shift
+	settle
 	/usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {
 		cat "$work/out" "$work/err" >&2
 		exit 1

@@ -121,6 +121,32 @@ func (s *Store) Scan(ctx context.Context, collection string, fn func(store.Featu
 	return ctx.Err()
 }
 
+var _ store.Extenter = (*Store)(nil)
+
+// Extent returns the extent of the collection's geometries, from its
+// R-tree.
+func (s *Store) Extent(ctx context.Context, collection string) ([4]float64, bool, error) {
+	var box [4]float64
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return box, false, fmt.Errorf("gpkg: extent: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := loadMeta(ctx, tx, collection); err != nil {
+		return box, false, fmt.Errorf("gpkg: extent: %w", err)
+	}
+	var ext [4]sql.NullFloat64
+	err = tx.QueryRowContext(ctx, "SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "+quote(rtreeName(collection))).
+		Scan(&ext[0], &ext[1], &ext[2], &ext[3])
+	if err != nil {
+		return box, false, fmt.Errorf("gpkg: extent of %q: %w", collection, err)
+	}
+	if !ext[0].Valid {
+		return box, false, nil
+	}
+	return [4]float64{ext[0].Float64, ext[1].Float64, ext[2].Float64, ext[3].Float64}, true, nil
+}
+
 // Query returns the features of collection matching q in id order, and the
 // number matched before q.Limit and q.Offset. A bounding box is matched
 // through the R-tree and then tested exactly against each geometry

@@ -220,3 +220,33 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	}
 	return seq, nil
 }
+
+var _ store.Extenter = (*Store)(nil)
+
+const sqlExtent = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+FROM (SELECT ST_Extent(geom) AS e FROM features WHERE collection = $1) x`
+
+// Extent returns the extent of the collection's geometries (ST_Extent).
+func (s *Store) Extent(ctx context.Context, coll string) ([4]float64, bool, error) {
+	var (
+		box   [4]float64
+		found bool
+	)
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := collection(ctx, tx, sqlCollection, coll); err != nil {
+			return err
+		}
+		var ext [4]*float64
+		if err := tx.QueryRow(ctx, sqlExtent, coll).Scan(&ext[0], &ext[1], &ext[2], &ext[3]); err != nil {
+			return err
+		}
+		if ext[0] != nil {
+			box, found = [4]float64{*ext[0], *ext[1], *ext[2], *ext[3]}, true
+		}
+		return nil
+	})
+	if err != nil {
+		return box, false, translate(err, "extent of %q", coll)
+	}
+	return box, found, nil
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -43,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"FailedBatchLeavesNothing", testFailedBatch},
 		{"IDsUniqueAcrossCollections", testIDsUnique},
 		{"DeleteCollection", testDeleteCollection},
+		{"Extent", testExtent},
 		{"Index", testIndex},
 		{"Sync", testSync},
 		{"ConcurrentReaders", testConcurrentReaders},
@@ -647,5 +649,40 @@ func testDeleteCollection(t *testing.T, b store.Backend) {
 	MustCreate(t, b, c)
 	if _, n, err := b.Query(ctx, c.ID, store.Query{}); err != nil || n != 0 {
 		t.Errorf("recreated collection has %d features (%v)", n, err)
+	}
+}
+
+// testExtent: a backend that gives extents (store.Extenter) gives the
+// extent of the features it holds: none for an empty collection, the
+// bounds of every geometry (points, a polygon, Z ignored) otherwise.
+func testExtent(t *testing.T, b store.Backend) {
+	e, ok := b.(store.Extenter)
+	if !ok {
+		t.Skip("no Extent")
+	}
+	ctx := context.Background()
+	c := MustCreate(t, b, Assets("extent", store.GeometryAny))
+	if _, has, err := e.Extent(ctx, c.ID); err != nil || has {
+		t.Fatalf("empty collection: has %v, %v", has, err)
+	}
+	MustApply(t, b, c.ID,
+		insert(store.Feature{Geometry: Point(-115.6, 32.8)}),
+		insert(store.Feature{Geometry: geom.NewPointFlat(geom.XYZ, []float64{-115.4, 32.9, 100}).SetSRID(4326)}),
+		insert(store.Feature{Geometry: geom.NewPolygonFlat(geom.XY, []float64{-115.7, 32.6, -115.5, 32.6, -115.5, 32.7, -115.7, 32.6}, []int{8}).SetSRID(4326)}),
+		insert(store.Feature{}))
+	box, has, err := e.Extent(ctx, c.ID)
+	want := [4]float64{-115.7, 32.6, -115.4, 32.9}
+	for i := range box {
+		// GeoPackage R-trees hold 32-bit floats, rounded outwards.
+		outwards := i < 2 && box[i] <= want[i] || i >= 2 && box[i] >= want[i]
+		if !outwards || math.Abs(box[i]-want[i]) > 1e-5 {
+			has = false
+		}
+	}
+	if err != nil || !has {
+		t.Errorf("Extent = %v, %v; want %v", box, err, want)
+	}
+	if _, _, err := e.Extent(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Extent of a missing collection: %v, want ErrNotFound", err)
 	}
 }
