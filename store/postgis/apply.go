@@ -32,6 +32,9 @@ func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, act
 		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
+			return err
+		}
 		c, err := collection(ctx, tx, sqlCollectionForShare, coll)
 		if err != nil {
 			return err

@@ -13,6 +13,12 @@ const lockClass = 0x0c17a7a6
 
 const sqlWriteLock = `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`
 
+// sqlNoJIT turns JIT compilation off for a write transaction: the planner
+// overrates the joins of a batch against a large collection (no statistics
+// on the temporary load table) and spends more time compiling each
+// statement than running it.
+const sqlNoJIT = `SET LOCAL jit = off`
+
 const sqlListen = `LISTEN cityatlas_changes`
 
 const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`

@@ -31,6 +31,9 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
+			return err
+		}
 		c, err := collection(ctx, tx, sqlCollectionForShare, coll)
 		if err != nil {
 			return err
