@@ -75,7 +75,9 @@ type StreamApplier interface {
 	// before). Any other error from next or from result, or from a
 	// mutation (the same errors as Apply), rolls everything back and is
 	// returned wrapped. Each successful write appends a change-log entry
-	// with actor.
+	// with actor; a backend may instead log a bulk load into an empty
+	// collection as one entry of op OpLoad, whose seq the loaded features'
+	// Results share.
 	ApplyStream(ctx context.Context, collection string, next func() (Mutation, error), actor string, result func(Result) error) error
 }
 

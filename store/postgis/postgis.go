@@ -2,13 +2,15 @@
 // on PostgreSQL 15+ with PostGIS 3, through pgx/v5.
 //
 // Open connects and brings the schema up to date (package migrations).
-// Features live in one table for all collections, geometries in WGS84
-// lon/lat (EPSG:4326) with Z kept, properties as jsonb. Writes are
+// Features live in table features, partitioned by collection (a table a
+// collection, features_ID, with its own keys and GiST index), geometries in
+// WGS84 lon/lat (EPSG:4326) with Z kept, properties as jsonb. Writes are
 // serialised per schema by an advisory lock, so change-log sequence numbers
 // commit in order; after each write that changed something, a NOTIFY on
 // channel "cityatlas_changes" (payload: the last seq written) wakes the
 // other instances (see Listen). Large batches of inserts and upserts go
-// through COPY.
+// through COPY; a large stream into an empty collection is loaded into a
+// table of its own that then becomes the collection's partition (load.go).
 //
 // Tables are unqualified, so they live in the first schema of the
 // connection's search_path (set search_path in the URL to use another

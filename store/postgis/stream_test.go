@@ -225,6 +225,10 @@ func TestStagedLoad(t *testing.T) {
 	if want := []string{"features_staged_external_id_key", "features_staged_geom_idx", "features_staged_pkey"}; err != nil || fmt.Sprint(idx) != fmt.Sprint(want) {
 		t.Errorf("indexes of features_staged: %v (%v), want %v", idx, err, want)
 	}
+	var stats int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'features_staged'`).Scan(&stats); err != nil || stats == 0 {
+		t.Errorf("features_staged has %d columns with statistics (%v): the load should leave some", stats, err)
+	}
 	if err := follower.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
