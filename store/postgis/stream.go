@@ -46,7 +46,8 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 			return err
 		}
 		var last int64
-		if empty && s.stageMin > 0 {
+		// The staged load needs connections besides this transaction's.
+		if empty && s.stageMin > 0 && s.pool.Config().MaxConns > stageCopies {
 			first := make([]store.Mutation, 0, s.stageMin)
 			for len(first) < s.stageMin {
 				m, err := src.read()

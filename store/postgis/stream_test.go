@@ -290,3 +290,25 @@ func TestStagedLoadFails(t *testing.T) {
 		}
 	}
 }
+
+// TestStagedLoadOneConnection: with a pool of one connection (the
+// transaction's) there is none for the COPY streams; the stream goes
+// straight into the partition instead of waiting forever.
+func TestStagedLoadOneConnection(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, newSchema(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.stageMin = 50
+	c := storetest.MustCreate(t, s, storetest.Assets("single", store.GeometryPoint))
+	ms := upserts(c, t, 500, func(i int) string { return fmt.Sprint("s", i) })
+	n := 0
+	if err := s.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "test", func(store.Result) error { n++; return nil }); err != nil || n != len(ms) {
+		t.Fatalf("%d results, %v", n, err)
+	}
+	if chs, err := s.Changes(ctx, 0, 0); err != nil || len(chs) != len(ms) {
+		t.Errorf("%d change-log entries (%v), want one a feature", len(chs), err)
+	}
+}
