@@ -120,9 +120,8 @@ type stagedLoad struct {
 // a staging table (see above), calling result for each. It returns the
 // staging table's name (empty if none was made: the caller drops it if
 // the transaction fails) and the seq of the change-log entry it wrote (0
-// if it wrote nothing). On return, src
-// holds what is left of the stream: nothing, or the mutation that ended
-// the staged load and what follows it.
+// if it wrote nothing). On return, src holds what is left of the stream:
+// nothing, or the mutation that ended the staged load and what follows.
 func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, src *pushback, actor string, result func(store.Result) error) (table string, seq int64, err error) {
 	if err := dropStaleStages(ctx, tx); err != nil {
 		return "", 0, err
