@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/cityatlas/cityatlas/store"
 )
@@ -33,6 +34,9 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 		}
 	}
 	counts := map[store.Outcome]int{}
+	if sa, ok := b.(store.StreamApplier); ok {
+		return counts, seedStreams(ctx, sa, opts, counts)
+	}
 	pending := map[string][]store.Mutation{}
 	flush := func(coll string) error {
 		ms := pending[coll]
@@ -65,4 +69,82 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 		}
 	}
 	return counts, nil
+}
+
+// seedStreams upserts the demo through ApplyStream, one stream a
+// collection, so that a large one going into an empty collection is
+// bulk-loaded: the stop signs (nineteen features in twenty) stream as the
+// generator makes them, the other layers wait in memory for their turn.
+func seedStreams(ctx context.Context, sa store.StreamApplier, opts Options, counts map[store.Outcome]int) error {
+	gctx, cancel := context.WithCancel(ctx) // the generator's
+	defer cancel()
+	batches := make(chan []store.Mutation, 4)
+	others := map[string][]store.Mutation{}
+	var genErr error
+	go func() {
+		defer close(batches)
+		batch := make([]store.Mutation, 0, 1024)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]store.Mutation, 0, 1024)
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		genErr = Generate(opts, func(c string, f store.Feature) error {
+			m := store.Mutation{Op: store.OpUpsert, Feature: f}
+			if c != StopSigns {
+				others[c] = append(others[c], m)
+				return gctx.Err()
+			}
+			batch = append(batch, m)
+			if len(batch) == cap(batch) {
+				return send()
+			}
+			return nil
+		})
+		if genErr == nil && len(batch) > 0 {
+			genErr = send()
+		}
+	}()
+	var (
+		cur []store.Mutation
+		pos int
+	)
+	next := func() (store.Mutation, error) {
+		for pos == len(cur) {
+			b, ok := <-batches
+			if !ok {
+				if genErr != nil {
+					return store.Mutation{}, genErr
+				}
+				return store.Mutation{}, io.EOF
+			}
+			cur, pos = b, 0
+		}
+		pos++
+		return cur[pos-1], nil
+	}
+	count := func(r store.Result) error {
+		counts[r.Outcome]++
+		return nil
+	}
+	err := sa.ApplyStream(ctx, StopSigns, next, "demo", count)
+	cancel()
+	for range batches {
+		// Let the generator see the cancellation and stop.
+	}
+	if err != nil {
+		return fmt.Errorf("seed %s: %w", StopSigns, err)
+	}
+	for _, c := range Collections() {
+		if ms := others[c.ID]; len(ms) > 0 {
+			if err := sa.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "demo", count); err != nil {
+				return fmt.Errorf("seed %s: %w", c.ID, err)
+			}
+		}
+	}
+	return nil
 }

@@ -280,7 +280,7 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 			if err != nil {
 				return fmt.Errorf("mutation %d: %w", l.written, err)
 			}
-			if l.nextID > l.lastID {
+			if l.nextID == 0 || l.nextID > l.lastID {
 				if err := l.tx.QueryRow(ctx, sqlReserve, "features", "id", stageIDs).Scan(&l.lastID); err != nil {
 					return fmt.Errorf("reserve ids: %w", err)
 				}

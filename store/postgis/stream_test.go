@@ -235,6 +235,16 @@ func TestStagedLoad(t *testing.T) {
 	if info, err := follower.Collection(c.ID); err != nil || info.Count != len(ms) {
 		t.Errorf("follower sees %+v (%v), want %d features", info, err, len(ms))
 	}
+	// A second load, into another collection: ids stay unique (and
+	// positive) across both.
+	c2 := storetest.MustCreate(t, s, storetest.Assets("staged_too", store.GeometryAny))
+	if err := s.ApplyStream(ctx, c2.ID, store.Stream(upserts(c2, t, 300, func(i int) string { return fmt.Sprint("q", i) }), nil), "loader", func(store.Result) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var dupIDs, nonPositive int
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT id FROM features GROUP BY id HAVING count(*) > 1) d), (SELECT count(*) FROM features WHERE id <= 0)`).Scan(&dupIDs, &nonPositive); err != nil || dupIDs != 0 || nonPositive != 0 {
+		t.Errorf("after two loads: %d ids used twice, %d ids not positive (%v)", dupIDs, nonPositive, err)
+	}
 	// Later writes: an upsert matches, an insert of a taken id conflicts.
 	again := upserts(c, t, 1, func(int) string { return "p0" })
 	again[0].Feature.Properties = storetest.Props(t, c, map[string]any{"lanes": 99})
