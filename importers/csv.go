@@ -90,9 +90,15 @@ type csvReader struct {
 	cr     records
 	plain  bool // the second pass reads with plainRecords
 	// guessed: the survey stopped after Options.SurveyRows rows
-	guessed bool
-	record  int
-	err     error
+	guessed  bool
+	sampled  []int           // how many values the survey saw in each column
+	headed   bool            // the columns are the header's (else as many as rows had)
+	// mostly: the coordinate columns taken because they hold mostly
+	// numbers (x, y, long), counted on in a guessed read
+	mostly []mostlyNumbers
+	wktTypes map[string]bool // the WKT geometry types it saw
+	record   int
+	err      error
 }
 
 func openCSVFile(path string, opts Options) (Reader, error) {
@@ -368,11 +374,48 @@ func (c *colStats) extend(x, y float64) {
 // survey is the first pass: it finds the columns' types and the geometry,
 // reading with plainRecords when the text has no quotes.
 func (r *csvReader) survey() error {
+	err := r.surveyOnce()
+	if r.guessed && (err != nil || !r.safeGuess()) {
+		// The first rows left something undecided (a column with no
+		// values yet, or no geometry found): survey the whole file.
+		r.opts.SurveyRows = 0
+		r.reset()
+		err = r.surveyOnce()
+	}
+	return err
+}
+
+func (r *csvReader) surveyOnce() error {
 	if done, err := r.surveyWith(true); err != nil || done {
 		return err
 	}
 	_, err := r.surveyWith(false)
 	return err
+}
+
+// mostlyNumbers counts the values of a column, and those that are numbers.
+type mostlyNumbers struct{ col, n, nums int }
+
+// reset undoes what a survey found, for another.
+func (r *csvReader) reset() {
+	r.enc = nil
+	if r.opts.Encoding != "" {
+		r.enc, _ = lookupEncoding(r.opts.Encoding)
+	}
+	r.names, r.types, r.keep, r.fields = nil, nil, nil, nil
+	r.mode, r.lon, r.lat, r.col, r.srs, r.gtype = geomNone, -1, -1, -1, "", ""
+	r.plain, r.guessed, r.sampled, r.headed, r.wktTypes, r.mostly = false, false, nil, false, nil, nil
+}
+
+// safeGuess reports whether every column had a value in the rows surveyed,
+// so that its type is a guess a later value can prove wrong.
+func (r *csvReader) safeGuess() bool {
+	for _, n := range r.sampled {
+		if n == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // surveyWith runs the survey with plainRecords (plain) or encoding/csv. It
@@ -436,6 +479,9 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 				break
 			}
 			continue // keep checking the encoding only
+		}
+		if headerRaw != nil && len(rec) > len(headerRaw) {
+			continue // a bad row (the second pass says so): no evidence
 		}
 		rows++
 		for len(stats) < len(rec) && (headerRaw == nil || len(stats) < len(headerRaw)) {
@@ -508,6 +554,20 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 	}
 	r.plain = plain && (whole || r.guessed) // guessed: a quote later is ErrGuess
 	r.types = make([]string, ncols)
+	r.headed = headerRaw != nil
+	if r.guessed && r.mode == geomLonLat && r.opts.LonColumn == "" {
+		for _, i := range []int{r.lon, r.lat} {
+			switch strings.ToLower(strings.TrimSpace(r.names[i])) {
+			case "x", "y", "long":
+				a := stats[i].acc
+				r.mostly = append(r.mostly, mostlyNumbers{col: i, n: a.n, nums: a.nums})
+			}
+		}
+	}
+	r.sampled = make([]int, ncols)
+	for i := range r.sampled {
+		r.sampled[i] = stats[i].acc.n
+	}
 	r.keep = make([]bool, ncols)
 	r.fields = []Field{}
 	for i, name := range r.names {
@@ -647,6 +707,7 @@ func (r *csvReader) chooseGeometry(stats []*colStats) error {
 
 func (r *csvReader) useWKT(s *colStats) {
 	r.mode = geomWKT
+	r.wktTypes = s.wktTypes
 	r.gtype = mergeTypes(s.wktTypes)
 	r.setSRS(s.minX, s.minY, s.maxX, s.maxY, s.wkt)
 }
@@ -779,9 +840,26 @@ func (r *csvReader) Next() (Feature, error) {
 	rec, err := r.cr.Read()
 	if errors.Is(err, io.EOF) {
 		r.err = io.EOF
-		return Feature{}, io.EOF
+		for _, c := range r.mostly {
+			if c.nums*10 < c.n*9 {
+				// The whole file would not have had these as coordinates.
+				r.err = r.wrongGuess(fmt.Sprintf("column %q holds too few numbers for coordinates", r.names[c.col]))
+			}
+		}
+		return Feature{}, r.err
 	}
 	r.record++
+	for i := range r.mostly {
+		c := &r.mostly[i]
+		if c.col < len(rec) {
+			if v := strings.TrimSpace(rec[c.col]); v != "" {
+				c.n++
+				if _, ok := parseNumber(v); ok {
+					c.nums++
+				}
+			}
+		}
+	}
 	if errors.Is(err, errQuoted) {
 		r.err = r.wrongGuess("a quoted cell")
 		return Feature{}, r.err
@@ -799,6 +877,11 @@ func (r *csvReader) Next() (Feature, error) {
 		return Feature{}, &RecordError{File: r.name, Record: r.record, Line: line, Field: field, Err: err}
 	}
 	if len(rec) > len(r.names) {
+		if r.guessed && !r.headed {
+			// The whole file would have had more columns.
+			r.err = r.wrongGuess(fmt.Sprintf("%d cells, more than the rows surveyed", len(rec)))
+			return Feature{}, r.err
+		}
 		return fail("", fmt.Errorf("%w: the row has %d cells, the header %d", ErrFormat, len(rec), len(r.names)))
 	}
 	cell := func(i int) string {
@@ -832,12 +915,16 @@ func (r *csvReader) Next() (Feature, error) {
 		if r.types[i] != TypeString {
 			v = strings.TrimSpace(v)
 		}
-		pv, err := parseAs(r.types[i], v)
-		if err != nil {
-			if _, given := lookupType(r.opts.Types, name); r.guessed && !given {
-				r.err = r.wrongGuess(fmt.Sprintf("column %q: %v", name, err))
+		var pv any
+		if _, given := lookupType(r.opts.Types, name); r.guessed && !given {
+			// The value must be one the survey would have typed the same:
+			// parseAs takes more ("007" or "42.0" as integers).
+			var ok bool
+			if pv, ok = inferAs(r.types[i], v); !ok {
+				r.err = r.wrongGuess(fmt.Sprintf("column %q: %q is not %s", name, v, article(r.types[i])))
 				return Feature{}, r.err
 			}
+		} else if pv, err = parseAs(r.types[i], v); err != nil {
 			return fail(name, err)
 		}
 		if r.guessed && r.enc == nil && r.utf16 == nil && !utf8.ValidString(v) {
@@ -890,7 +977,37 @@ func (r *csvReader) Next() (Feature, error) {
 		}
 		f.Geometry = geom.NewPointFlat(geom.XY, []float64{lon, lat})
 	}
+	if r.guessed && f.Geometry != nil {
+		if err := r.checkGuess(f.Geometry); err != nil {
+			r.err = err
+			return Feature{}, err
+		}
+	}
 	return f, nil
+}
+
+// checkGuess fails with ErrGuess when g shows the survey's guesses about
+// the geometry wrong: a WKT type it did not see that changes the layer's
+// geometry type, or coordinates outside lon/lat range when it took the
+// file to be in lon/lat.
+func (r *csvReader) checkGuess(g geom.T) error {
+	if r.mode == geomWKT {
+		if t := geo.TypeName(g); !r.wktTypes[t] {
+			seen := map[string]bool{t: true}
+			for k := range r.wktTypes {
+				seen[k] = true
+			}
+			if mergeTypes(seen) != r.gtype {
+				return r.wrongGuess(fmt.Sprintf("a %s among %s geometries", t, r.gtype))
+			}
+		}
+	}
+	if r.opts.SRS == "" && r.srs == "EPSG:4326" {
+		if b := g.Bounds(); !b.IsEmpty() && (b.Min(0) < -180 || b.Max(0) > 180 || b.Min(1) < -90 || b.Max(1) > 90) {
+			return r.wrongGuess("coordinates outside longitude and latitude")
+		}
+	}
+	return nil
 }
 
 // wrongGuess is the error for a row (r.record) that does not fit what the

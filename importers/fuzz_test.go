@@ -3,10 +3,12 @@ package importers
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -148,5 +150,92 @@ func FuzzShapefile(f *testing.F) {
 			return
 		}
 		exercise(t, r, len(shp)+2)
+	})
+}
+
+// csvRow is one Next of a CSV reader, for comparing two readers.
+type csvRow struct {
+	record int
+	err    string
+	props  map[string]any
+	geom   string
+}
+
+// readRows drains r; guessWrong tells whether it stopped on ErrGuess.
+func readRows(t *testing.T, r Reader, budget int) (rows []csvRow, guessWrong bool) {
+	t.Helper()
+	defer r.Close()
+	fields := r.Fields()
+	for i := 0; i <= budget; i++ {
+		f, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return rows, false
+		}
+		if errors.Is(err, ErrGuess) {
+			return rows, true
+		}
+		var re *RecordError
+		if err != nil && !errors.As(err, &re) {
+			return append(rows, csvRow{err: err.Error()}), false
+		}
+		row := csvRow{record: f.Record, props: f.Properties}
+		if re != nil {
+			row = csvRow{record: re.Record, err: re.Error()}
+		}
+		if f.Values != nil {
+			row.props = map[string]any{}
+			for j, fd := range fields {
+				row.props[fd.Name] = f.Values[j]
+			}
+		}
+		if f.Geometry != nil {
+			row.geom = fmt.Sprintf("%T %v %v", f.Geometry, f.Geometry.Layout(), f.Geometry.FlatCoords())
+		}
+		rows = append(rows, row)
+	}
+	t.Fatalf("no end after %d calls to Next", budget)
+	return nil, false
+}
+
+// FuzzCSVGuess: reading a CSV in one pass, its layout guessed from the
+// first rows (Options.SurveyRows, values in field order), gives exactly
+// what the two-pass reader gives, or stops with ErrGuess.
+func FuzzCSVGuess(f *testing.F) {
+	seedFiles(f, "testdata/fuzz-seeds", 8<<10, ".csv")
+	f.Add([]byte("id,code,name,lon,lat\n1,5,a,-115.5,32.8\n2,6,b,-115.6,32.9\n3,007,c,-115.7,33\n"))
+	f.Add([]byte("id,wkt\n1,POINT (1 2)\n2,POINT (3 4)\n3,LINESTRING (0 0, 1 1)\n"))
+	f.Add([]byte("a,b\n1,\n2,\n3,x\n4,5\n"))
+	f.Add([]byte("x,y\n1,2\n3,4\n500000,4000000\n"))
+	f.Add([]byte("a;b\n1;2\n3;4\n5;6;7\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 16<<10 {
+			return
+		}
+		full, ferr := newCSVReader("fuzz.csv", bytesOpener(data), Options{})
+		quick, qerr := newCSVReader("fuzz.csv", bytesOpener(data), Options{Values: true, SurveyRows: 2})
+		if ferr == nil && qerr != nil {
+			full.Close()
+			t.Fatalf("the guessing reader fails to open (%v) where the full survey does not", qerr)
+		}
+		if qerr != nil {
+			return
+		}
+		qrows, wrong := readRows(t, quick, len(data)+2)
+		if wrong {
+			if ferr == nil {
+				full.Close()
+			}
+			return
+		}
+		if ferr != nil {
+			t.Fatalf("the full survey fails (%v), the guess read %d rows without ErrGuess", ferr, len(qrows))
+		}
+		if !reflect.DeepEqual(full.Fields(), quick.Fields()) || full.SRS() != quick.SRS() || full.GeometryType() != quick.GeometryType() {
+			t.Fatalf("layout: full %v %q %q, guessed %v %q %q", full.Fields(), full.SRS(), full.GeometryType(), quick.Fields(), quick.SRS(), quick.GeometryType())
+		}
+		frows, _ := readRows(t, full, len(data)+2)
+		if !reflect.DeepEqual(frows, qrows) {
+			t.Fatalf("rows differ:\nfull    %+v\nguessed %+v", frows, qrows)
+		}
 	})
 }

@@ -232,3 +232,22 @@ func (a *typeAcc) result() string {
 	}
 	return TypeString
 }
+
+// inferAs parses s as typ the way the survey infers types: a value that
+// typeAcc would not count as typ (which parseAs may still take, like
+// "007" for an integer) is refused. Text is taken as it is.
+func inferAs(typ, s string) (any, bool) {
+	switch typ {
+	case TypeInteger:
+		return parseInteger(s)
+	case TypeNumber:
+		return parseNumber(s)
+	case TypeBoolean:
+		return parseBoolean(s)
+	case TypeDate:
+		return parseDate(s)
+	case TypeDateTime:
+		return parseDateTime(s)
+	}
+	return s, true
+}
