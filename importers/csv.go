@@ -90,12 +90,12 @@ type csvReader struct {
 	cr     records
 	plain  bool // the second pass reads with plainRecords
 	// guessed: the survey stopped after Options.SurveyRows rows
-	guessed  bool
-	sampled  []int           // how many values the survey saw in each column
-	headed   bool            // the columns are the header's (else as many as rows had)
+	guessed bool
+	sampled []int // how many values the survey saw in each column
+	headed  bool  // the columns are the header's (else as many as rows had)
 	// mostly: the coordinate columns taken because they hold mostly
 	// numbers (x, y, long), counted on in a guessed read
-	mostly []mostlyNumbers
+	mostly   []mostlyNumbers
 	wktTypes map[string]bool // the WKT geometry types it saw
 	record   int
 	err      error
