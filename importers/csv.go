@@ -26,7 +26,11 @@ import (
 // The CSV reader makes two passes over the file, each streaming with
 // constant memory. The first pass (the whole file, or Options.SampleRows
 // data rows) detects the encoding, infers column types and finds the
-// geometry columns; the second yields features.
+// geometry columns; the second yields features. With Options.SurveyRows
+// the first pass reads only that many rows, and the second checks every
+// later row against what the first decided: a row that would have made a
+// full first pass decide otherwise stops it with ErrGuess (FuzzCSVGuess
+// holds the two ways to the same rows).
 //
 // Detection:
 //   - encoding: a UTF-8 BOM is dropped, a UTF-16 BOM selects UTF-16; else
@@ -370,7 +374,6 @@ func (c *colStats) extend(x, y float64) {
 	c.minY, c.maxY = math.Min(c.minY, y), math.Max(c.maxY, y)
 }
 
-// survey is the first pass.
 // survey is the first pass: it finds the columns' types and the geometry,
 // reading with plainRecords when the text has no quotes.
 func (r *csvReader) survey() error {
