@@ -29,13 +29,7 @@ type mutation struct {
 func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, actor string) ([]store.Result, error) {
 	var results []store.Result
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
-			return err
-		}
-		c, err := collection(ctx, tx, sqlCollectionForShare, coll)
+		c, err := beginWrite(ctx, tx, coll)
 		if err != nil {
 			return err
 		}
@@ -66,6 +60,19 @@ func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, act
 		return nil, translate(err, "apply to %q", coll)
 	}
 	return results, nil
+}
+
+// beginWrite starts a write transaction on collection coll: it takes the
+// write lock, turns JIT off and locks the collection's row (FOR SHARE, so
+// that the collection is not deleted meanwhile), which it returns.
+func beginWrite(ctx context.Context, tx pgx.Tx, coll string) (store.Collection, error) {
+	if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
+		return store.Collection{}, err
+	}
+	if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
+		return store.Collection{}, err
+	}
+	return collection(ctx, tx, sqlCollectionForShare, coll)
 }
 
 // prepare checks the mutations and encodes their geometry and properties.

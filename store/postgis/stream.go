@@ -28,13 +28,7 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 	var stage string // a staging table made by loadStaged
 	src := &pushback{next: next}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, sqlWriteLock, lockClass); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
-			return err
-		}
-		c, err := collection(ctx, tx, sqlCollectionForShare, coll)
+		c, err := beginWrite(ctx, tx, coll)
 		if err != nil {
 			return err
 		}
