@@ -70,10 +70,8 @@ func canonicalValue(f *Field, b []byte) (int, bool) {
 		}
 		end := 1
 		for ; end < len(b) && b[end] != '"'; end++ {
-			// What encoding/json writes as is: printable ASCII but the
-			// characters it escapes (", \, <, >, &).
-			if c := b[end]; c < 0x20 || c > 0x7e || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return 0, false
+			if !plainByte(b[end]) {
+				return 0, false // escaped, or not ASCII: the full check
 			}
 		}
 		if end == len(b) {

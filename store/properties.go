@@ -174,11 +174,16 @@ func appendJSONValue(buf []byte, v any) []byte {
 // quotes: printable ASCII but ", \, <, > and &.
 func plainASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !plainByte(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// plainByte reports whether encoding/json writes c as it is in a string.
+func plainByte(c byte) bool {
+	return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
 }
 
 // coerce converts v to the Go type of field f.

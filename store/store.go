@@ -356,12 +356,11 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		if ch.Seq <= l.seq {
 			return nil
 		}
-		gen := l.gen
 		if err := s.reloadLocked(ctx, ch.Collection); err != nil {
 			return err
 		}
 		if nl, ok := s.master[ch.Collection]; ok {
-			nl.gen, nl.seq = gen+1, max(nl.seq, ch.Seq)
+			nl.seq = max(nl.seq, ch.Seq) // reloadLocked moved gen on
 		}
 		changed[ch.Collection] = true
 		return nil
