@@ -852,17 +852,6 @@ func (r *csvReader) Next() (Feature, error) {
 		return Feature{}, r.err
 	}
 	r.record++
-	for i := range r.mostly {
-		c := &r.mostly[i]
-		if c.col < len(rec) {
-			if v := strings.TrimSpace(rec[c.col]); v != "" {
-				c.n++
-				if _, ok := parseNumber(v); ok {
-					c.nums++
-				}
-			}
-		}
-	}
 	if errors.Is(err, errQuoted) {
 		r.err = r.wrongGuess("a quoted cell")
 		return Feature{}, r.err
@@ -886,6 +875,18 @@ func (r *csvReader) Next() (Feature, error) {
 			return Feature{}, r.err
 		}
 		return fail("", fmt.Errorf("%w: the row has %d cells, the header %d", ErrFormat, len(rec), len(r.names)))
+	}
+	// Rows the survey would have counted (not malformed ones).
+	for i := range r.mostly {
+		c := &r.mostly[i]
+		if c.col < len(rec) {
+			if v := strings.TrimSpace(rec[c.col]); v != "" {
+				c.n++
+				if _, ok := parseNumber(v); ok {
+					c.nums++
+				}
+			}
+		}
 	}
 	cell := func(i int) string {
 		if i < 0 || i >= len(rec) {
