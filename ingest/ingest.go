@@ -170,18 +170,34 @@ func Run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 		// the whole file.
 		quick := opts
 		quick.Reader.SurveyRows = surveyRows
-		rep, err := run(ctx, b, files, quick)
+		rep, err := runInserts(ctx, b, files, quick)
 		if !errors.Is(err, importers.ErrGuess) {
 			return rep, err
 		}
 	}
-	return run(ctx, b, files, opts)
+	return runInserts(ctx, b, files, opts)
 }
+
+// runInserts runs the import with inserts where it can (see run). A
+// repeated id among them makes the backend refuse the stream before the
+// import could report it as a bad row: then it runs again with upserts,
+// which report every repeat.
+func runInserts(ctx context.Context, b store.Backend, files []string, opts Options) (*Report, error) {
+	rep, err := run(ctx, b, files, opts, true)
+	if errors.Is(err, errRepeatedInsert) {
+		return run(ctx, b, files, opts, false)
+	}
+	return rep, err
+}
+
+// errRepeatedInsert: the backend refused an import of inserts for an
+// external id given twice.
+var errRepeatedInsert = errors.New("an external id repeated among inserts")
 
 // surveyRows is how many rows of a CSV file the guess of its layout reads.
 const surveyRows = 20_000
 
-func run(ctx context.Context, b store.Backend, files []string, opts Options) (*Report, error) {
+func run(ctx context.Context, b store.Backend, files []string, opts Options, inserts bool) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Collection: opts.Collection, DryRun: opts.DryRun}
 	defer func() { rep.Elapsed = time.Since(start) }()
@@ -325,7 +341,12 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 	}
 
 	// Read, check, write.
-	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seed: maphash.MakeSeed()}
+	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seed: maphash.MakeSeed(),
+		// Into a collection made for this import, where a repeated id is a
+		// bad row (so nothing is written), every row is new: inserts, which
+		// spare the backend matching them (and a bulk load, remembering
+		// the ids it has seen).
+		fresh: inserts && !exists && !opts.SkipInvalid}
 	defer p.stop()
 	for _, f := range files {
 		p.total += estimateRows(f)
@@ -372,6 +393,9 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options) (*R
 		}
 		if errors.Is(werr, errBadRows) {
 			return rep, fmt.Errorf("ingest: %d of %d rows: %w", rep.Rejected, rep.Read, ErrRejected)
+		}
+		if p.fresh && errors.Is(werr, store.ErrConflict) {
+			werr = fmt.Errorf("%w: %w", errRepeatedInsert, werr)
 		}
 		return rep, fmt.Errorf("ingest: %w", werr)
 	}
@@ -474,6 +498,7 @@ type pipeline struct {
 	ids         []idRef      // the external ids given so far, hashed
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
+	fresh       bool // rows are inserts (see run)
 	vals        map[string]any // encodeProperties', reused from row to row
 	row         []any          // encodeValues', reused from row to row
 	// read's
@@ -761,7 +786,11 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		}
 		geo.SetSRID(g)
 	}
-	return store.Mutation{Op: store.OpUpsert, Feature: store.Feature{
+	op := store.OpUpsert
+	if p.fresh {
+		op = store.OpInsert
+	}
+	return store.Mutation{Op: op, Feature: store.Feature{
 		Collection: p.coll.ID,
 		ExternalID: ext,
 		Geometry:   g,

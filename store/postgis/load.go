@@ -258,7 +258,7 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 						return err
 					}
 					batch[n] = m
-					if m.Feature.ExternalID != "" {
+					if m.Feature.ExternalID != "" && m.Op == store.OpUpsert {
 						hashes[n] = maphash.String(l.seed, m.Feature.ExternalID)
 					}
 					n++
@@ -329,12 +329,15 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 
 // takes reports whether m can be staged: an insert or upsert without
 // IfVersion whose external id (if any) the stream has not given before.
-// h is the hash of its external id.
+// h is the hash of its external id. An insert's external id must be new:
+// the unique index built at the end refuses a repeat (ErrConflict, as
+// Apply would), so inserts need no remembering; an upsert that repeats an
+// id updates the earlier row, which the general way does.
 func (l *stagedLoad) takes(m store.Mutation, h uint64) bool {
 	if (m.Op != store.OpInsert && m.Op != store.OpUpsert) || m.IfVersion != 0 {
 		return false
 	}
-	if m.Feature.ExternalID == "" {
+	if m.Feature.ExternalID == "" || m.Op == store.OpInsert {
 		return true
 	}
 	// A repeat, or a hash collision: the general way is right anyway.

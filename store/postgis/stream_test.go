@@ -286,10 +286,28 @@ func TestStagedLoadFails(t *testing.T) {
 		"geometry": func() error {
 			return s.ApplyStream(ctx, c.ID, store.Stream(bad, nil), "test", func(store.Result) error { return nil })
 		},
+		// Inserts are staged without remembering their ids: a repeat is
+		// refused when the unique index is built.
+		"repeated insert": func() error {
+			ins := make([]store.Mutation, len(ms))
+			for i, m := range ms {
+				m.Op = store.OpInsert
+				ins[i] = m
+			}
+			ins[4000].Feature.ExternalID = ins[17].Feature.ExternalID
+			return s.ApplyStream(ctx, c.ID, store.Stream(ins, nil), "test", func(store.Result) error { return nil })
+		},
 	} {
 		err := run()
-		if err == nil || name != "geometry" && !errors.Is(err, boom) || name == "geometry" && !errors.Is(err, store.ErrInvalid) {
-			t.Errorf("%s: err = %v", name, err)
+		want := boom
+		switch name {
+		case "geometry":
+			want = store.ErrInvalid
+		case "repeated insert":
+			want = store.ErrConflict
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("%s: err = %v, want %v", name, err, want)
 		}
 		noStages(t, s)
 		if _, n, err := s.Query(ctx, c.ID, store.Query{Limit: 1}); err != nil || n != 0 {
