@@ -498,7 +498,7 @@ type pipeline struct {
 	ids         []idRef      // the external ids given so far, hashed
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
-	fresh       bool // rows are inserts (see run)
+	fresh       bool           // rows are inserts (see run)
 	vals        map[string]any // encodeProperties', reused from row to row
 	row         []any          // encodeValues', reused from row to row
 	// read's
