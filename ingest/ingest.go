@@ -351,9 +351,8 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	for _, f := range files {
 		p.total += estimateRows(f)
 	}
-	if opts.IDField != "" {
-		p.ids = make([]idRef, 0, p.total+p.total/64)
-	}
+	p.ids = newIDLog(idRun)
+	defer p.ids.close()
 	if opts.DryRun {
 		for {
 			_, err := p.next()
@@ -495,7 +494,7 @@ type pipeline struct {
 	start       time.Time
 	last        time.Time
 	total       int
-	ids         []idRef      // the external ids given so far, hashed
+	ids         *idLog       // the external ids given so far, hashed (16 bytes each, on disk beyond idRun)
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
 	fresh       bool           // rows are inserts (see run)
@@ -578,7 +577,9 @@ func (p *pipeline) next() (store.Mutation, error) {
 	}
 	if !p.dupsChecked {
 		p.dupsChecked = true
-		p.checkDuplicates()
+		if err := p.checkDuplicates(); err != nil {
+			return store.Mutation{}, err
+		}
 	}
 	if p.bad {
 		return store.Mutation{}, errBadRows
@@ -662,27 +663,11 @@ func (p *pipeline) stop() {
 // (by hash; a false match between two different ids has odds of about
 // n²/2⁶⁵). They are bad rows; with SkipInvalid they have already been
 // written, the later row winning, so they become notes.
-func (p *pipeline) checkDuplicates() {
-	ids := p.ids
-	p.ids = nil
-	slices.SortFunc(ids, func(a, b idRef) int {
-		if c := cmp.Compare(a.hash, b.hash); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.src, b.src); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.record, b.record)
-	})
-	type dup struct{ first, again idRef }
-	var dups []dup
-	first := 0 // start of the run of equal hashes
-	for i := 1; i < len(ids); i++ {
-		if ids[i].hash != ids[first].hash {
-			first = i
-			continue
-		}
-		dups = append(dups, dup{ids[first], ids[i]})
+func (p *pipeline) checkDuplicates() error {
+	dups, err := p.ids.dups()
+	p.ids.close()
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(dups, func(a, b dup) int {
 		if c := cmp.Compare(a.again.src, b.again.src); c != 0 {
@@ -700,6 +685,7 @@ func (p *pipeline) checkDuplicates() {
 		}
 		p.reject(d)
 	}
+	return nil
 }
 
 // convert checks one row and makes its mutation.
@@ -744,7 +730,7 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		// An id given twice would make the import flip-flop between the
 		// rows: remember a 64-bit hash of each (16 bytes a row), checked
 		// when the stream ends.
-		p.ids = append(p.ids, idRef{hash: maphash.String(p.seed, ext), src: int32(p.cur), record: int32(f.Record)})
+		p.ids.add(idRef{hash: maphash.String(p.seed, ext), src: int32(p.cur), record: int32(f.Record)})
 	}
 	// Properties.
 	if props == nil {

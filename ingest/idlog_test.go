@@ -1,0 +1,48 @@
+package ingest
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// TestIDLog: the repeats found through runs on file are those found by
+// sorting everything in memory, whatever the run size.
+func TestIDLog(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var refs []idRef
+	for i := range 5000 {
+		refs = append(refs, idRef{hash: uint64(rng.IntN(4000)), src: int32(i / 2000), record: int32(i%2000 + 1)})
+	}
+	want := func() []dup {
+		all := slices.Clone(refs)
+		slices.SortFunc(all, compareRefs)
+		var out []dup
+		for i, first := 1, 0; i < len(all); i++ {
+			if all[i].hash != all[first].hash {
+				first = i
+				continue
+			}
+			out = append(out, dup{all[first], all[i]})
+		}
+		return out
+	}()
+	if len(want) == 0 {
+		t.Fatal("no repeats to find")
+	}
+	for _, run := range []int{1, 7, 1000, idRun} {
+		l := newIDLog(run)
+		for _, r := range refs {
+			l.add(r)
+		}
+		if run < len(refs) && l.file == nil {
+			t.Fatalf("run %d: nothing went to a file", run)
+		}
+		got, err := l.dups()
+		l.close()
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("run %d: %d repeats (%v), want %d", run, len(got), err, len(want))
+		}
+	}
+}
