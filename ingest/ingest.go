@@ -342,11 +342,11 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 
 	// Read, check, write.
 	p := &pipeline{ctx: ctx, opts: &opts, coll: &coll, srcs: srcs, rep: rep, start: time.Now(), seed: maphash.MakeSeed(),
-		// Into a collection made for this import, where a repeated id is a
-		// bad row (so nothing is written), every row is new: inserts, which
-		// spare the backend matching them (and a bulk load, remembering
-		// the ids it has seen).
-		fresh: inserts && !exists && !opts.SkipInvalid}
+		// Into a collection made for this import every row is new:
+		// inserts, which spare the backend matching them (and a bulk load,
+		// remembering the ids it has seen). A repeated id makes the
+		// backend refuse them; runInserts then runs again with upserts.
+		fresh: inserts && !exists}
 	defer p.stop()
 	for _, f := range files {
 		p.total += estimateRows(f)
