@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,5 +63,58 @@ func TestGuessProvedWrong(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRepeatedIDsBulk: a file too big for anything but the bulk load, with
+// ids given twice, into a new layer: without --skip-invalid every repeat is
+// a bad row and nothing is written; with it, the later rows win (the
+// inserts are refused, and the import runs again with upserts).
+func TestRepeatedIDsBulk(t *testing.T) {
+	n := surveyRows + 5000
+	var sb strings.Builder
+	sb.WriteString("id,code,lon,lat\n")
+	for i := range n {
+		id := i
+		if i >= n-3 {
+			id = i - 100 // the last three repeat earlier ids
+		}
+		fmt.Fprintf(&sb, "%d,%d,%.5f,32.8\n", id, i, -115.6+float64(i)/1e6)
+	}
+	path := filepath.Join(t.TempDir(), "repeats.csv")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			b := be.open(t)
+			ctx := context.Background()
+			rep, err := Run(ctx, b, []string{path}, Options{Collection: "repeats", Create: true, IDField: "id"})
+			if !errors.Is(err, ErrRejected) || rep.Rejected != 3 {
+				t.Fatalf("without --skip-invalid: %v, %d rejected", err, rep.Rejected)
+			}
+			if cs, _ := b.Collections(ctx); len(cs) != 0 {
+				t.Fatalf("collections left: %v", cs)
+			}
+			rep, err = Run(ctx, b, []string{path}, Options{Collection: "repeats", Create: true, IDField: "id", SkipInvalid: true})
+			if err != nil || rep.Inserted+rep.Updated != n || len(rep.Notes) < 3 {
+				t.Fatalf("--skip-invalid: %v, inserted %d updated %d, notes %v", err, rep.Inserted, rep.Updated, rep.Notes)
+			}
+			_, matched, err := b.Query(ctx, "repeats", store.Query{Limit: 1})
+			if err != nil || matched != n-3 {
+				t.Fatalf("%d features (%v), want %d", matched, err, n-3)
+			}
+			fs, _, err := b.Query(ctx, "repeats", store.Query{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				if f.ExternalID == fmt.Sprint(n-1-100) {
+					if code, _ := f.Properties.Get("code"); code.Int() != int64(n-1) {
+						t.Errorf("id %s: code %s, want the later row's %d", f.ExternalID, code, n-1)
+					}
+				}
+			}
+		})
 	}
 }
