@@ -89,6 +89,22 @@ func (p *pushback) read() (store.Mutation, error) {
 	return p.next()
 }
 
+// fill appends mutations of the stream to dst until it holds n, and
+// reports whether the stream ended first.
+func (p *pushback) fill(dst []store.Mutation, n int) ([]store.Mutation, bool, error) {
+	for len(dst) < n {
+		m, err := p.read()
+		if errors.Is(err, io.EOF) {
+			return dst, true, nil
+		}
+		if err != nil {
+			return dst, false, err
+		}
+		dst = append(dst, m)
+	}
+	return dst, false, nil
+}
+
 // unread puts ms back in front of the stream.
 func (p *pushback) unread(ms ...store.Mutation) {
 	p.pending = append(append([]store.Mutation(nil), ms...), p.pending...)
@@ -241,30 +257,28 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 		// slots for the batch's external ids are fetched from memory
 		// together rather than one cache miss after another.
 		var (
-			batch   [64]store.Mutation
-			hashes  [64]uint64
-			n, next int
+			batch  = make([]store.Mutation, 0, 64)
+			hashes [64]uint64
+			next   int
 		)
 		for {
-			if next == n {
-				n, next = 0, 0
-				for n < len(batch) && !ended {
-					m, err := src.read()
-					if errors.Is(err, io.EOF) {
-						ended = true
-						break
-					}
-					if err != nil {
-						return err
-					}
-					batch[n] = m
-					if m.Feature.ExternalID != "" && m.Op == store.OpUpsert {
-						hashes[n] = maphash.String(l.seed, m.Feature.ExternalID)
-					}
-					n++
+			if next == len(batch) {
+				if ended {
+					break
 				}
-				l.seen.touch(hashes[:n])
-				if n == 0 {
+				var err error
+				if batch, ended, err = src.fill(batch[:0], cap(batch)); err != nil {
+					return err
+				}
+				next = 0
+				for i, m := range batch {
+					hashes[i] = 0
+					if m.Feature.ExternalID != "" && m.Op == store.OpUpsert {
+						hashes[i] = maphash.String(l.seed, m.Feature.ExternalID)
+					}
+				}
+				l.seen.touch(hashes[:len(batch)])
+				if len(batch) == 0 {
 					break
 				}
 			}
@@ -272,7 +286,7 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 			batch[next] = store.Mutation{}
 			next++
 			if !l.takes(m, hashes[next-1]) {
-				src.unread(append([]store.Mutation{m}, batch[next:n]...)...)
+				src.unread(append([]store.Mutation{m}, batch[next:]...)...)
 				ended = false
 				break
 			}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -42,16 +41,9 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		var last int64
 		// The staged load needs connections besides this transaction's.
 		if empty && s.stageMin > 0 && s.pool.Config().MaxConns > stageCopies {
-			first := make([]store.Mutation, 0, s.stageMin)
-			for len(first) < s.stageMin {
-				m, err := src.read()
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				first = append(first, m)
+			first, _, err := src.fill(make([]store.Mutation, 0, s.stageMin), s.stageMin)
+			if err != nil {
+				return err
 			}
 			src.unread(first...)
 			if len(first) == s.stageMin {
@@ -68,17 +60,8 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 			chunk = make([]store.Mutation, 0, streamChunk)
 		)
 		for !done {
-			chunk = chunk[:0]
-			for len(chunk) < streamChunk {
-				m, err := src.read()
-				if errors.Is(err, io.EOF) {
-					done = true
-					break
-				}
-				if err != nil {
-					return err
-				}
-				chunk = append(chunk, m)
+			if chunk, done, err = src.fill(chunk[:0], streamChunk); err != nil {
+				return err
 			}
 			if len(chunk) == 0 {
 				break
