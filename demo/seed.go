@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/cityatlas/cityatlas/store"
 )
@@ -109,24 +108,7 @@ func seedStreams(ctx context.Context, sa store.StreamApplier, opts Options, coun
 			genErr = send()
 		}
 	}()
-	var (
-		cur []store.Mutation
-		pos int
-	)
-	next := func() (store.Mutation, error) {
-		for pos == len(cur) {
-			b, ok := <-batches
-			if !ok {
-				if genErr != nil {
-					return store.Mutation{}, genErr
-				}
-				return store.Mutation{}, io.EOF
-			}
-			cur, pos = b, 0
-		}
-		pos++
-		return cur[pos-1], nil
-	}
+	next := store.Batches(batches, func() error { return genErr })
 	count := func(r store.Result) error {
 		counts[r.Outcome]++
 		return nil

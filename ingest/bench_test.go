@@ -50,19 +50,9 @@ func BenchmarkImportPostGIS(b *testing.B) {
 // writes): the cost of the pipeline itself.
 func BenchmarkDryRun(b *testing.B) {
 	const n = 20_000
-	dir := b.TempDir()
-	path := filepath.Join(dir, "assets.csv")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Fprintln(f, "asset_id,name,kind,install_year,height_m,lon,lat")
-	for i := range n {
-		fmt.Fprintf(f, "A%d,Main St #%d,stop_sign,%d,%.1f,%.6f,%.6f\n", i, i%900, 1960+i%65, 2+float64(i%100)/10, -115.8+float64(i%1000)/2000, 32.6+float64(i/1000)/2000)
-	}
-	f.Close()
+	path := writeAssets(b, n)
 	ctx := context.Background()
-	be, err := gpkg.Open(ctx, filepath.Join(dir, "b.gpkg"))
+	be, err := gpkg.Open(ctx, filepath.Join(b.TempDir(), "b.gpkg"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -931,23 +931,7 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 				}
 			}
 		}()
-		var (
-			batch []store.Mutation
-			pos   int
-		)
-		next := func() (store.Mutation, error) {
-			for pos == len(batch) {
-				b, ok := <-batches
-				if !ok {
-					return store.Mutation{}, readErr
-				}
-				batch, pos = b, 0
-			}
-			m := batch[pos]
-			batch[pos] = store.Mutation{}
-			pos++
-			return m, nil
-		}
+		next := store.Batches(batches, func() error { return readErr })
 		err := sa.ApplyStream(ctx, p.coll.ID, next, p.opts.Actor, count)
 		cancel()
 		for range batches {

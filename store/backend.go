@@ -106,6 +106,33 @@ func Stream(ms []Mutation, fail error) func() (Mutation, error) {
 	}
 }
 
+// Batches returns a next function for ApplyStream that yields, in order,
+// the mutations of the batches received from ch and, once ch is closed,
+// the error end gives (io.EOF if that is nil). end is called only after
+// ch is closed, so it may read what the sender set before closing it.
+func Batches(ch <-chan []Mutation, end func() error) func() (Mutation, error) {
+	var (
+		batch []Mutation
+		pos   int
+	)
+	return func() (Mutation, error) {
+		for pos == len(batch) {
+			b, ok := <-ch
+			if !ok {
+				if err := end(); err != nil {
+					return Mutation{}, err
+				}
+				return Mutation{}, io.EOF
+			}
+			batch, pos = b, 0
+		}
+		m := batch[pos]
+		batch[pos] = Mutation{} // the batch may be long-lived; the mutation is the caller's
+		pos++
+		return m, nil
+	}
+}
+
 var collectionIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // ValidateCollection checks a collection definition, returning an error
