@@ -115,7 +115,6 @@ type stagedLoad struct {
 	s      *Store
 	tx     pgx.Tx
 	c      *store.Collection
-	actor  string
 	result func(store.Result) error
 
 	table     string // the staging table's name
@@ -142,7 +141,7 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 	if err := dropStaleStages(ctx, tx); err != nil {
 		return "", 0, err
 	}
-	l := &stagedLoad{s: s, tx: tx, c: c, actor: actor, result: result,
+	l := &stagedLoad{s: s, tx: tx, c: c, result: result,
 		table: fmt.Sprintf("%s%016x", stagePrefix, rand.Uint64()), seed: maphash.MakeSeed()}
 	l.ident = pgx.Identifier{l.table}.Sanitize()
 	l.free.New = func() any { return make([]byte, 0, stageBuffer+64<<10) }
