@@ -5,6 +5,8 @@
 # Each round drops and re-creates the schema bench_import, imports with
 # cityatlas into a new collection, then loads with ogr2ogr into a new table
 # of the same schema; wall time and max RSS come from /usr/bin/time.
+# Then PostgreSQL's own share of each load is measured without a client
+# (see floor below; needs a superuser, for COPY to and from server files).
 # A last run imports N/10 rows to show that memory does not grow with the
 # file.
 #
@@ -81,6 +83,45 @@ for r in $(seq "$rounds"); do
 		-a_srs EPSG:4326 -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES
 	echo "| round $r rows | $(psql -X "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM bench_import.features) || ' / ' || (SELECT count(*) FROM bench_import.ogr_assets)") | |"
 done
+# PostgreSQL's own share, with no client at all: the rows each tool left
+# in the last round are written to files on the server, loaded again into
+# an empty copy of the table through two COPY sessions reading those files,
+# and indexed the way the tool's table is (the GiST index in one session,
+# the b-trees one after the other in a second, as the staged load does).
+# Whatever a client does, its import cannot take less than this.
+floor() { # label table b-tree-columns... (the first, an integer key, halves the rows)
+	local label=$1 table=$2
+	shift 2
+	local dir=/tmp/cityatlas-floor.$$
+	mkdir -p "$dir" && chmod 0777 "$dir" # written by the server's own user
+	psql -X -q "$DATABASE_URL" \
+		-c "COPY (SELECT * FROM bench_import.$table WHERE $1 % 2 = 0) TO '$dir/0' (FORMAT binary)" \
+		-c "COPY (SELECT * FROM bench_import.$table WHERE $1 % 2 = 1) TO '$dir/1' (FORMAT binary)" \
+		-c "CREATE TABLE bench_import.floor (LIKE bench_import.$table INCLUDING DEFAULTS)"
+	settle
+	local t0 t1 t2
+	t0=$(date +%s.%N)
+	psql -X -q "$DATABASE_URL" -c "COPY bench_import.floor FROM '$dir/0' (FORMAT binary)" &
+	psql -X -q "$DATABASE_URL" -c "COPY bench_import.floor FROM '$dir/1' (FORMAT binary)"
+	wait
+	t1=$(date +%s.%N)
+	local set="SET max_parallel_maintenance_workers = 0; SET maintenance_work_mem = '256MB';"
+	psql -X -q "$DATABASE_URL" -c "$set CREATE INDEX ON bench_import.floor USING gist (geom)" &
+	local c
+	for c in "$@"; do
+		psql -X -q "$DATABASE_URL" -c "$set CREATE UNIQUE INDEX ON bench_import.floor ($c)"
+	done
+	wait
+	t2=$(date +%s.%N)
+	psql -X -q "$DATABASE_URL" -c "DROP TABLE bench_import.floor"
+	rm -rf "$dir"
+	printf '| floor: %-16s | COPY %5.2f s + indexes %5.2f s = %5.2f s | %s |\n' "$label" \
+		"$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$t2 - $t0" | bc)" \
+		"$(psql -X -tAq "$DATABASE_URL" -c "SELECT pg_size_pretty(pg_relation_size('bench_import.$table'))")"
+}
+floor "cityatlas rows" features_assets id external_id
+floor "ogr2ogr rows" ogr_assets ogc_fid
+
 # Re-import: every row unchanged.
 measure "cityatlas re-import (unchanged)" "$work/cityatlas" import "$work/assets.csv" --collection assets \
 	--id-field asset_id --database-url "$url" --log-level warn --progress never
