@@ -260,7 +260,8 @@ func deleteOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 }
 
 // applyBulk writes a batch of inserts and upserts (see bulkable) through
-// COPY into a temporary table and a fixed number of statements.
+// COPY into a temporary table and a fixed number of statements (see
+// sqlLoadCreate). The temporary table is dropped before it returns.
 func applyBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) ([]store.Result, error) {
 	if _, err := tx.Exec(ctx, sqlLoadCreate); err != nil {
 		return nil, fmt.Errorf("bulk: create load table: %w", err)
@@ -271,88 +272,128 @@ func applyBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		if m.Feature.ExternalID != "" {
 			ext = m.Feature.ExternalID
 		}
-		return []any{int32(i), m.Op == store.OpUpsert, ext, m.wkb, []byte(m.props)}, nil
+		return []any{int32(i), ext, m.wkb, []byte(m.props)}, nil
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("bulk: copy: %w", err)
 	}
-	steps := []struct {
-		name string
-		sql  string
-		args []any
-	}{
-		{"match", sqlLoadMatch, []any{c.ID}},
-	}
-	for _, st := range steps {
-		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
-			return nil, fmt.Errorf("bulk: %s: %w", st.name, err)
-		}
-	}
-	var dup string
-	err = tx.QueryRow(ctx, sqlLoadInsertConflict).Scan(&dup)
-	if err == nil {
-		return nil, fmt.Errorf("insert: external id %q exists in collection %q: %w", dup, c.ID, store.ErrConflict)
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("bulk: check inserts: %w", err)
-	}
-	steps = []struct {
-		name string
-		sql  string
-		args []any
-	}{
-		{"new ids", sqlLoadNewIDs, nil},
-		{"insert", sqlLoadInsert, []any{c.ID}},
-		{"update", sqlLoadUpdate, nil},
-	}
-	for _, st := range steps {
-		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
-			return nil, fmt.Errorf("bulk: %s: %w", st.name, err)
-		}
-	}
-	seqs := map[int64]int64{} // feature id → change-log seq
-	var id, seq int64
-	rows, err := tx.Query(ctx, sqlLoadChanges, c.ID, actor)
-	if err != nil {
-		return nil, fmt.Errorf("bulk: changes: %w", err)
-	}
-	_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[id] = seq; return nil })
-	if err != nil {
-		return nil, fmt.Errorf("bulk: changes: %w", err)
-	}
-	rows, err = tx.Query(ctx, sqlLoadResults)
-	if err != nil {
-		return nil, fmt.Errorf("bulk: results: %w", err)
-	}
-	defer rows.Close()
+
+	// What is stored under each external id decides each outcome.
 	results := make([]store.Result, len(ms))
-	n := 0
+	matched := make([]bool, len(ms))
+	var (
+		changed   []int32 // ords of the features to update
+		changedID []int64
+		conflict  = -1 // the first insert whose external id exists
+	)
+	rows, err := tx.Query(ctx, sqlLoadMatch, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("bulk: match: %w", err)
+	}
 	var (
 		ord              int32
-		version          int64
-		outcome          string
+		id, version      int64
 		created, updated time.Time
+		same             bool
 	)
-	for rows.Next() {
-		if err := rows.Scan(&ord, &id, &outcome, &version, &created, &updated); err != nil {
-			return nil, fmt.Errorf("bulk: results: %w", err)
+	_, err = pgx.ForEachRow(rows, []any{&ord, &id, &version, &created, &updated, &same}, func() error {
+		if ord < 0 || int(ord) >= len(ms) || matched[ord] {
+			return fmt.Errorf("row %d out of range or matched twice", ord)
 		}
-		if ord < 0 || int(ord) >= len(ms) {
-			return nil, fmt.Errorf("bulk: results: row %d out of range", ord)
-		}
+		matched[ord] = true
 		m := &ms[ord]
-		results[ord] = store.Result{
-			Outcome: store.Outcome(outcome),
-			Feature: m.stored(c, id, m.Feature.ExternalID, version, created, updated),
-			Seq:     seqs[id],
+		switch {
+		case m.Op != store.OpUpsert:
+			if conflict < 0 || int(ord) < conflict {
+				conflict = int(ord)
+			}
+		case same:
+			results[ord] = store.Result{Outcome: store.Unchanged, Feature: m.stored(c, id, m.Feature.ExternalID, version, created, updated)}
+		default:
+			changed = append(changed, ord)
+			changedID = append(changedID, id)
+			// Filled in below with the version and time written.
+			results[ord] = store.Result{Outcome: store.Updated, Feature: store.Feature{ID: id, Version: version + 1, Created: created}}
 		}
-		n++
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bulk: match: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("bulk: results: %w", err)
+	if conflict >= 0 {
+		return nil, fmt.Errorf("insert: external id %q exists in collection %q: %w", ms[conflict].Feature.ExternalID, c.ID, store.ErrConflict)
 	}
-	if n != len(ms) {
-		return nil, fmt.Errorf("bulk: %d results for %d mutations", n, len(ms))
+	var added []int32 // ords of the features to insert, in batch order
+	for i := range ms {
+		if !matched[i] {
+			added = append(added, int32(i))
+		}
+	}
+
+	if len(changed)+len(added) > 0 {
+		if err := writeBulk(ctx, tx, c, ms, actor, results, changed, changedID, added); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.Exec(ctx, sqlLoadDrop); err != nil {
+		return nil, fmt.Errorf("bulk: drop load table: %w", err)
 	}
 	return results, nil
+}
+
+// writeBulk writes what applyBulk decided: the features at ords added are
+// inserted with new ids, those at ords changed replace the features
+// changedID; results gets their outcomes, and every one a change-log
+// entry, in batch order.
+func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string, results []store.Result, changed []int32, changedID []int64, added []int32) error {
+	var now time.Time
+	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
+		return fmt.Errorf("bulk: now: %w", err)
+	}
+	if len(added) > 0 {
+		var lastID int64
+		if err := tx.QueryRow(ctx, sqlReserve, "features", "id", len(added)).Scan(&lastID); err != nil {
+			return fmt.Errorf("bulk: reserve ids: %w", err)
+		}
+		ids := make([]int64, len(added))
+		for i, ord := range added {
+			ids[i] = lastID - int64(len(added)) + 1 + int64(i)
+			results[ord] = store.Result{Outcome: store.Inserted, Feature: store.Feature{ID: ids[i], Version: 1, Created: now}}
+		}
+		if _, err := tx.Exec(ctx, sqlLoadInsert, c.ID, added, ids); err != nil {
+			return fmt.Errorf("bulk: insert: %w", err)
+		}
+	}
+	if len(changed) > 0 {
+		if _, err := tx.Exec(ctx, sqlLoadUpdate, c.ID, changed, changedID); err != nil {
+			return fmt.Errorf("bulk: update: %w", err)
+		}
+	}
+	n := int64(len(changed) + len(added))
+	var lastSeq int64
+	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", n).Scan(&lastSeq); err != nil {
+		return fmt.Errorf("bulk: reserve seqs: %w", err)
+	}
+	seq := lastSeq - n + 1
+	var entries [][]any
+	for ord := range ms {
+		r := &results[ord]
+		op := store.OpInsert
+		switch r.Outcome {
+		case store.Inserted:
+		case store.Updated:
+			op = store.OpUpdate
+		default:
+			continue
+		}
+		m := &ms[ord]
+		r.Feature = m.stored(c, r.Feature.ID, m.Feature.ExternalID, r.Feature.Version, r.Feature.Created, now)
+		r.Seq = seq
+		entries = append(entries, []any{seq, c.ID, r.Feature.ID, string(op), r.Feature.Version, actor, now})
+		seq++
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"changes"}, freshChangeColumns, pgx.CopyFromRows(entries)); err != nil {
+		return fmt.Errorf("bulk: changes: %w", err)
+	}
+	return nil
 }

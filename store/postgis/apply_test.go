@@ -148,6 +148,18 @@ func TestCOPYMatchesOneByOne(t *testing.T) {
 			t.Errorf("change %d:\n one by one %+v\n       COPY %+v", i, a, b)
 		}
 	}
+	// Every result gives the feature as stored: the COPY path works out
+	// versions and times without reading them back.
+	byID := map[int64]store.Feature{}
+	for _, f := range bulk.stored {
+		byID[f.ID] = f
+	}
+	for i, r := range bulk.results {
+		f, ok := byID[r.Feature.ID]
+		if !ok || f.Version != r.Feature.Version || !f.Created.Equal(r.Feature.Created) || !f.Updated.Equal(r.Feature.Updated) {
+			t.Errorf("result %d: %+v\n stored: %+v", i, r.Feature, f)
+		}
+	}
 	// Every changed result's seq is in the log with its feature.
 	bySeq := map[int64]store.Change{}
 	for _, ch := range bulk.changes {

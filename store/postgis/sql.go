@@ -134,60 +134,39 @@ FOR UPDATE`
 )
 
 // Writing a batch of inserts and upserts through COPY. The batch is copied
-// into a temporary table, matched against the stored features, and written
-// with one statement per step.
+// into a temporary table and matched against the stored features in one
+// query; the outcome of every mutation is decided from what it returns, so
+// a batch that changes nothing costs a COPY and a join. Changed and new
+// features are written from the temporary table with one statement each,
+// their ids and change-log seqs reserved up front (as applyFresh does).
 const (
 	loadTable = "ca_load"
 
 	sqlLoadCreate = `CREATE TEMP TABLE ca_load (
 	ord         integer PRIMARY KEY,
-	upsert      boolean NOT NULL,
 	external_id text,
 	wkb         bytea,
-	properties  jsonb NOT NULL,
-	id          bigint,
-	outcome     text
+	properties  jsonb NOT NULL
 ) ON COMMIT DROP`
 
 	// $1 collection.
-	sqlLoadMatch = `UPDATE ca_load l SET id = f.id,
-	outcome = CASE WHEN ST_AsEWKB(f.geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB(l.wkb, 4326)) AND f.properties = l.properties
-		THEN 'unchanged' ELSE 'updated' END
-FROM features f
-WHERE f.collection = $1 AND f.external_id = l.external_id`
+	sqlLoadMatch = `SELECT l.ord, f.id, f.version, f.created, f.updated,
+	ST_AsEWKB(f.geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB(l.wkb, 4326)) AND f.properties = l.properties
+FROM ca_load l JOIN features f ON f.collection = $1 AND f.external_id = l.external_id`
 
-	sqlLoadInsertConflict = `SELECT external_id FROM ca_load WHERE NOT upsert AND id IS NOT NULL ORDER BY ord LIMIT 1`
-
-	// New ids are drawn in batch order: nextval runs in the subquery's
-	// output, after its sort.
-	sqlLoadNewIDs = `UPDATE ca_load l SET id = n.id, outcome = 'inserted'
-FROM (SELECT o.ord, nextval(pg_get_serial_sequence('features', 'id')) AS id
-	FROM (SELECT ord FROM ca_load WHERE id IS NULL ORDER BY ord) o) n
-WHERE l.ord = n.ord`
-
-	// $1 collection.
+	// $1 collection, $2 the rows' ords, $3 their new ids.
 	sqlLoadInsert = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
-SELECT id, $1, external_id, ST_GeomFromWKB(wkb, 4326), properties, 1, now(), now()
-FROM ca_load WHERE outcome = 'inserted'`
+SELECT u.id, $1, l.external_id, ST_GeomFromWKB(l.wkb, 4326), l.properties, 1, now(), now()
+FROM unnest($2::integer[], $3::bigint[]) AS u(ord, id) JOIN ca_load l ON l.ord = u.ord`
 
+	// $1 collection, $2 the rows' ords, $3 the ids of the features they
+	// replace.
 	sqlLoadUpdate = `UPDATE features f SET geom = ST_GeomFromWKB(l.wkb, 4326), properties = l.properties, version = f.version + 1, updated = now()
-FROM ca_load l
-WHERE l.outcome = 'updated' AND f.id = l.id`
+FROM unnest($2::integer[], $3::bigint[]) AS u(ord, id) JOIN ca_load l ON l.ord = u.ord
+WHERE f.collection = $1 AND f.id = u.id`
 
-	// $1 collection, $2 actor. Change-log entries are numbered in batch
-	// order. (Joining the RETURNING rows to ca_load in SQL would join a CTE
-	// without statistics: the planner picks a nested loop, quadratic.)
-	sqlLoadChanges = `INSERT INTO changes (collection, feature_id, op, version, actor, time)
-SELECT $1, l.id, CASE l.outcome WHEN 'inserted' THEN 'insert' ELSE 'update' END, f.version, $2, now()
-FROM ca_load l JOIN features f ON f.id = l.id
-WHERE l.outcome <> 'unchanged'
-ORDER BY l.ord
-RETURNING feature_id, seq`
-
-	sqlLoadResults = `SELECT l.ord, l.id, l.outcome, f.version, f.created, f.updated
-FROM ca_load l JOIN features f ON f.id = l.id
-ORDER BY l.ord`
+	sqlLoadDrop = `DROP TABLE ca_load`
 )
 
 // loadColumns are the columns that COPY fills.
-var loadColumns = []string{"ord", "upsert", "external_id", "wkb", "properties"}
+var loadColumns = []string{"ord", "external_id", "wkb", "properties"}

@@ -88,11 +88,6 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 				// written
 			} else if s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
 				results, err = applyBulk(ctx, tx, &c, prepared, actor)
-				if err == nil {
-					// The load table lives until commit; the next chunk
-					// makes it again.
-					_, err = tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{loadTable}.Sanitize())
-				}
 			} else {
 				results, err = applyEach(ctx, tx, &c, prepared, actor)
 			}
