@@ -6,7 +6,9 @@
 # cityatlas into a new collection, then loads with ogr2ogr into a new table
 # of the same schema; wall time and max RSS come from /usr/bin/time.
 # Then PostgreSQL's own share of each load is measured without a client
-# (see floor below; needs a superuser, for COPY to and from server files).
+# (see floor below; needs a superuser, for COPY to and from server files),
+# and cityatlas re-imports the file unchanged, then a revised version of it
+# (a tenth of the rows changed, a tenth more rows).
 # A last run imports N/10 rows to show that memory does not grow with the
 # file.
 #
@@ -44,6 +46,7 @@ fi
 go build -o "$work/gencsv" ./bench/import/gencsv
 "$work/gencsv" -n "$n" >"$work/assets.csv"
 "$work/gencsv" -n "$((n / 10))" >"$work/assets-small.csv"
+"$work/gencsv" -n "$((n + n / 10))" -change 10 >"$work/assets-revised.csv" # 10% changed, 10% more
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(ogr2ogr --version), $(psql -X "$DATABASE_URL" -tAc 'SELECT version()' | cut -d, -f1)"
 echo "# file: $n rows, $(du -h "$work/assets.csv" | cut -f1)"
 
@@ -124,6 +127,9 @@ floor "ogr2ogr rows" ogr_assets ogc_fid
 
 # Re-import: every row unchanged.
 measure "cityatlas re-import (unchanged)" "$work/cityatlas" import "$work/assets.csv" --collection assets \
+	--id-field asset_id --database-url "$url" --log-level warn --progress never
+tail -1 "$work/out" | sed 's/^/# /'
+measure "cityatlas re-import (10% changed, 10% new)" "$work/cityatlas" import "$work/assets-revised.csv" --collection assets \
 	--id-field asset_id --database-url "$url" --log-level warn --progress never
 tail -1 "$work/out" | sed 's/^/# /'
 reset
