@@ -92,6 +92,64 @@ type dup struct{ first, again idRef }
 // dups returns every entry whose hash an earlier one has, with the first
 // entry of that hash (ordered by source, then record).
 func (l *idLog) dups() ([]dup, error) {
+	curs, err := l.cursors()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out   []dup
+		first idRef
+		have  bool
+	)
+	for curs.Len() > 0 {
+		c := curs.items[0]
+		r := c.cur
+		if have && r.hash == first.hash {
+			out = append(out, dup{first, r})
+		} else {
+			first, have = r, true
+		}
+		if err := curs.advance(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// stored is a stored feature's external id, hashed like the log's, and
+// its feature id.
+type stored struct {
+	hash uint64
+	id   int64
+}
+
+// missing returns the ids of the stored features whose hash no entry of
+// the log has, in ascending order. It sorts have.
+func (l *idLog) missing(have []stored) ([]int64, error) {
+	slices.SortFunc(have, func(a, b stored) int { return cmp.Compare(a.hash, b.hash) })
+	curs, err := l.cursors()
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, s := range have {
+		// Skip the log's entries below s; the smallest left decides.
+		for curs.Len() > 0 && curs.items[0].cur.hash < s.hash {
+			if err := curs.advance(); err != nil {
+				return nil, err
+			}
+		}
+		if curs.Len() == 0 || curs.items[0].cur.hash != s.hash {
+			out = append(out, s.id)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// cursors returns a heap of cursors over the runs on file and the entries
+// in memory (sorted here), each at its first entry.
+func (l *idLog) cursors() (*cursors, error) {
 	slices.SortFunc(l.buf, compareRefs)
 	curs := &cursors{}
 	var off int64
@@ -109,28 +167,19 @@ func (l *idLog) dups() ([]dup, error) {
 		curs.items = append(curs.items, c)
 	}
 	heap.Init(curs)
-	var (
-		out   []dup
-		first idRef
-		have  bool
-	)
-	for curs.Len() > 0 {
-		c := curs.items[0]
-		r := c.cur
-		if have && r.hash == first.hash {
-			out = append(out, dup{first, r})
-		} else {
-			first, have = r, true
-		}
-		if err := c.next(); errors.Is(err, io.EOF) {
-			heap.Pop(curs)
-		} else if err != nil {
-			return nil, err
-		} else {
-			heap.Fix(curs, 0)
-		}
+	return curs, nil
+}
+
+// advance moves the heap's smallest cursor on, dropping it at its end.
+func (h *cursors) advance() error {
+	if err := h.items[0].next(); errors.Is(err, io.EOF) {
+		heap.Pop(h)
+	} else if err != nil {
+		return err
+	} else {
+		heap.Fix(h, 0)
 	}
-	return out, nil
+	return nil
 }
 
 // cursor walks one sorted run, on file or in memory.

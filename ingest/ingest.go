@@ -85,6 +85,11 @@ type Options struct {
 	// SkipInvalid imports the good rows and reports the bad ones, instead
 	// of writing nothing when any row is bad.
 	SkipInvalid bool
+	// DeleteMissing makes the collection mirror the files: its features
+	// whose external id no row of the files has are deleted, in the same
+	// transaction. It cannot go with SkipInvalid (a row refused would
+	// delete its feature).
+	DeleteMissing bool
 	// SRS is the CRS the data is in ("EPSG:2230", WKT), overriding what
 	// the files say.
 	SRS string
@@ -133,14 +138,16 @@ type Report struct {
 	Committed bool
 	Files     []FileInfo
 	// Read counts every row; Rejected the bad ones (len(Problems) minus
-	// whole-file problems). Inserted, Updated and Unchanged are what the
-	// backend did, zero unless Committed. Valid is Read minus Rejected.
-	Read, Valid, Rejected        int
-	Inserted, Updated, Unchanged int
-	Problems                     []*importers.RecordError
-	Flagged                      int // of Problems, rows outside the expected area (ErrOutside)
-	Notes                        []string
-	Elapsed                      time.Duration
+	// whole-file problems). Inserted, Updated, Unchanged and Deleted are
+	// what the backend did, zero unless Committed; in a dry run Deleted is
+	// what Options.DeleteMissing would delete. Valid is Read minus
+	// Rejected.
+	Read, Valid, Rejected                 int
+	Inserted, Updated, Unchanged, Deleted int
+	Problems                              []*importers.RecordError
+	Flagged                               int // of Problems, rows outside the expected area (ErrOutside)
+	Notes                                 []string
+	Elapsed                               time.Duration
 }
 
 // source is one opened reader with what the pipeline needs for it.
@@ -209,6 +216,9 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	}
 	if opts.ProgressEvery <= 0 {
 		opts.ProgressEvery = 200 * time.Millisecond
+	}
+	if opts.DeleteMissing && opts.SkipInvalid {
+		return rep, fmt.Errorf("ingest: %w", store.Invalidf("--delete-missing cannot go with --skip-invalid: a row refused would delete its feature"))
 	}
 
 	// The target collection, if it exists.
@@ -353,9 +363,23 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	}
 	p.ids = newIDLog(idRun)
 	defer p.ids.close()
+	if opts.DeleteMissing && exists {
+		// What the collection holds before the import: the features the
+		// files do not have are deleted when they have been read.
+		err := b.Scan(ctx, coll.ID, func(f store.Feature) error {
+			p.stored = append(p.stored, stored{hash: maphash.String(p.seed, f.ExternalID), id: f.ID})
+			return nil
+		})
+		if err != nil {
+			return rep, fmt.Errorf("ingest: read the collection's ids: %w", err)
+		}
+	}
 	if opts.DryRun {
 		for {
-			_, err := p.next()
+			m, err := p.next()
+			if err == nil && m.Op == store.OpDelete {
+				rep.Deleted++
+			}
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -383,7 +407,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	p.progress(true)
 	rep.Valid = rep.Read - rep.Rejected
 	if werr != nil {
-		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
+		rep.Inserted, rep.Updated, rep.Unchanged, rep.Deleted = 0, 0, 0, 0
 		if !exists {
 			// All or nothing: the collection goes too.
 			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID); err != nil {
@@ -497,6 +521,8 @@ type pipeline struct {
 	ids         *idLog       // the external ids given so far, hashed (16 bytes each, on disk beyond idRun)
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
+	stored      []stored       // the collection's features before the import, with Options.DeleteMissing
+	deletes     []int64        // of those, the ones to delete once the rows are written
 	fresh       bool           // rows are inserts (see run)
 	vals        map[string]any // encodeProperties', reused from row to row
 	row         []any          // encodeValues', reused from row to row
@@ -577,12 +603,23 @@ func (p *pipeline) next() (store.Mutation, error) {
 	}
 	if !p.dupsChecked {
 		p.dupsChecked = true
-		if err := p.checkDuplicates(); err != nil {
+		err := p.checkDuplicates()
+		if err == nil && len(p.stored) > 0 && !p.bad {
+			p.deletes, err = p.ids.missing(p.stored)
+			p.stored = nil
+		}
+		p.ids.close()
+		if err != nil {
 			return store.Mutation{}, err
 		}
 	}
 	if p.bad {
 		return store.Mutation{}, errBadRows
+	}
+	if len(p.deletes) > 0 {
+		id := p.deletes[0]
+		p.deletes = p.deletes[1:]
+		return store.Mutation{Op: store.OpDelete, Feature: store.Feature{Collection: p.coll.ID, ID: id}}, nil
 	}
 	return store.Mutation{}, io.EOF
 }
@@ -665,7 +702,6 @@ func (p *pipeline) stop() {
 // written, the later row winning, so they become notes.
 func (p *pipeline) checkDuplicates() error {
 	dups, err := p.ids.dups()
-	p.ids.close()
 	if err != nil {
 		return err
 	}
@@ -726,10 +762,11 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		ext = s.base + "#" + strconv.Itoa(f.Record)
 		synthetic = true
 	}
-	if !synthetic {
+	if !synthetic || p.opts.DeleteMissing {
 		// An id given twice would make the import flip-flop between the
 		// rows: remember a 64-bit hash of each (16 bytes a row), checked
-		// when the stream ends.
+		// when the stream ends (and, with DeleteMissing, matched against
+		// the stored ones).
 		p.ids.add(idRef{hash: maphash.String(p.seed, ext), src: int32(p.cur), record: int32(f.Record)})
 	}
 	// Properties.
@@ -898,6 +935,8 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 			p.rep.Updated++
 		case store.Unchanged:
 			p.rep.Unchanged++
+		case store.Deleted:
+			p.rep.Deleted++
 		}
 		return nil
 	}

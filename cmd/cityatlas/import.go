@@ -25,6 +25,7 @@ type importFlags struct {
 	idField     string
 	maps        map[string]string
 	skipInvalid bool
+	deleteMiss  bool
 	srs         string
 	noSanity    bool
 	progress    string
@@ -69,7 +70,8 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 Imports shapefiles (.shp, or .zip of them), CSV and GeoJSON files into a
 collection, all or nothing, reprojecting to WGS84 from the .prj, the GeoJSON
 crs member or --srs. Rows are upserted by external id (--id-field), so a
-re-import changes nothing and a corrected file updates in place.
+re-import changes nothing and a corrected file updates in place; with
+--delete-missing the features that the files no longer have are deleted too.
 
 Flags:
 `)
@@ -82,6 +84,7 @@ Flags:
 	fs.StringVar(&f.idField, "id-field", "", "source field holding each row's external id (default: GeoJSON id, else file name and record number)")
 	fs.Var(pairFlag{f.maps, "map"}, "map", "rename a source field: SRC=DST; SRC= drops it (repeatable)")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "import the good rows and report the bad ones (default: any bad row means nothing is written)")
+	fs.BoolVar(&f.deleteMiss, "delete-missing", false, "make the collection mirror the files: delete its features whose external id no row has (not with --skip-invalid)")
 	fs.StringVar(&f.srs, "srs", "", "CRS of the data, e.g. EPSG:2230, overriding the .prj or crs member")
 	fs.BoolVar(&f.noSanity, "no-sanity-check", false, "do not refuse rows far outside the CRS's area of use or the collection's extent")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stdout is a terminal), always, never")
@@ -113,6 +116,9 @@ Flags:
 	if f.collection == "" {
 		return usageError{"import: give --collection ID"}
 	}
+	if f.deleteMiss && f.skipInvalid {
+		return usageError{"import: --delete-missing cannot go with --skip-invalid: a row refused would delete its feature"}
+	}
 	ropts, err := f.readerOptions()
 	if err != nil {
 		return err
@@ -136,17 +142,18 @@ Flags:
 	defer b.Close()
 
 	opts := ingest.Options{
-		Collection:  f.collection,
-		Create:      f.create,
-		Title:       f.title,
-		DryRun:      f.dryRun,
-		IDField:     f.idField,
-		Map:         f.maps,
-		SkipInvalid: f.skipInvalid,
-		SRS:         f.srs,
-		NoSanity:    f.noSanity,
-		Reader:      ropts,
-		Actor:       "cityatlas import",
+		Collection:    f.collection,
+		Create:        f.create,
+		Title:         f.title,
+		DryRun:        f.dryRun,
+		IDField:       f.idField,
+		Map:           f.maps,
+		SkipInvalid:   f.skipInvalid,
+		DeleteMissing: f.deleteMiss,
+		SRS:           f.srs,
+		NoSanity:      f.noSanity,
+		Reader:        ropts,
+		Actor:         "cityatlas import",
 	}
 	var bar *progressBar
 	if showProgress {
@@ -363,11 +370,19 @@ func printReport(w io.Writer, r *ingest.Report) {
 	}
 	switch {
 	case r.DryRun:
-		fmt.Fprintf(w, "dry run, nothing written: read %s, valid %s, rejected %s (%s)\n",
-			group(r.Read), group(r.Valid), group(r.Rejected), r.Elapsed.Round(time.Millisecond))
+		deleted := ""
+		if r.Deleted > 0 {
+			deleted = ", would delete " + group(r.Deleted)
+		}
+		fmt.Fprintf(w, "dry run, nothing written: read %s, valid %s, rejected %s%s (%s)\n",
+			group(r.Read), group(r.Valid), group(r.Rejected), deleted, r.Elapsed.Round(time.Millisecond))
 	case r.Committed:
-		fmt.Fprintf(w, "imported into %q: read %s, inserted %s, updated %s, unchanged %s, rejected %s (%s)\n",
-			r.Collection, group(r.Read), group(r.Inserted), group(r.Updated), group(r.Unchanged), group(r.Rejected), r.Elapsed.Round(time.Millisecond))
+		deleted := ""
+		if r.Deleted > 0 {
+			deleted = ", deleted " + group(r.Deleted)
+		}
+		fmt.Fprintf(w, "imported into %q: read %s, inserted %s, updated %s, unchanged %s, rejected %s%s (%s)\n",
+			r.Collection, group(r.Read), group(r.Inserted), group(r.Updated), group(r.Unchanged), group(r.Rejected), deleted, r.Elapsed.Round(time.Millisecond))
 	default:
 		fmt.Fprintf(w, "nothing written to %q: read %s, rejected %s (%s)\n", r.Collection, group(r.Read), group(r.Rejected), r.Elapsed.Round(time.Millisecond))
 	}

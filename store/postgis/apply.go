@@ -25,7 +25,8 @@ type mutation struct {
 // the version, even when nothing changed; an upsert that changes nothing
 // leaves the version as it was and writes no change-log entry. A batch of
 // only inserts and upserts with distinct external ids and no IfVersion, of
-// at least 200 mutations, is written through COPY.
+// at least 200 mutations, is written through COPY; one of only deletes of
+// distinct features without IfVersion, with one statement.
 func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, actor string) ([]store.Result, error) {
 	var results []store.Result
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -37,11 +38,8 @@ func (s *Store) Apply(ctx context.Context, coll string, ms []store.Mutation, act
 		if err != nil {
 			return err
 		}
-		if s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
-			results, err = applyBulk(ctx, tx, &c, prepared, actor)
-		} else {
-			results, err = applyEach(ctx, tx, &c, prepared, actor)
-		}
+		empty := false // the COPY straight into features is for streams
+		results, err = s.applyRun(ctx, tx, &c, prepared, actor, &empty)
 		if err != nil {
 			return err
 		}
@@ -127,6 +125,71 @@ func bulkable(ms []mutation) bool {
 		seen[m.Feature.ExternalID] = struct{}{}
 	}
 	return true
+}
+
+// deletable reports whether the batch can be deleted in one statement:
+// only deletes, no IfVersion, no id twice.
+func deletable(ms []mutation) bool {
+	seen := make(map[int64]struct{}, len(ms))
+	for _, m := range ms {
+		if m.Op != store.OpDelete || m.IfVersion != 0 {
+			return false
+		}
+		if _, dup := seen[m.Feature.ID]; dup {
+			return false
+		}
+		seen[m.Feature.ID] = struct{}{}
+	}
+	return true
+}
+
+// applyDeletes deletes a batch (see deletable) with one statement and
+// writes its change-log entries by COPY, in batch order. A missing feature
+// fails the batch with ErrNotFound, as applyEach would.
+func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) ([]store.Result, error) {
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.Feature.ID
+	}
+	rows, err := tx.Query(ctx, sqlDeleteMany, c.ID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	gone := make(map[int64]store.Feature, len(ms))
+	var r featureRow
+	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
+		f, err := r.feature(c)
+		gone[f.ID] = f
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
+	}
+	for i, id := range ids {
+		if _, ok := gone[id]; !ok {
+			return nil, fmt.Errorf("mutation %d (delete): feature %d of collection %q: %w", i, id, c.ID, store.ErrNotFound)
+		}
+	}
+	var now time.Time
+	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
+		return nil, fmt.Errorf("delete: now: %w", err)
+	}
+	var lastSeq int64
+	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", len(ms)).Scan(&lastSeq); err != nil {
+		return nil, fmt.Errorf("delete: reserve seqs: %w", err)
+	}
+	first := lastSeq - int64(len(ms)) + 1
+	results := make([]store.Result, len(ms))
+	entries := make([][]any, len(ms))
+	for i, id := range ids {
+		f := gone[id]
+		results[i] = store.Result{Outcome: store.Deleted, Feature: f, Seq: first + int64(i)}
+		entries[i] = []any{first + int64(i), c.ID, id, string(store.OpDelete), f.Version, actor, now}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"changes"}, freshChangeColumns, pgx.CopyFromRows(entries)); err != nil {
+		return nil, fmt.Errorf("delete: changes: %w", err)
+	}
+	return results, nil
 }
 
 // stored returns the feature that m wrote, with the times and version the

@@ -64,36 +64,22 @@ func batchScenario(t *testing.T, s *Store, c store.Collection) []store.Mutation 
 // TestCOPYMatchesOneByOne applies the same batch through both write paths
 // and compares results, stored features and change logs.
 func TestCOPYMatchesOneByOne(t *testing.T) {
-	ctx := context.Background()
 	s := mustOpen(t)
-	type run struct {
-		results []store.Result
-		stored  []store.Feature
-		changes []store.Change
-	}
-	do := func(name string, bulkMin int) run {
+	do := func(name string, bulkMin int) pathRun {
 		c := storetest.MustCreate(t, s, storetest.Assets(name, store.GeometryPoint))
 		ms := batchScenario(t, s, c)
-		seq, err := s.LastSeq(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		seq := lastSeq(t, s)
 		s.bulkMin = bulkMin
-		var r run
+		var r pathRun
 		r.results = storetest.MustApply(t, s, c.ID, ms...)
-		if err := s.Scan(ctx, c.ID, func(f store.Feature) error { r.stored = append(r.stored, f); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if r.changes, err = s.Changes(ctx, seq, 0); err != nil {
-			t.Fatal(err)
-		}
+		r.written(t, s, c.ID, seq)
 		return r
 	}
 	one := do("one_by_one", noBulk)
 	bulk := do("copy", 1)
 
 	// Ids differ between the collections; compare them by rank.
-	rank := func(r run) map[int64]int {
+	rank := func(r pathRun) map[int64]int {
 		m := map[int64]int{}
 		for i, f := range r.stored {
 			m[f.ID] = i

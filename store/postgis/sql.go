@@ -166,6 +166,9 @@ FROM unnest($2::integer[], $3::bigint[]) AS u(ord, id) JOIN ca_load l ON l.ord =
 WHERE f.collection = $1 AND f.id = u.id`
 
 	sqlLoadDrop = `DROP TABLE ca_load`
+
+	// A batch of deletes in one statement; $1 collection, $2 ids.
+	sqlDeleteMany = `DELETE FROM features WHERE collection = $1 AND id = ANY($2) RETURNING ` + sqlFeatureColumnsNamed
 )
 
 // loadColumns are the columns that COPY fills.

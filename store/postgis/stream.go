@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"time"
 
@@ -73,31 +74,18 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 			if err != nil {
 				return fmt.Errorf("chunk from mutation %d: %w", start, err)
 			}
-			var results []store.Result
-			fast := false
-			if empty && s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
-				results, fast, err = applyFresh(ctx, tx, &c, prepared, actor)
+			// Runs of one kind of write each take their own path: the
+			// upserts of an import, then the deletes of --delete-missing.
+			for off, run := range runs(prepared) {
+				results, err := s.applyRun(ctx, tx, &c, run, actor, &empty)
 				if err != nil {
-					return fmt.Errorf("chunk from mutation %d: %w", start, err)
+					return fmt.Errorf("chunk from mutation %d: %w", start+off, err)
 				}
-				if !fast {
-					empty = false // an external id was there: match from now on
-				}
-			}
-			if fast {
-				// written
-			} else if s.bulkMin > 0 && len(prepared) >= s.bulkMin && bulkable(prepared) {
-				results, err = applyBulk(ctx, tx, &c, prepared, actor)
-			} else {
-				results, err = applyEach(ctx, tx, &c, prepared, actor)
-			}
-			if err != nil {
-				return fmt.Errorf("chunk from mutation %d: %w", start, err)
-			}
-			for _, r := range results {
-				last = max(last, r.Seq)
-				if err := result(r); err != nil {
-					return err
+				for _, r := range results {
+					last = max(last, r.Seq)
+					if err := result(r); err != nil {
+						return err
+					}
 				}
 			}
 			start += len(chunk)
@@ -136,6 +124,56 @@ var (
 	freshFeatureColumns = []string{"id", "collection", "external_id", "geom", "properties", "version", "created", "updated"}
 	freshChangeColumns  = []string{"seq", "collection", "feature_id", "op", "version", "actor", "time"}
 )
+
+// runs yields the maximal runs of ms whose mutations are of one kind
+// (inserts and upserts, updates, or deletes), with their offsets in ms.
+func runs(ms []mutation) iter.Seq2[int, []mutation] {
+	kind := func(op store.Op) int {
+		switch op {
+		case store.OpInsert, store.OpUpsert:
+			return 0
+		case store.OpDelete:
+			return 1
+		}
+		return 2
+	}
+	return func(yield func(int, []mutation) bool) {
+		for i := 0; i < len(ms); {
+			j := i + 1
+			for j < len(ms) && kind(ms[j].Op) == kind(ms[i].Op) {
+				j++
+			}
+			if !yield(i, ms[i:j]) {
+				return
+			}
+			i = j
+		}
+	}
+}
+
+// applyRun writes a run of mutations the fastest way it allows: COPY
+// straight into the collection while it had no features before the stream
+// (*empty; cleared once a matching external id shows it no longer holds),
+// COPY and a match (applyBulk), one statement for a run of deletes
+// (applyDeletes), or else one statement each.
+func (s *Store) applyRun(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string, empty *bool) ([]store.Result, error) {
+	bulk := s.bulkMin > 0 && len(ms) >= s.bulkMin
+	switch {
+	case bulk && bulkable(ms):
+		if *empty {
+			results, ok, err := applyFresh(ctx, tx, c, ms, actor)
+			if err != nil || ok {
+				return results, err
+			}
+			*empty = false // an external id was there: match from now on
+		}
+		return applyBulk(ctx, tx, c, ms, actor)
+	case bulk && deletable(ms):
+		return applyDeletes(ctx, tx, c, ms, actor)
+	default:
+		return applyEach(ctx, tx, c, ms, actor)
+	}
+}
 
 // applyFresh writes a chunk of inserts and upserts (see bulkable) into a
 // collection that had no features when the stream began, with COPY straight
