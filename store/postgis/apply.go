@@ -174,11 +174,10 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []muta
 	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
 		return nil, fmt.Errorf("delete: now: %w", err)
 	}
-	var lastSeq int64
-	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", len(ms)).Scan(&lastSeq); err != nil {
-		return nil, fmt.Errorf("delete: reserve seqs: %w", err)
+	first, err := reserve(ctx, tx, "changes", "seq", len(ms))
+	if err != nil {
+		return nil, fmt.Errorf("delete: %w", err)
 	}
-	first := lastSeq - int64(len(ms)) + 1
 	results := make([]store.Result, len(ms))
 	entries := make([][]any, len(ms))
 	for i, id := range ids {
@@ -414,13 +413,13 @@ func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		return fmt.Errorf("bulk: now: %w", err)
 	}
 	if len(added) > 0 {
-		var lastID int64
-		if err := tx.QueryRow(ctx, sqlReserve, "features", "id", len(added)).Scan(&lastID); err != nil {
-			return fmt.Errorf("bulk: reserve ids: %w", err)
+		firstID, err := reserve(ctx, tx, "features", "id", len(added))
+		if err != nil {
+			return fmt.Errorf("bulk: %w", err)
 		}
 		ids := make([]int64, len(added))
 		for i, ord := range added {
-			ids[i] = lastID - int64(len(added)) + 1 + int64(i)
+			ids[i] = firstID + int64(i)
 			results[ord] = store.Result{Outcome: store.Inserted, Feature: store.Feature{ID: ids[i], Version: 1, Created: now}}
 		}
 		if _, err := tx.Exec(ctx, sqlLoadInsert, c.ID, added, ids); err != nil {
@@ -432,12 +431,10 @@ func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 			return fmt.Errorf("bulk: update: %w", err)
 		}
 	}
-	n := int64(len(changed) + len(added))
-	var lastSeq int64
-	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", n).Scan(&lastSeq); err != nil {
-		return fmt.Errorf("bulk: reserve seqs: %w", err)
+	seq, err := reserve(ctx, tx, "changes", "seq", len(changed)+len(added))
+	if err != nil {
+		return fmt.Errorf("bulk: %w", err)
 	}
-	seq := lastSeq - n + 1
 	var entries [][]any
 	for ord := range ms {
 		r := &results[ord]

@@ -294,10 +294,11 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 				return fmt.Errorf("mutation %d: %w", l.written, err)
 			}
 			if l.nextID == 0 || l.nextID > l.lastID {
-				if err := l.tx.QueryRow(ctx, sqlReserve, "features", "id", stageIDs).Scan(&l.lastID); err != nil {
-					return fmt.Errorf("reserve ids: %w", err)
+				first, err := reserve(ctx, l.tx, "features", "id", stageIDs)
+				if err != nil {
+					return err
 				}
-				l.nextID = l.lastID - stageIDs + 1
+				l.nextID, l.lastID = first, first+stageIDs-1
 			}
 			id := l.nextID
 			l.nextID++

@@ -175,6 +175,16 @@ func (s *Store) applyRun(ctx context.Context, tx pgx.Tx, c *store.Collection, ms
 	}
 }
 
+// reserve takes n values of the serial column of table at once (see
+// sqlReserve) and returns the first; they run to first+n-1.
+func reserve(ctx context.Context, tx pgx.Tx, table, column string, n int) (int64, error) {
+	var last int64
+	if err := tx.QueryRow(ctx, sqlReserve, table, column, n).Scan(&last); err != nil {
+		return 0, fmt.Errorf("reserve %s.%s: %w", table, column, err)
+	}
+	return last - int64(n) + 1, nil
+}
+
 // applyFresh writes a chunk of inserts and upserts (see bulkable) into a
 // collection that had no features when the stream began, with COPY straight
 // into features and changes: ids and change-log seqs are reserved up front,
@@ -182,19 +192,18 @@ func (s *Store) applyRun(ctx context.Context, tx pgx.Tx, c *store.Collection, ms
 // chunk had it) it rolls the chunk back and returns ok false: the caller
 // writes it the general way.
 func applyFresh(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) (results []store.Result, ok bool, err error) {
-	n := int64(len(ms))
-	var lastID, lastSeq int64
+	firstID, err := reserve(ctx, tx, "features", "id", len(ms))
+	if err != nil {
+		return nil, false, fmt.Errorf("fresh: %w", err)
+	}
+	firstSeq, err := reserve(ctx, tx, "changes", "seq", len(ms))
+	if err != nil {
+		return nil, false, fmt.Errorf("fresh: %w", err)
+	}
 	var now time.Time
-	if err := tx.QueryRow(ctx, sqlReserve, "features", "id", n).Scan(&lastID); err != nil {
-		return nil, false, fmt.Errorf("fresh: reserve ids: %w", err)
-	}
-	if err := tx.QueryRow(ctx, sqlReserve, "changes", "seq", n).Scan(&lastSeq); err != nil {
-		return nil, false, fmt.Errorf("fresh: reserve seqs: %w", err)
-	}
 	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
 		return nil, false, fmt.Errorf("fresh: now: %w", err)
 	}
-	firstID, firstSeq := lastID-n+1, lastSeq-n+1
 	if _, err := tx.Exec(ctx, sqlSavepoint); err != nil {
 		return nil, false, fmt.Errorf("fresh: %w", err)
 	}
