@@ -7,6 +7,7 @@ package geo
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
@@ -14,12 +15,33 @@ import (
 
 // Bounds returns the bounding rectangle of g as [minLon, minLat, maxLon,
 // maxLat], and false for a nil or empty geometry.
+// Collections are walked here rather than by go-geom's Bounds, which
+// panics on a collection inside a collection.
 func Bounds(g geom.T) ([4]float64, bool) {
 	if g == nil || isEmpty(g) {
 		return [4]float64{}, false
 	}
-	b := g.Bounds()
-	return [4]float64{b.Min(0), b.Min(1), b.Max(0), b.Max(1)}, true
+	b := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	extend(&b, g)
+	return b, true
+}
+
+func extend(b *[4]float64, g geom.T) {
+	if gc, ok := g.(*geom.GeometryCollection); ok {
+		for i := range gc.NumGeoms() {
+			extend(b, gc.Geom(i))
+		}
+		return
+	}
+	flat, stride := g.FlatCoords(), g.Stride()
+	if stride < 2 {
+		return
+	}
+	for i := 0; i+1 < len(flat); i += stride {
+		x, y := flat[i], flat[i+1]
+		b[0], b[1] = math.Min(b[0], x), math.Min(b[1], y)
+		b[2], b[3] = math.Max(b[2], x), math.Max(b[3], y)
+	}
 }
 
 func isEmpty(g geom.T) bool {

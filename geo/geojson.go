@@ -120,7 +120,15 @@ func geomErr(format string, args ...any) error {
 // DecodeGeoJSON parses a GeoJSON geometry object, checks it with Validate and
 // rewinds polygons to the right-hand rule. JSON null gives (nil, nil): a
 // feature may have no geometry.
+//
+// Before it parses anything it refuses input longer than MaxGeoJSONBytes or
+// nested deeper than a geometry can be, so that what it allocates is
+// bounded by what the geometry may hold; a collection inside a collection,
+// or more than MaxPositions positions, is refused too (CheckStorable).
 func DecodeGeoJSON(data []byte) (geom.T, error) {
+	if err := checkShape(data); err != nil {
+		return nil, err
+	}
 	g, err := decodeGeometry(data, 0)
 	if err != nil || g == nil {
 		return nil, err
@@ -132,8 +140,43 @@ func DecodeGeoJSON(data []byte) (geom.T, error) {
 	return SetSRID(g), nil
 }
 
-// maxNesting bounds geometry collections inside geometry collections.
-const maxNesting = 8
+// MaxGeoJSONBytes is the longest GeoJSON geometry DecodeGeoJSON reads:
+// room for MaxPositions positions written out with full precision.
+const MaxGeoJSONBytes = 64 << 20
+
+// maxJSONDepth is the deepest a geometry's arrays and objects nest: a
+// collection (1), its geometries (2), a member (3), a MultiPolygon's
+// coordinates, polygons, rings and positions (4 to 7).
+const maxJSONDepth = 3 + 4
+
+// checkShape bounds data's length and its nesting of arrays and objects,
+// without allocating.
+func checkShape(data []byte) error {
+	if len(data) > MaxGeoJSONBytes {
+		return geomErr("GeoJSON geometry of %d bytes; at most %d", len(data), MaxGeoJSONBytes)
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > maxJSONDepth {
+				return geomErr("GeoJSON nested more than %d deep", maxJSONDepth)
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
+}
 
 func decodeGeometry(data []byte, depth int) (geom.T, error) {
 	var obj map[string]json.RawMessage
@@ -171,8 +214,8 @@ func decodeGeometry(data []byte, depth int) (geom.T, error) {
 		}
 		return g, nil
 	case "GeometryCollection":
-		if depth >= maxNesting {
-			return nil, geomErr("GeometryCollection nested more than %d deep", maxNesting)
+		if depth >= MaxCollectionDepth {
+			return nil, geomErr("a GeometryCollection inside a GeometryCollection is not supported")
 		}
 		var members []json.RawMessage
 		raw, ok := obj["geometries"]
@@ -235,13 +278,22 @@ func checkDepth(typ string, raw json.RawMessage) error {
 // Validate checks g against RFC 7946 and the WGS84 range: finite
 // coordinates, longitude within ±180 and latitude within ±90, line strings
 // of at least 2 positions, and closed rings of at least 4 positions.
+//
+// It checks CheckStorable first: what cityatlas cannot hold is never valid.
 func Validate(g geom.T) error {
 	if g == nil {
 		return nil
 	}
+	if err := CheckStorable(g); err != nil {
+		return err
+	}
+	return validate(g)
+}
+
+func validate(g geom.T) error {
 	if gc, ok := g.(*geom.GeometryCollection); ok {
 		for i := range gc.NumGeoms() {
-			if err := Validate(gc.Geom(i)); err != nil {
+			if err := validate(gc.Geom(i)); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -212,14 +213,17 @@ func (l *layer) item(r ref) *item { return l.items.at(r) }
 // newItem stores f in the layer's arenas (the writer only) and returns its
 // reference.
 func (l *layer) newItem(f *Feature) (ref, error) {
+	if err := geo.CheckStorable(f.Geometry); err != nil {
+		return 0, fmt.Errorf("%w: feature %d: %w", ErrBadData, f.ID, err)
+	}
+	if n := len(f.ExternalID); n > MaxExternalID {
+		return 0, fmt.Errorf("%w: external id of feature %d is %d bytes long; at most %d", ErrBadData, f.ID, n, MaxExternalID)
+	}
 	it := item{
 		id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(),
 		props: l.encode(f.Properties), shape: -1,
 	}
 	if n := uint32(len(f.ExternalID)); n > 0 {
-		if n > MaxExternalID {
-			return 0, Invalidf("external id of feature %d is %d bytes long; at most %d", f.ID, n, MaxExternalID)
-		}
 		it.ext, it.extLen = l.ext.alloc(n), n
 		copy(l.ext.slice(it.ext, n), f.ExternalID)
 	}

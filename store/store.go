@@ -29,6 +29,8 @@ type Store struct {
 	master  map[string]*layer
 	synced  int64 // change-log seq up to which the index has caught up
 	current atomic.Pointer[snapshot]
+
+	quarantine quarantine // stored features left out of the index
 }
 
 type snapshot struct {
@@ -37,7 +39,8 @@ type snapshot struct {
 
 // Open builds the index from every collection of b and returns the Store.
 // It reads the change log position first, so that Sync replays anything
-// written while the index was being built.
+// written while the index was being built. A stored feature that cannot be
+// read or indexed is quarantined (see Quarantined), not fatal.
 func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -69,20 +72,41 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
+// load reads collection c whole into a new layer, quarantining the
+// features it cannot read or hold (the collection's quarantine is then
+// replaced by theirs).
 func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
 	l := newLayer(c)
-	err := s.backend.Scan(ctx, c.ID, func(f Feature) error {
+	bad := badRowLog{log: s.log, collection: c.ID}
+	fn := func(f Feature) error {
 		r, err := l.newItem(&f)
 		if err != nil {
-			return fmt.Errorf("feature %d: %w", f.ID, err)
+			bad.note(f.ID, err)
+			return nil
 		}
 		l.put(r)
 		return nil
-	})
+	}
+	var err error
+	if ss, ok := s.backend.(SkippingScanner); ok {
+		err = ss.ScanSkipping(ctx, c.ID, fn, func(b BadRow) { bad.note(b.ID, b.Err) })
+	} else {
+		err = s.backend.Scan(ctx, c.ID, fn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("index collection %s: %w", c.ID, err)
 	}
+	bad.done()
+	s.quarantine.set(c.ID, bad.bad)
 	return l, nil
+}
+
+// quarantineLocked leaves feature id of layer l out of the index: a write
+// committed it, but it cannot be read back or held. Callers hold s.mu.
+func (s *Store) quarantineLocked(l *layer, id int64, err error) {
+	s.log.Warn("index: feature quarantined, the rest of the collection is served", "collection", l.coll.ID, "id", id, "err", err)
+	l.remove(id)
+	s.quarantine.add(l.coll.ID, id, err.Error())
 }
 
 // publish makes the master layers visible to readers. Callers hold s.mu
@@ -212,6 +236,7 @@ func (s *Store) DeleteCollection(ctx context.Context, id string) error {
 		return err
 	}
 	delete(s.master, id)
+	s.quarantine.set(id, nil)
 	s.publish()
 	return nil
 }
@@ -251,14 +276,16 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		case Inserted, Updated:
 			ref, err := l.newItem(&r.Feature)
 			if err != nil {
-				// The write has committed; an index that cannot hold it would
-				// drift from the source of truth. Rebuild the layer instead.
-				s.log.Error("index: rebuilding layer after an unindexable feature", "collection", collection, "id", r.Feature.ID, "err", err)
-				return rs, s.reloadLocked(ctx, collection)
+				// The write has committed (Validate should have refused
+				// it): the index leaves it out rather than drift.
+				s.quarantineLocked(l, r.Feature.ID, err)
+				break
 			}
 			l.put(ref)
+			s.quarantine.release(collection, r.Feature.ID)
 		case Deleted:
 			l.remove(r.Feature.ID)
+			s.quarantine.release(collection, r.Feature.ID)
 		default:
 			continue
 		}
@@ -292,6 +319,7 @@ func (s *Store) reloadLocked(ctx context.Context, collection string) error {
 		}
 	}
 	delete(s.master, collection)
+	s.quarantine.set(collection, nil)
 	s.publish()
 	return nil
 }
@@ -372,11 +400,16 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 	f, err := s.backend.Feature(ctx, ch.Collection, ch.FeatureID)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		s.quarantine.release(ch.Collection, ch.FeatureID)
 		if have {
 			l.remove(ch.FeatureID)
 		} else {
 			return nil
 		}
+	case errors.Is(err, ErrBadData):
+		// Written by someone else past the database's checks: the stale
+		// version the index has would be wrong too.
+		s.quarantineLocked(l, ch.FeatureID, err)
 	case err != nil:
 		return err
 	default:
@@ -385,9 +418,11 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		}
 		r, err := l.newItem(&f)
 		if err != nil {
-			return err
+			s.quarantineLocked(l, ch.FeatureID, err)
+			break
 		}
 		l.put(r)
+		s.quarantine.release(ch.Collection, ch.FeatureID)
 	}
 	l.seq = max(l.seq, ch.Seq)
 	l.gen++

@@ -210,20 +210,13 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 				return p, err
 			}
 		}
-		switch f.Geometry.Layout() {
-		case geom.XY, geom.XYZ, geom.XYM, geom.XYZM:
-		default:
-			if !f.Geometry.Empty() {
-				return p, store.Invalidf("geometry has no coordinate layout")
-			}
+		if err := geo.CheckStorable(f.Geometry); err != nil {
+			return p, store.Invalidf("%s geometry: %v", t, err)
 		}
 		if p.geom, err = encodeGeometry(f.Geometry); err != nil {
 			return p, store.Invalidf("%v", err)
 		}
 		if !f.Geometry.Empty() {
-			if !allFinite(f.Geometry) {
-				return p, store.Invalidf("geometry has a coordinate that is not a finite number")
-			}
 			a.note(f.Geometry)
 		}
 	}
@@ -272,8 +265,10 @@ func (a *applier) note(g geom.T) {
 	case geom.XYZM:
 		a.hasZ, a.hasM = true, true
 	}
-	b := g.Bounds()
-	e := [4]float64{b.Min(0), b.Min(1), b.Max(0), b.Max(1)}
+	e, ok := geo.Bounds(g)
+	if !ok {
+		return
+	}
 	if !a.grown {
 		a.ext, a.grown = e, true
 		return
@@ -455,7 +450,17 @@ func (a *applier) byID(ctx context.Context, id int64) (store.Feature, []byte, er
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil, fmt.Errorf("feature %d of collection %q: %w", id, a.m.Collection.ID, store.ErrNotFound)
 	}
-	return f, g, err
+	return stub(f, g, err)
+}
+
+// stub lets a write replace or delete a stored feature that cannot be read
+// (store.ErrBadData, quarantined by the index): the feature then has only
+// its id, external id and version, and counts as changed.
+func stub(f store.Feature, blob []byte, err error) (store.Feature, []byte, error) {
+	if errors.Is(err, store.ErrBadData) {
+		return store.Feature{ID: f.ID, Collection: f.Collection, ExternalID: f.ExternalID, Version: f.Version}, blob, nil
+	}
+	return f, blob, err
 }
 
 func (a *applier) byExternalID(ctx context.Context, ext string) (store.Feature, []byte, error) {
@@ -469,7 +474,7 @@ func (a *applier) byExternalID(ctx context.Context, ext string) (store.Feature, 
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, nil, fmt.Errorf("external id %q of collection %q: %w", ext, a.m.Collection.ID, store.ErrNotFound)
 	}
-	return f, g, err
+	return stub(f, g, err)
 }
 
 func (a *applier) log(ctx context.Context, id int64, op store.Op, version int64) (int64, error) {

@@ -123,13 +123,31 @@ func parseHeader(b []byte) (gpHeader, error) {
 	return h, nil
 }
 
-// decodeGeometry parses a GeoPackage binary geometry.
+// decodeGeometry parses a GeoPackage binary geometry. Its WKB is walked
+// by geo.CheckWKB before anything is allocated for it, and what decodes is
+// held to geo.CheckStorable: a blob that another program wrote, or that
+// is corrupt, gives an error, never a huge allocation.
 func decodeGeometry(b []byte) (geom.T, error) {
 	h, err := parseHeader(b)
 	if err != nil {
 		return nil, err
 	}
-	g, err := wkb.Unmarshal(h.wkb, emptyPointNaN)
+	g, err := unmarshalWKB(h.wkb)
+	if err != nil {
+		return nil, err
+	}
+	if err := geo.CheckStorable(g); err != nil {
+		return nil, fmt.Errorf("%w: %w", errGeometry, err)
+	}
+	return g, nil
+}
+
+// unmarshalWKB decodes ISO WKB after geo.CheckWKB.
+func unmarshalWKB(b []byte) (geom.T, error) {
+	if err := geo.CheckWKB(b); err != nil {
+		return nil, fmt.Errorf("%w: %w", errGeometry, err)
+	}
+	g, err := wkb.Unmarshal(b, emptyPointNaN)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errGeometry, err)
 	}
@@ -151,15 +169,15 @@ func envelope2D(b []byte) (env [4]float64, ok bool, err error) {
 		copy(env[:], h.envelope[:4])
 		return env, true, nil
 	}
-	g, err := wkb.Unmarshal(h.wkb, emptyPointNaN)
+	g, err := unmarshalWKB(h.wkb)
 	if err != nil {
-		return env, false, fmt.Errorf("%w: %w", errGeometry, err)
+		return env, false, err
 	}
-	if g.Empty() {
+	bd, ok := geo.Bounds(g)
+	if !ok {
 		return env, false, nil
 	}
-	bd := g.Bounds()
-	return [4]float64{bd.Min(0), bd.Max(0), bd.Min(1), bd.Max(1)}, true, nil
+	return [4]float64{bd[0], bd[2], bd[1], bd[3]}, true, nil
 }
 
 // numCoords returns the number of float64 values in g, collections included.
@@ -172,22 +190,4 @@ func numCoords(g geom.T) int {
 		return n
 	}
 	return len(g.FlatCoords())
-}
-
-// allFinite reports whether every coordinate of g is a finite number.
-func allFinite(g geom.T) bool {
-	if gc, ok := g.(*geom.GeometryCollection); ok {
-		for _, m := range gc.Geoms() {
-			if !allFinite(m) {
-				return false
-			}
-		}
-		return true
-	}
-	for _, v := range g.FlatCoords() {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -14,7 +14,10 @@ import (
 )
 
 // scanFeature reads one row selected with m.cols, returning the feature and
-// its stored geometry blob.
+// its stored geometry blob. A row whose geometry, times or properties
+// cannot be read (written by another program, or corrupt) gives an error
+// wrapping store.ErrBadData, with f.ID, f.ExternalID, f.Version and the
+// blob set.
 func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, []byte, error) {
 	var (
 		f                store.Feature
@@ -36,14 +39,14 @@ func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, [
 	var err error
 	if blob != nil {
 		if f.Geometry, err = decodeGeometry(blob); err != nil {
-			return f, nil, fmt.Errorf("feature %d: %w", f.ID, err)
+			return f, blob, fmt.Errorf("feature %d: %w: %v", f.ID, store.ErrBadData, err)
 		}
 	}
 	if f.Created, err = parseTime(created); err != nil {
-		return f, nil, fmt.Errorf("feature %d: created: %w", f.ID, err)
+		return f, blob, fmt.Errorf("feature %d: %w: created: %v", f.ID, store.ErrBadData, err)
 	}
 	if f.Updated, err = parseTime(updated); err != nil {
-		return f, nil, fmt.Errorf("feature %d: updated: %w", f.ID, err)
+		return f, blob, fmt.Errorf("feature %d: %w: updated: %v", f.ID, store.ErrBadData, err)
 	}
 	props := make(map[string]any, len(vals))
 	for i, fd := range m.Collection.Fields {
@@ -61,13 +64,13 @@ func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, [
 		props[fd.Name] = v
 	}
 	if f.Properties, err = store.EncodeProperties(&m.Collection, props); err != nil {
-		return f, nil, fmt.Errorf("feature %d: stored properties: %w", f.ID, err)
+		return f, blob, fmt.Errorf("feature %d: %w: stored properties: %v", f.ID, store.ErrBadData, err)
 	}
 	return f, blob, nil
 }
 
 // Feature returns feature id of collection (ErrNotFound if the collection or
-// the feature does not exist).
+// the feature does not exist, ErrBadData if the stored row cannot be read).
 func (s *Store) Feature(ctx context.Context, collection string, id int64) (store.Feature, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -90,8 +93,19 @@ func (s *Store) Feature(ctx context.Context, collection string, id int64) (store
 
 // Scan calls fn for every feature of collection in id order, stopping at
 // fn's first error, which it returns unwrapped. ErrNotFound if the
-// collection does not exist.
+// collection does not exist; ErrBadData for a row it cannot read.
 func (s *Store) Scan(ctx context.Context, collection string, fn func(store.Feature) error) error {
+	return s.scan(ctx, collection, fn, nil)
+}
+
+var _ store.SkippingScanner = (*Store)(nil)
+
+// ScanSkipping is Scan, passing the rows it cannot read to skip.
+func (s *Store) ScanSkipping(ctx context.Context, collection string, fn func(store.Feature) error, skip func(store.BadRow)) error {
+	return s.scan(ctx, collection, fn, skip)
+}
+
+func (s *Store) scan(ctx context.Context, collection string, fn func(store.Feature) error, skip func(store.BadRow)) error {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("gpkg: scan: %w", err)
@@ -109,6 +123,10 @@ func (s *Store) Scan(ctx context.Context, collection string, fn func(store.Featu
 	for rows.Next() {
 		f, _, err := m.scanFeature(rows)
 		if err != nil {
+			if skip != nil && errors.Is(err, store.ErrBadData) {
+				skip(store.BadRow{Collection: collection, ID: f.ID, Err: err})
+				continue
+			}
 			return fmt.Errorf("gpkg: scan %q: %w", collection, err)
 		}
 		if err := fn(f); err != nil {

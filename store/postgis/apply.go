@@ -158,7 +158,7 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []muta
 	gone := make(map[int64]store.Feature, len(ms))
 	var r featureRow
 	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
-		f, err := r.feature(c)
+		f, err := r.gone(c)
 		gone[f.ID] = f
 		return err
 	})
@@ -314,7 +314,7 @@ func deleteOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 	if err != nil {
 		return store.Result{}, err
 	}
-	f, err := r.feature(c)
+	f, err := r.gone(c)
 	if err != nil {
 		return store.Result{}, err
 	}

@@ -25,15 +25,18 @@ func (r *featureRow) dest() []any {
 	return []any{&r.id, &r.externalID, &r.wkb, &r.properties, &r.version, &r.f.Created, &r.f.Updated}
 }
 
-// feature builds the feature of a scanned row of collection c.
+// feature builds the feature of a scanned row of collection c. A row it
+// cannot read (its geometry or properties break what the service can
+// hold: written past the database's constraints) gives an error wrapping
+// store.ErrBadData.
 func (r *featureRow) feature(c *store.Collection) (store.Feature, error) {
 	g, err := decodeGeometry(r.wkb)
 	if err != nil {
-		return store.Feature{}, fmt.Errorf("feature %d: %w", r.id, err)
+		return store.Feature{}, fmt.Errorf("feature %d: %w: %v", r.id, store.ErrBadData, err)
 	}
 	p, err := canonicalProperties(c, r.properties)
 	if err != nil {
-		return store.Feature{}, fmt.Errorf("feature %d: %w", r.id, err)
+		return store.Feature{}, fmt.Errorf("feature %d: %w: %v", r.id, store.ErrBadData, err)
 	}
 	return store.Feature{
 		ID:         r.id,
@@ -47,8 +50,20 @@ func (r *featureRow) feature(c *store.Collection) (store.Feature, error) {
 	}, nil
 }
 
+// gone is feature for a row being deleted: a row that cannot be read
+// (store.ErrBadData) may still be deleted, and is returned with its id,
+// external id, version and times only.
+func (r *featureRow) gone(c *store.Collection) (store.Feature, error) {
+	f, err := r.feature(c)
+	if errors.Is(err, store.ErrBadData) {
+		return store.Feature{ID: r.id, Collection: c.ID, ExternalID: r.externalID, Version: r.version,
+			Created: r.f.Created.UTC(), Updated: r.f.Updated.UTC()}, nil
+	}
+	return f, err
+}
+
 // Feature returns one feature (ErrNotFound if the collection or the feature
-// does not exist).
+// does not exist, ErrBadData if the stored row cannot be read).
 func (s *Store) Feature(ctx context.Context, coll string, id int64) (store.Feature, error) {
 	var f store.Feature
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -149,8 +164,20 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 
 // Scan calls fn for every feature of the collection in id order, streaming
 // rows from the database, and stops at fn's first error, which it returns
-// as is. ErrNotFound if the collection does not exist.
+// as is. ErrNotFound if the collection does not exist; ErrBadData for a
+// row it cannot read.
 func (s *Store) Scan(ctx context.Context, coll string, fn func(store.Feature) error) error {
+	return s.scan(ctx, coll, fn, nil)
+}
+
+var _ store.SkippingScanner = (*Store)(nil)
+
+// ScanSkipping is Scan, passing the rows it cannot read to skip.
+func (s *Store) ScanSkipping(ctx context.Context, coll string, fn func(store.Feature) error, skip func(store.BadRow)) error {
+	return s.scan(ctx, coll, fn, skip)
+}
+
+func (s *Store) scan(ctx context.Context, coll string, fn func(store.Feature) error, skip func(store.BadRow)) error {
 	c, err := collection(ctx, s.pool, sqlCollection, coll)
 	if err != nil {
 		return translate(err, "scan %q", coll)
@@ -167,6 +194,10 @@ func (s *Store) Scan(ctx context.Context, coll string, fn func(store.Feature) er
 		}
 		f, err := r.feature(&c)
 		if err != nil {
+			if skip != nil && errors.Is(err, store.ErrBadData) {
+				skip(store.BadRow{Collection: coll, ID: r.id, Err: err})
+				continue
+			}
 			return translate(err, "scan %q", coll)
 		}
 		if err := fn(f); err != nil {

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"Conflicts", testConflicts},
 		{"NotFound", testNotFound},
 		{"GeometryTypeRefused", testGeometryTypeRefused},
+		{"UnstorableRefused", testUnstorableRefused},
 		{"PagingOrder", testPagingOrder},
 		{"BBoxQuery", testBBoxQuery},
 		{"ChangeLog", testChangeLog},
