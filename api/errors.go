@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +39,14 @@ func notFound(format string, args ...any) *Problem {
 
 // handleError is the one place where errors become HTTP statuses.
 func (s *Server) handleError(err error, c echo.Context) {
+	if clientGone(c, err) {
+		// The client went away (or stopped reading past the write
+		// timeout): nobody to answer, and nothing wrong with the server.
+		c.Set(goneKey, true)
+		s.log.Debug("client closed request", "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+		return
+	}
 	if c.Response().Committed {
 		// A streamed answer failed half-way: nothing more can be said to the
 		// client; the log keeps it.
@@ -54,6 +63,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p = &Problem{Type: "about:blank", Title: "Bad Request", Status: http.StatusBadRequest, Detail: trimSentinel(err)}
 	case errors.Is(err, store.ErrConflict):
 		p = &Problem{Type: "about:blank", Title: "Conflict", Status: http.StatusConflict, Detail: trimSentinel(err)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The read timeout passed while reading the body.
+		p = &Problem{Type: "about:blank", Title: "Request Timeout", Status: http.StatusRequestTimeout, Detail: "the request body did not arrive in time"}
 	case errors.As(err, &he):
 		p = &Problem{Type: "about:blank", Title: http.StatusText(he.Code), Status: he.Code, Detail: fmt.Sprint(he.Message)}
 		if he.Code == http.StatusNotFound {
