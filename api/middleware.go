@@ -199,7 +199,9 @@ func clientGone(c echo.Context, err error) bool {
 	return errors.Is(err, context.Canceled) || c.Request().Context().Err() != nil
 }
 
-const goneKey = "cityatlas.clientGone"
+// statusKey holds the status the access log reports when it is not the
+// one written (499 for a client that left, 408 for a body too slow).
+const statusKey = "cityatlas.status"
 
 // requestLog writes one line per request, and counts it for /metrics.
 func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
@@ -210,7 +212,9 @@ func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		if gone, _ := c.Get(goneKey).(bool); gone || c.Request().Context().Err() != nil {
+		if st, ok := c.Get(statusKey).(int); ok {
+			status = st
+		} else if c.Request().Context().Err() != nil {
 			status = StatusClientClosed
 		}
 		d := time.Since(start)
