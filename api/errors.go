@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +39,21 @@ func notFound(format string, args ...any) *Problem {
 
 // handleError is the one place where errors become HTTP statuses.
 func (s *Server) handleError(err error, c echo.Context) {
+	if errors.Is(err, os.ErrDeadlineExceeded) && !c.Response().Committed {
+		// The read timeout passed while reading the body (net/http has
+		// cancelled the request's context too): say so, not 499.
+		c.Set(statusKey, http.StatusRequestTimeout)
+		s.writeProblem(c, &Problem{Type: "about:blank", Title: "Request Timeout", Status: http.StatusRequestTimeout, Detail: "the request body did not arrive in time"})
+		return
+	}
+	if clientGone(c, err) {
+		// The client went away (or stopped reading past the write
+		// timeout): nobody to answer, and nothing wrong with the server.
+		c.Set(statusKey, StatusClientClosed)
+		s.log.Debug("client closed request", "path", c.Request().URL.Path,
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
+		return
+	}
 	if c.Response().Committed {
 		// A streamed answer failed half-way: nothing more can be said to the
 		// client; the log keeps it.
@@ -66,6 +82,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("internal error", "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "err", err)
 		p = &Problem{Type: "about:blank", Title: "Internal Server Error", Status: http.StatusInternalServerError, Detail: "internal error"}
 	}
+	s.writeProblem(c, p)
+}
+
+func (s *Server) writeProblem(c echo.Context, p *Problem) {
 	if p.Instance == "" {
 		p.Instance = c.Request().URL.RequestURI()
 	}

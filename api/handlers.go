@@ -42,6 +42,7 @@ func (s *Server) landing(c echo.Context) error {
 	body := map[string]any{
 		"title":       s.cfg.Title,
 		"description": s.cfg.Description,
+		"version":     orDefault(s.cfg.Version, "dev"),
 		"links":       links,
 	}
 	if f == fmtHTML {
@@ -172,9 +173,16 @@ func (s *Server) queryables(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
 	ci, err := s.store.Collection(c.Param("collectionId"))
 	if err != nil {
 		return s.unknownCollection(c.Param("collectionId"))
+	}
+	if f == fmtHTML {
+		return s.html(c, "queryables", "Queryables of "+ci.Title, map[string]any{"C": ci, "Fields": ci.Fields})
 	}
 	props := map[string]any{
 		"geometry": map[string]any{"format": "geometry-any", "title": "Geometry"},
@@ -189,6 +197,7 @@ func (s *Server) queryables(c echo.Context) error {
 		"title":      ci.Title,
 		"properties": props,
 	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
 	return c.JSON(http.StatusOK, body)
 }
 
@@ -218,20 +227,6 @@ func jsonSchema(fd store.Field) map[string]any {
 		}
 	}
 	return m
-}
-
-func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "uptime": time.Since(s.started).Round(time.Second).String()})
-}
-
-func (s *Server) readyz(c echo.Context) error {
-	if s.cfg.Ready != nil {
-		if err := s.cfg.Ready(c.Request().Context()); err != nil {
-			s.log.Warn("not ready", "err", err)
-			return c.JSON(http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "detail": "the database does not answer"})
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "collections": len(s.store.Collections())})
 }
 
 // etag returns a strong ETag for a representation of collection ci's data

@@ -30,12 +30,20 @@ type Link struct {
 }
 
 // base returns the URL prefix of every link: the configured BaseURL or the
-// request's scheme and host.
+// request's scheme and Host (hostCheck has checked the Host against the
+// allowed ones). X-Forwarded-Proto counts only from a trusted proxy.
 func (s *Server) base(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimRight(s.cfg.BaseURL, "/")
 	}
-	return c.Scheme() + "://" + c.Request().Host
+	r := c.Request()
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	} else if p := r.Header.Get(echo.HeaderXForwardedProto); (p == "https" || p == "http") && s.fromTrustedProxy(r) {
+		scheme = p
+	}
+	return scheme + "://" + r.Host
 }
 
 // withQuery returns path with the query q (f replaced by format when set).

@@ -79,6 +79,7 @@ func (s *Server) metricsHandler(c echo.Context) error {
 		fmt.Fprintf(&b, "cityatlas_http_request_duration_seconds_count{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, st.count)
 	}
 	m.mu.Unlock()
+	s.writeBuildInfo(&b)
 	b.WriteString("# HELP cityatlas_features Features per collection.\n# TYPE cityatlas_features gauge\n")
 	for _, ci := range s.store.Collections() {
 		fmt.Fprintf(&b, "cityatlas_features{collection=%q} %d\n", ci.ID, ci.Count)

@@ -23,6 +23,7 @@ func (s *Server) openAPI(c echo.Context) error {
 	jsonOK := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{mimeJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}}
 	}
+	h := oaHelpers{ref: ref, problem: problem, jsonOK: jsonOK}
 	paths := map[string]any{
 		"/": map[string]any{"get": map[string]any{"summary": "Landing page", "operationId": "getLandingPage", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The landing page")}}},
@@ -57,9 +58,12 @@ func (s *Server) openAPI(c echo.Context) error {
 				"200": map[string]any{"description": "A GeoJSON Feature", "content": map[string]any{mimeGeoJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}},
 				"404": problem}}}
 		paths[base+"/queryables"] = map[string]any{"get": map[string]any{"summary": "Queryable properties of " + ci.Title, "operationId": "getQueryables_" + ci.ID,
-			"tags":      []string{ci.ID},
-			"responses": map[string]any{"200": map[string]any{"description": "A JSON Schema", "content": map[string]any{"application/schema+json": map[string]any{}}}, "404": problem}}}
+			"tags":       []string{ci.ID},
+			"parameters": []any{ref("f")},
+			"responses":  map[string]any{"200": map[string]any{"description": "A JSON Schema (or HTML)", "content": map[string]any{"application/schema+json": map[string]any{}, mimeHTML: map[string]any{}}}, "404": problem}}}
+		collectionPaths(paths, ci, h)
 	}
+	servicePaths(paths, h)
 	doc := map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": s.cfg.Title, "description": s.cfg.Description, "version": orDefault(s.cfg.Version, "dev"),
@@ -83,6 +87,19 @@ func (s *Server) openAPI(c echo.Context) error {
 					"description": "An instant or interval (RFC 3339, '..' for an open end) on the collection's time property",
 					"schema":      map[string]any{"type": "string"}},
 				"featureId": map[string]any{"name": "featureId", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}},
+				"groupby": map[string]any{"name": "groupby", "in": "query", "required": false,
+					"description": "Count per value of this property", "schema": map[string]any{"type": "string"}},
+				"lon": map[string]any{"name": "lon", "in": "query", "required": false,
+					"description": "Longitude of the centre of a circle (with lat and radius)", "schema": map[string]any{"type": "number", "minimum": -180, "maximum": 180}},
+				"lat": map[string]any{"name": "lat", "in": "query", "required": false,
+					"description": "Latitude of the centre of a circle (with lon and radius)", "schema": map[string]any{"type": "number", "minimum": -90, "maximum": 90}},
+				"radius": map[string]any{"name": "radius", "in": "query", "required": false,
+					"description": "Radius of the circle, in metres", "schema": map[string]any{"type": "number", "minimum": 0, "maximum": maxRadius}},
+				"collections": map[string]any{"name": "collections", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Only these collections (comma-separated ids)", "schema": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
+				"z": map[string]any{"name": "z", "in": "path", "required": true, "description": "Zoom level", "schema": map[string]any{"type": "integer", "minimum": 0}},
+				"x": map[string]any{"name": "x", "in": "path", "required": true, "description": "Tile column", "schema": map[string]any{"type": "integer", "minimum": 0}},
+				"y": map[string]any{"name": "y", "in": "path", "required": true, "description": "Tile row", "schema": map[string]any{"type": "integer", "minimum": 0}},
 			},
 			"schemas": map[string]any{
 				"Problem": map[string]any{"type": "object", "properties": map[string]any{

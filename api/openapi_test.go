@@ -2,7 +2,10 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/cityatlas/cityatlas/api"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -37,4 +40,54 @@ func TestOpenAPIValidates(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestOpenAPICoversEveryRoute walks the router and the OpenAPI document
+// together: every route must be documented, so a route added to routes.go
+// without its path in openapi.go (or openapi_paths.go) fails here.
+func TestOpenAPICoversEveryRoute(t *testing.T) {
+	srv, st := demoServer(t)
+	doc, err := openapi3.NewLoader().LoadFromData(get(t, srv, "/api").body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := api.NewServer(st, api.Config{}, nil).Echo()
+	n := 0
+	for _, rt := range e.Routes() {
+		if rt.Method == "echo_route_not_found" || strings.HasSuffix(rt.Path, "*") {
+			continue
+		}
+		n++
+		path := oaPath(rt.Path)
+		var want []string
+		if strings.Contains(path, "{collectionId}") {
+			for _, ci := range st.Collections() {
+				want = append(want, strings.ReplaceAll(path, "{collectionId}", ci.ID))
+			}
+		} else {
+			want = []string{path}
+		}
+		for _, p := range want {
+			item := doc.Paths.Value(p)
+			if item == nil || item.GetOperation(rt.Method) == nil {
+				t.Errorf("route %s %s is not in the OpenAPI document: add a path %q with a %q operation to api/openapi.go or api/openapi_paths.go",
+					rt.Method, rt.Path, path, strings.ToLower(rt.Method))
+				break
+			}
+		}
+	}
+	if n < 15 {
+		t.Fatalf("only %d routes walked", n)
+	}
+}
+
+// oaPath turns echo's /a/:b/c into OpenAPI's /a/{b}/c.
+func oaPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
 }

@@ -105,8 +105,8 @@ func parseBBox(q url.Values) (*[4]float64, error) {
 	}
 	var n []float64
 	for i, p := range parts {
-		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		x, err := parseDecimal(strings.TrimSpace(p))
+		if err != nil {
 			return nil, badParam("bbox", "bbox value %d (%q) is not a number", i+1, p)
 		}
 		n = append(n, x)
@@ -134,6 +134,55 @@ func parseBBox(q url.Values) (*[4]float64, error) {
 		return nil, badParam("bbox-crs", "bbox-crs %q is not supported; give the bbox in %s", crs, crs84)
 	}
 	return &b, nil
+}
+
+// parseDecimal reads a plain decimal number: an optional sign, digits with
+// an optional fraction, an optional exponent (-115.5, 32, 1e-3). Unlike
+// strconv.ParseFloat alone it refuses underscores (1_0), hexadecimal
+// (0x1p4), Inf and NaN, and a finite number out of float64's range.
+func parseDecimal(v string) (float64, error) {
+	if !plainDecimal(v) {
+		return 0, fmt.Errorf("%q is not a decimal number", v)
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("%q is not a decimal number", v)
+	}
+	return x, nil
+}
+
+func plainDecimal(v string) bool {
+	i, n := 0, len(v)
+	if i < n && (v[i] == '+' || v[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < n && v[i] >= '0' && v[i] <= '9' {
+		i, digits = i+1, digits+1
+	}
+	if i < n && v[i] == '.' {
+		i++
+		for i < n && v[i] >= '0' && v[i] <= '9' {
+			i, digits = i+1, digits+1
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < n && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < n && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < n && v[i] >= '0' && v[i] <= '9' {
+			i, exp = i+1, exp+1
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == n
 }
 
 // parseInt reads an integer parameter within [lo, hi], or def when absent.

@@ -1,6 +1,10 @@
 package api
 
-// routes lists every route of the api.
+// routes lists every route of the api. Every GET route also answers HEAD
+// (ServeHTTP), and every route must be in the OpenAPI document (openapi.go;
+// TestOpenAPICoversEveryRoute). Expensive routes take s.costly (per-client
+// concurrency); routes that write take s.WriteGuard (read-only while the
+// database is away).
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/", s.landing)
@@ -9,15 +13,15 @@ func (s *Server) routes() {
 	e.GET("/collections", s.collections)
 	e.GET("/collections/:collectionId", s.collection)
 	e.GET("/collections/:collectionId/queryables", s.queryables)
-	e.GET("/collections/:collectionId/items", s.items)
+	e.GET("/collections/:collectionId/items", s.items, s.costlyItems)
 	e.GET("/collections/:collectionId/items/:featureId", s.feature)
-	e.GET("/collections/:collectionId/stats", s.stats)
-	e.GET("/count", s.count)
-	e.POST("/count", s.count)
+	e.GET("/collections/:collectionId/stats", s.stats, s.costly)
+	e.GET("/count", s.count, s.costly)
+	e.POST("/count", s.count, s.costly)
 	// Vector tiles (tiles.go).
-	e.GET("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x", s.collectionTile)
+	e.GET("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x", s.collectionTile, s.costly)
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad", s.collectionTileJSON)
-	e.GET("/tiles/:z/:x/:y", s.allTile)
+	e.GET("/tiles/:z/:x/:y", s.allTile, s.costly)
 	e.GET("/tiles.json", s.allTileJSON)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

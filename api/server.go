@@ -7,7 +7,9 @@ package api
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,11 +42,30 @@ type Config struct {
 	// DefaultLimit and MaxLimit bound the items endpoint's limit parameter.
 	DefaultLimit int
 	MaxLimit     int
-	// Version is reported on the landing page.
+	// Version is reported on the landing page, in /api and in /metrics.
 	Version string
-	// Ready reports whether the service can take traffic (for /readyz);
-	// nil means always ready.
-	Ready func(ctx context.Context) error
+	// Database reports whether the backend answers. /readyz shows its
+	// answer but stays ready while the index serves from memory; write
+	// routes refuse with 503 while it fails (WriteGuard). nil: always up.
+	Database func(ctx context.Context) error
+	// AllowedHosts are the Host names answered when BaseURL is empty
+	// (links are then built from the Host); "*" allows any, ".example.org"
+	// a domain. Empty: DefaultAllowedHosts.
+	AllowedHosts []string
+	// TrustedProxies are the addresses whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (the client address of the access log
+	// and the per-client limits). Empty: RemoteAddr only.
+	TrustedProxies []netip.Prefix
+	// DisableAccessLog turns the one-line-per-request log off.
+	DisableAccessLog bool
+	// Timeouts of the HTTP server (HTTPServer); zero values take the
+	// defaults.
+	Timeouts Timeouts
+	// Limits bound the cost of a request; zero values take the defaults.
+	Limits Limits
+	// ContentSources are more origins the HTML pages may load images and
+	// data from (the web map's basemap), for the Content-Security-Policy.
+	ContentSources []string
 	// Map, when set, is the web map page: the landing page serves it to a
 	// browser (a request that prefers HTML and has no f parameter); JSON
 	// clients still get the landing document, and ?f=html the HTML one.
@@ -62,6 +83,8 @@ type Server struct {
 	echo    *echo.Echo
 	metrics *metrics
 	started time.Time
+	limiter *clientLimiter
+	dbState dbState
 }
 
 // NewServer returns the api's HTTP handler on st.
@@ -78,6 +101,8 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	if cfg.Title == "" {
 		cfg.Title = "cityatlas"
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -85,9 +110,13 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{store: st, cfg: cfg, log: log, echo: e, metrics: newMetrics(), started: time.Now()}
 	e.HTTPErrorHandler = s.handleError
-	e.Use(middleware.RequestID())
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	s.limiter = newClientLimiter(s.cfg.Limits.ClientConcurrency)
+	e.Use(requestID)
 	e.Use(s.requestLog)
 	e.Use(middleware.Recover())
+	e.Use(s.securityHeaders)
+	e.Use(s.hostCheck)
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  []string{"*"},
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
@@ -101,31 +130,38 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	return s
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
-
 // Echo returns the underlying router, for tests and for adding routes.
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		status := c.Response().Status
-		d := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "(none)"
-		}
-		s.metrics.observe(c.Request().Method, route, status, d)
-		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-			slog.String("method", c.Request().Method), slog.String("route", route),
-			slog.String("path", c.Request().URL.Path),
-			slog.Int("status", status), slog.Duration("duration", d),
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)))
-		return nil
+// ipExtractor believes X-Forwarded-For only from the trusted proxies.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
 	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		_, n, err := net.ParseCIDR(p.Masked().String())
+		if err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// fromTrustedProxy reports whether the request came straight from one of
+// the trusted proxies.
+func (s *Server) fromTrustedProxy(r *http.Request) bool {
+	if len(s.cfg.TrustedProxies) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ap.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
 }

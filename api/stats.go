@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
-	orbjson "github.com/paulmach/orb/geojson"
 
 	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"
@@ -26,7 +27,7 @@ var areaParams = []string{"bbox", "bbox-crs", "lon", "lat", "radius"}
 // parseArea reads an area from bbox, or lon+lat+radius (metres), or for a
 // POST a GeoJSON Polygon/MultiPolygon (bare, or as a Feature) body. It
 // returns a nil filter area when none is given.
-func parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error) {
+func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error) {
 	q := c.QueryParams()
 	bbox, err := parseBBox(q)
 	if err != nil {
@@ -67,6 +68,9 @@ func parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := s.checkGeometryBudget(g); err != nil {
+			return nil, err
+		}
 		f.Area, area = g, g
 	}
 	return area, nil
@@ -80,9 +84,9 @@ func parseFloatParam(q url.Values, name string, lo, hi float64) (float64, error)
 	if !ok {
 		return 0, badParam(name, "%s is missing: a circle needs lon, lat and radius (metres)", name)
 	}
-	x, err := strconv.ParseFloat(v, 64)
-	if err != nil || x != x {
-		return 0, badParam(name, "%s must be a number, got %q", name, v)
+	x, err := parseDecimal(v)
+	if err != nil {
+		return 0, badParam(name, "%s must be a decimal number, got %q", name, v)
 	}
 	if x < lo || x > hi {
 		return 0, badParam(name, "%s must be between %g and %g, got %g", name, lo, hi, x)
@@ -91,8 +95,13 @@ func parseFloatParam(q url.Values, name string, lo, hi float64) (float64, error)
 }
 
 // readAreaBody reads a GeoJSON Polygon or MultiPolygon, bare or in a
-// Feature, from the request body (at most 4 MiB).
+// Feature, from the request body (at most 4 MiB) of type
+// application/geo+json or application/json.
 func readAreaBody(c echo.Context) (orb.Geometry, error) {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); !jsonContentType(ct) {
+		return nil, &Problem{Type: "about:blank", Title: "Unsupported Media Type", Status: http.StatusUnsupportedMediaType,
+			Detail: fmt.Sprintf("the body must be GeoJSON with Content-Type application/geo+json (or application/json), not %q", ct)}
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 4<<20+1))
 	if err != nil {
 		return nil, err
@@ -133,6 +142,13 @@ func readAreaBody(c echo.Context) (orb.Geometry, error) {
 	return nil, bad("got a %s", o.GeoJSONType())
 }
 
+// jsonContentType reports whether a Content-Type header names GeoJSON or
+// JSON (parameters such as charset allowed).
+func jsonContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == mimeGeoJSON || mt == mimeJSON)
+}
+
 type statsDoc struct {
 	ID      string        `json:"id"`
 	Title   string        `json:"title"`
@@ -157,7 +173,7 @@ func (s *Server) stats(c echo.Context) error {
 	if _, err := format(c, fmtJSON); err != nil {
 		return err
 	}
-	if _, err := parseArea(c, &f); err != nil {
+	if _, err := s.parseArea(c, &f); err != nil {
 		return err
 	}
 	groupBy, _, err := single(q, "groupby")
@@ -214,8 +230,7 @@ func (s *Server) count(c echo.Context) error {
 		return err
 	}
 	var f store.Filter
-	area, err := parseArea(c, &f)
-	if err != nil {
+	if _, err := s.parseArea(c, &f); err != nil {
 		return err
 	}
 	infos := s.store.Collections()
@@ -236,14 +251,12 @@ func (s *Server) count(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The query's area is not echoed back: the client has it, and a large
+	// polygon would double the answer.
 	out := struct {
-		Area        any        `json:"area,omitempty"`
 		Total       int        `json:"total"`
 		Collections []statsDoc `json:"collections"`
 	}{Collections: []statsDoc{}}
-	if area != nil {
-		out.Area = orbjson.NewGeometry(area)
-	}
 	for _, ci := range infos {
 		g := groupBy
 		if _, ok := ci.Field(g); !ok {
@@ -303,7 +316,7 @@ func propFilters(q url.Values, fields []store.Field) ([]store.PropFilter, error)
 		}
 		switch fd.Type {
 		case store.TypeInteger, store.TypeNumber:
-			if _, err := strconv.ParseFloat(v, 64); err != nil {
+			if _, err := parseDecimal(v); err != nil {
 				return nil, badParam(fd.Name, "%s is a number; %q is not one", fd.Name, v)
 			}
 		case store.TypeBoolean:

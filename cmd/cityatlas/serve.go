@@ -108,7 +108,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DefaultLimit: cfg.DefaultLimit,
 		MaxLimit:     cfg.MaxLimit,
 		Version:      version(),
-		Ready: func(ctx context.Context) error {
+		Database: func(ctx context.Context) error {
 			_, err := b.LastSeq(ctx)
 			return err
 		},
