@@ -231,6 +231,9 @@ func (s *Server) count(c echo.Context) error {
 			keep = append(keep, infos[i])
 		}
 		infos = keep
+	} else {
+		// Base layers and the city limits are not assets: counted only when named.
+		infos = slices.DeleteFunc(infos, func(ci store.CollectionInfo) bool { return ci.Role != store.RoleAsset })
 	}
 	groupBy, _, err := single(q, "groupby")
 	if err != nil {

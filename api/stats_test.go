@@ -163,3 +163,23 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+// TestCountSkipsBaseLayers: /count counts assets; the streets and the city
+// limits are counted only when named in collections.
+func TestCountSkipsBaseLayers(t *testing.T) {
+	srv, _ := demoServer(t)
+	var all, named countDoc
+	decode(t, get(t, srv, "/count"), &all)
+	for _, c := range all.Collections {
+		if c.ID == "streets" || c.ID == "city_limits" || c.ID == "places" {
+			t.Errorf("/count counts the base layer %s", c.ID)
+		}
+	}
+	if len(all.Collections) != 4 || all.Total == 0 {
+		t.Errorf("/count: %+v", all)
+	}
+	decode(t, get(t, srv, "/count?collections=streets,city_limits"), &named)
+	if len(named.Collections) != 2 || named.Collections[0].Count < 100 || named.Collections[1].Count != 1 {
+		t.Errorf("/count?collections=streets,city_limits: %+v", named)
+	}
+}
