@@ -13,6 +13,7 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/items/:featureId", s.feature)
 	e.GET("/collections/:collectionId/stats", s.stats)
 	e.GET("/count", s.count)
+	e.GET("/search", s.search) // search.go
 	e.POST("/count", s.count)
 	// Vector tiles (tiles.go).
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x", s.collectionTile)
