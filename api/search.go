@@ -270,7 +270,6 @@ func searchLayers(infos []store.CollectionInfo, queries []string) []SearchResult
 	return out
 }
 
-
 // textValue decodes the JSON text of a string property ("" if it is none).
 func textValue(raw string) string {
 	if len(raw) < 2 || raw[0] != '"' {
