@@ -163,6 +163,7 @@ func TestCollectionsCountsAndExtents(t *testing.T) {
 		Collections []struct {
 			ID     string `json:"id"`
 			Count  int    `json:"numberOfFeatures"`
+			Role   string `json:"role"`
 			Extent struct {
 				Spatial struct {
 					BBox [][4]float64 `json:"bbox"`
@@ -172,8 +173,12 @@ func TestCollectionsCountsAndExtents(t *testing.T) {
 		} `json:"collections"`
 	}
 	decode(t, get(t, srv, "/collections"), &body)
-	if len(body.Collections) != 4 {
-		t.Fatalf("%d collections, want the 4 demo layers", len(body.Collections))
+	roles := map[string]string{}
+	for _, c := range body.Collections {
+		roles[c.ID] = c.Role
+	}
+	if len(body.Collections) != 7 || roles["stop_signs"] != "" || roles["streets"] != "base" || roles["city_limits"] != "boundary" {
+		t.Fatalf("collections and roles %v, want the 4 demo layers, streets, places and the city limits", roles)
 	}
 	for _, c := range body.Collections {
 		page, err := st.Items(context.Background(), c.ID, store.Filter{})

@@ -79,6 +79,7 @@ type collectionDoc struct {
 	Extent      map[string]any `json:"extent,omitempty"`
 	Count       int            `json:"numberOfFeatures"`
 	Geometry    string         `json:"geometryType"`
+	Role        string         `json:"role,omitempty"` // base or boundary: how the web map draws it
 	Links       []Link         `json:"links"`
 }
 
@@ -88,7 +89,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	d := collectionDoc{
 		ID: ci.ID, Title: ci.Title, Description: ci.Description, Keywords: ci.Keywords,
 		License: ci.License, ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84,
-		Count: ci.Count, Geometry: string(ci.Geometry),
+		Count: ci.Count, Geometry: string(ci.Geometry), Role: string(ci.Role),
 		Links: []Link{
 			{Href: b + path, Rel: "self", Type: mimeJSON, Title: "This collection"},
 			{Href: b + path + "?f=html", Rel: "alternate", Type: mimeHTML, Title: "This collection as HTML"},

@@ -75,6 +75,12 @@ func servicePaths(paths map[string]any, h oaHelpers) {
 	paths["/tiles.json"] = map[string]any{"get": map[string]any{"summary": "TileJSON 3.0 of every collection",
 		"operationId": "getAllTileJSON", "parameters": []any{h.ref("collections")},
 		"responses": map[string]any{"200": h.json("A TileJSON 3.0 document"), "400": h.problem}}}
+	paths["/search"] = map[string]any{"get": map[string]any{"summary": "Find features by name or address, layers by title, and street intersections (for the map's search box)",
+		"operationId": "getSearch", "parameters": []any{
+			map[string]any{"name": "q", "in": "query", "required": true, "description": "The words to look for, such as traffic signal or Imperial Ave & Barioni Blvd", "schema": map[string]any{"type": "string", "maxLength": maxSearchQuery}},
+			map[string]any{"name": "limit", "in": "query", "required": false, "description": "The most results to return", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxSearchLimit, "default": defSearchLimit}},
+			h.ref("f")},
+		"responses": map[string]any{"200": h.json("Ranked results, each with its layer and a one-line description"), "400": h.problem, "429": h.tooMany()}}}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"summary": "Liveness: the process answers", "operationId": "getHealth",
 		"responses": map[string]any{"200": h.json("Alive")}}}
 	paths["/readyz"] = map[string]any{"get": map[string]any{"summary": "Readiness: the index serves; the database's state is in the body",

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/stats", s.stats, s.costly)
 	e.GET("/count", s.count, s.costly)
 	e.POST("/count", s.count, s.costly)
+	e.GET("/search", s.search, s.costly) // search.go
 	// Vector tiles (tiles.go).
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x", s.collectionTile, s.costly)
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad", s.collectionTileJSON)

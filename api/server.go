@@ -70,6 +70,10 @@ type Config struct {
 	// browser (a request that prefers HTML and has no f parameter); JSON
 	// clients still get the landing document, and ?f=html the HTML one.
 	Map http.Handler
+	// SearchFields names, per collection id, the fields /search looks in;
+	// a collection without an entry uses every string field that looks like
+	// a name or an address (see SearchFields).
+	SearchFields map[string][]string
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)

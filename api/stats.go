@@ -196,7 +196,8 @@ func (s *Server) stats(c echo.Context) error {
 }
 
 // count answers /count: how many features of each collection lie in an
-// area (bbox, circle, or a posted polygon), optionally grouped.
+// area (bbox, circle, or a posted polygon), optionally grouped, with
+// COLLECTION.PROPERTY=VALUE and COLLECTION.datetime=INTERVAL filters.
 func (s *Server) count(c echo.Context) error {
 	q := c.QueryParams()
 	// COLLECTION.PROPERTY=VALUE filters one collection's features.
@@ -212,8 +213,8 @@ func (s *Server) count(c echo.Context) error {
 		if err != nil {
 			return badParam(k, "%s: there is no collection %q; filter with COLLECTION.PROPERTY=VALUE", k, coll)
 		}
-		if _, ok := ci.Field(prop); !ok {
-			return badParam(k, "%s: collection %q has no property %q (known: %s)", k, coll, prop, strings.Join(fieldList(ci.Fields), ", "))
+		if _, ok := ci.Field(prop); !ok && prop != "datetime" {
+			return badParam(k, "%s: collection %q has no property %q (known: %s, and datetime)", k, coll, prop, strings.Join(fieldList(ci.Fields), ", "))
 		}
 		if perColl[coll] == nil {
 			perColl[coll] = url.Values{}
@@ -246,6 +247,9 @@ func (s *Server) count(c echo.Context) error {
 			keep = append(keep, infos[i])
 		}
 		infos = keep
+	} else {
+		// Base layers and the city limits are not assets: counted only when named.
+		infos = slices.DeleteFunc(infos, func(ci store.CollectionInfo) bool { return ci.Role != store.RoleAsset })
 	}
 	groupBy, _, err := single(q, "groupby")
 	if err != nil {
@@ -265,6 +269,9 @@ func (s *Server) count(c echo.Context) error {
 		cf := f
 		if pq := perColl[ci.ID]; pq != nil {
 			props, err := propFilters(pq, ci.Fields)
+			if err == nil {
+				cf.Time, err = parseDatetime(pq)
+			}
 			if err != nil {
 				if p, ok := err.(*Problem); ok {
 					p.Parameter = ci.ID + "." + p.Parameter

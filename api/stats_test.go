@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -161,5 +162,56 @@ func TestStats(t *testing.T) {
 		if r := post(t, srv.URL, "/count", body); r.status != 400 || !strings.Contains(string(r.body), "Polygon") {
 			t.Errorf("POST /count %s: %d %s", body, r.status, r.body)
 		}
+	}
+}
+
+// TestCountSkipsBaseLayers: /count counts assets; the streets and the city
+// limits are counted only when named in collections.
+func TestCountSkipsBaseLayers(t *testing.T) {
+	srv, _ := demoServer(t)
+	var all, named countDoc
+	decode(t, get(t, srv, "/count"), &all)
+	for _, c := range all.Collections {
+		if c.ID == "streets" || c.ID == "city_limits" || c.ID == "places" {
+			t.Errorf("/count counts the base layer %s", c.ID)
+		}
+	}
+	if len(all.Collections) != 4 || all.Total == 0 {
+		t.Errorf("/count: %+v", all)
+	}
+	decode(t, get(t, srv, "/count?collections=streets,city_limits"), &named)
+	if len(named.Collections) != 2 || named.Collections[0].Count < 100 || named.Collections[1].Count != 1 {
+		t.Errorf("/count?collections=streets,city_limits: %+v", named)
+	}
+}
+
+// TestCountWithLayerDatetime: COLLECTION.datetime narrows one layer by its
+// time property (the install date for the demo), as the map's range filter
+// on the install year does.
+func TestCountWithLayerDatetime(t *testing.T) {
+	srv, st := demoServer(t)
+	var all, some countDoc
+	decode(t, get(t, srv, "/count"), &all)
+	decode(t, get(t, srv, "/count?stop_signs.datetime=2000-01-01/2009-12-31"), &some)
+	from, to := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2009, 12, 31, 23, 59, 59, 0, time.UTC)
+	want, err := st.Count(t.Context(), "stop_signs", store.Filter{Time: &store.Interval{Start: &from, End: &to}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range some.Collections {
+		w := all.Collections[i].Count
+		if c.ID == "stop_signs" {
+			w = want
+			if want == 0 || want >= all.Collections[i].Count {
+				t.Errorf("the interval does not narrow the stop signs: %d of %d", want, all.Collections[i].Count)
+			}
+		}
+		if c.Count != w {
+			t.Errorf("%s: %d, want %d", c.ID, c.Count, w)
+		}
+	}
+	r := get(t, srv, "/count?stop_signs.datetime=yesterday")
+	if r.status != 400 || !strings.Contains(string(r.body), `"parameter":"stop_signs.datetime"`) {
+		t.Errorf("bad interval: %d %s", r.status, r.body)
 	}
 }

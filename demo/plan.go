@@ -15,6 +15,7 @@ const (
 	tagSignalAttr
 	tagParkAttr
 	tagTowerAttr
+	tagStreetAttr
 )
 
 func mix64(z uint64) uint64 {

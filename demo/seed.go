@@ -14,7 +14,7 @@ const seedBatch = 20000
 // Seed makes sure b holds the demo city generated with opts: it creates the
 // demo collections that are missing and upserts every feature by its
 // external id, so seeding a store that already has the demo changes
-// nothing. It returns how many features had each outcome.
+// nothing. The base layers (BaseCollections) come with it. It returns how many features had each outcome.
 func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome]int, error) {
 	have := map[string]bool{}
 	cs, err := b.Collections(ctx)
@@ -24,7 +24,7 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 	for _, c := range cs {
 		have[c.ID] = true
 	}
-	for _, c := range Collections() {
+	for _, c := range append(Collections(), BaseCollections()...) {
 		if have[c.ID] {
 			continue
 		}
@@ -34,8 +34,22 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 	}
 	counts := map[store.Outcome]int{}
 	if sa, ok := b.(store.StreamApplier); ok {
-		return counts, seedStreams(ctx, sa, opts, counts)
+		if err := seedStreams(ctx, sa, opts, counts); err != nil {
+			return counts, err
+		}
+	} else if err := seedApply(ctx, b, Generate, Collections(), opts, counts); err != nil {
+		return nil, err
 	}
+	if err := seedApply(ctx, b, GenerateBase, BaseCollections(), opts, counts); err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// seedApply upserts what gen yields through Apply, seedBatch features a
+// transaction.
+func seedApply(ctx context.Context, b store.Backend, gen func(Options, func(string, store.Feature) error) error,
+	cols []store.Collection, opts Options, counts map[store.Outcome]int) error {
 	pending := map[string][]store.Mutation{}
 	flush := func(coll string) error {
 		ms := pending[coll]
@@ -52,7 +66,7 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 		pending[coll] = ms[:0]
 		return nil
 	}
-	err = Generate(opts, func(coll string, f store.Feature) error {
+	err := gen(opts, func(coll string, f store.Feature) error {
 		pending[coll] = append(pending[coll], store.Mutation{Op: store.OpUpsert, Feature: f})
 		if len(pending[coll]) >= seedBatch {
 			return flush(coll)
@@ -60,14 +74,14 @@ func Seed(ctx context.Context, b store.Backend, opts Options) (map[store.Outcome
 		return ctx.Err()
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, c := range Collections() {
+	for _, c := range cols {
 		if err := flush(c.ID); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return counts, nil
+	return nil
 }
 
 // seedStreams upserts the demo through ApplyStream, one stream a

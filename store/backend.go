@@ -147,6 +147,9 @@ func ValidateCollection(c *Collection) error {
 	default:
 		return Invalidf("collection %q: geometry type %q is not one of Point, LineString, Polygon, MultiPoint, MultiLineString, MultiPolygon, GeometryCollection, Geometry", c.ID, c.Geometry)
 	}
+	if !c.Role.Valid() {
+		return Invalidf("collection %q: role %q is not one of \"\" (an asset layer), base, boundary", c.ID, c.Role)
+	}
 	if len(c.Fields) > MaxFields {
 		return Invalidf("collection %q has %d fields; at most %d", c.ID, len(c.Fields), MaxFields)
 	}

@@ -99,9 +99,31 @@ type Collection struct {
 	// TimeField names the date or datetime field that the items endpoint's
 	// datetime parameter filters on; empty means the feature's Updated time.
 	TimeField string `json:"timeField,omitempty"`
+	// Role says how the web map draws the layer: RoleAsset (empty, the
+	// default), RoleBase or RoleBoundary.
+	Role Role `json:"role,omitempty"`
 	// Created is set by the backend.
 	Created time.Time `json:"created"`
 }
+
+// Role is what a collection is for on the map.
+type Role string
+
+// Collection roles.
+const (
+	// RoleAsset (empty) is an ordinary layer of assets: listed and counted
+	// in the map's panel.
+	RoleAsset Role = ""
+	// RoleBase is a base layer such as streets: drawn under the others,
+	// labelled, searched, but not counted in the map's panel.
+	RoleBase Role = "base"
+	// RoleBoundary marks the city limits: the map draws its polygons as the
+	// city's boundary and opens on them.
+	RoleBoundary Role = "boundary"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return r == RoleAsset || r == RoleBase || r == RoleBoundary }
 
 // Field returns the schema field called name.
 func (c *Collection) Field(name string) (Field, bool) {

@@ -124,12 +124,14 @@ func scanCollection(row pgx.CollectableRow) (store.Collection, error) {
 		c        store.Collection
 		geomType string
 		fields   []byte
+		role     string
 	)
-	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &c.Created)
+	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &role, &c.Created)
 	if err != nil {
 		return c, err
 	}
 	c.Geometry = store.GeometryType(geomType)
+	c.Role = store.Role(role)
 	if err := json.Unmarshal(fields, &c.Fields); err != nil {
 		return c, fmt.Errorf("collection %q: decode fields: %w", c.ID, err)
 	}
@@ -181,7 +183,7 @@ func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store
 	var created time.Time
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, sqlCreateCollection, c.ID, c.Title, c.Description, string(c.Geometry),
-			fj, c.License, keywords, c.TimeField).Scan(&created)
+			fj, c.License, keywords, c.TimeField, string(c.Role)).Scan(&created)
 		if err != nil {
 			return err
 		}

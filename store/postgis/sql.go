@@ -25,7 +25,7 @@ const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`
 
 // Collections.
 const (
-	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, created`
+	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created`
 
 	sqlCollections = `SELECT ` + sqlCollectionColumns + ` FROM collections ORDER BY id COLLATE "C"`
 
@@ -35,8 +35,8 @@ const (
 	// an Apply writes to it.
 	sqlCollectionForShare = sqlCollection + ` FOR SHARE`
 
-	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, created)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 RETURNING created`
 
 	// Each collection has its own partition of features (migrations/0003).

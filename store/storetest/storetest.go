@@ -125,7 +125,9 @@ func testCollections(t *testing.T, b store.Backend) {
 	if got.Created.IsZero() {
 		t.Error("Created not set")
 	}
-	MustCreate(t, b, Assets("alpha", store.GeometryPolygon))
+	alpha := Assets("alpha", store.GeometryPolygon)
+	alpha.Role = store.RoleBoundary
+	MustCreate(t, b, alpha)
 	if _, err := b.CreateCollection(ctx, c); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate collection: err = %v, want ErrConflict", err)
 	}
@@ -134,12 +136,20 @@ func testCollections(t *testing.T, b store.Backend) {
 	if _, err := b.CreateCollection(ctx, bad); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("bad id: err = %v, want ErrInvalid", err)
 	}
+	badRole := Assets("beta", store.GeometryPoint)
+	badRole.Role = "streets"
+	if _, err := b.CreateCollection(ctx, badRole); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("unknown role: err = %v, want ErrInvalid", err)
+	}
 	cs, err := b.Collections(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(cs) != 2 || cs[0].ID != "alpha" || cs[1].ID != "stop_signs" {
 		t.Fatalf("Collections = %v, want alpha, stop_signs", ids(cs))
+	}
+	if cs[0].Role != store.RoleBoundary || cs[1].Role != store.RoleAsset {
+		t.Errorf("roles = %q, %q; want boundary and none", cs[0].Role, cs[1].Role)
 	}
 	s := cs[1]
 	if s.Title != c.Title || s.Geometry != c.Geometry || s.License != c.License ||
