@@ -137,7 +137,7 @@ func TestGDALReadsEveryCollection(t *testing.T) {
 		} `json:"collections"`
 	}
 	getJSON(t, base+"/collections", &cols)
-	if len(cols.Collections) != 4 {
+	if len(cols.Collections) < 4 {
 		t.Fatalf("%d collections", len(cols.Collections))
 	}
 	for _, c := range cols.Collections {
