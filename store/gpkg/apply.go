@@ -40,7 +40,12 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutatio
 // transaction, passing each result to result; on any error nothing is
 // written. Apply and ApplyStream are both this.
 func (s *Store) applyAll(ctx context.Context, collection string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error { return applyIn(ctx, tx, collection, next, actor, result) })
+}
+
+// applyIn is applyAll's work inside transaction tx.
+func applyIn(ctx context.Context, tx *sql.Tx, collection string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
+	{
 		m, err := loadMeta(ctx, tx, collection)
 		if err != nil {
 			return err
@@ -80,7 +85,7 @@ func (s *Store) applyAll(ctx context.Context, collection string, next func() (st
 			}
 		}
 		return a.finish(ctx)
-	})
+	}
 }
 
 // applier carries one Apply transaction: its prepared statements, the id
@@ -272,8 +277,10 @@ func (a *applier) note(g geom.T) {
 	case geom.XYZM:
 		a.hasZ, a.hasM = true, true
 	}
-	b := g.Bounds()
-	e := [4]float64{b.Min(0), b.Min(1), b.Max(0), b.Max(1)}
+	e, ok := geo.Bounds(g)
+	if !ok {
+		return
+	}
 	if !a.grown {
 		a.ext, a.grown = e, true
 		return
