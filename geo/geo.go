@@ -14,9 +14,26 @@ import (
 
 // Bounds returns the bounding rectangle of g as [minLon, minLat, maxLon,
 // maxLat], and false for a nil or empty geometry.
+// Nested geometry collections are walked member by member: go-geom's own
+// GeometryCollection.Bounds panics on them.
 func Bounds(g geom.T) ([4]float64, bool) {
 	if g == nil || isEmpty(g) {
 		return [4]float64{}, false
+	}
+	if gc, ok := g.(*geom.GeometryCollection); ok {
+		var out [4]float64
+		found := false
+		for i := range gc.NumGeoms() {
+			b, ok := Bounds(gc.Geom(i))
+			switch {
+			case !ok:
+			case !found:
+				out, found = b, true
+			default:
+				out = [4]float64{min(out[0], b[0]), min(out[1], b[1]), max(out[2], b[2]), max(out[3], b[3])}
+			}
+		}
+		return out, found
 	}
 	b := g.Bounds()
 	return [4]float64{b.Min(0), b.Min(1), b.Max(0), b.Max(1)}, true
