@@ -325,7 +325,7 @@ func openZipMember(zipPath, shp string, opts Options) (Reader, error) {
 					return nil, 0, fmt.Errorf("%s: %w", f.Name, err)
 				}
 				lim := newZipLimitReader(rc, zipPath+"!"+f.Name, f.CompressedSize64, opts.Limits)
-				return opts.guard(lim), min(int64(f.UncompressedSize64), opts.Limits.UnzippedBytes), nil
+				return opts.guard(lim), int64(f.UncompressedSize64), nil
 			}
 		}
 		return nil, 0, fmt.Errorf("%s%s: %w", base, ext, fs.ErrNotExist)
