@@ -92,7 +92,8 @@ type csvReader struct {
 	// second pass
 	closer io.Closer
 	cr     records
-	plain  bool // the second pass reads with plainRecords
+	in     io.Reader // cr's input
+	plain  bool      // the second pass reads with plainRecords
 	// guessed: the survey stopped after Options.SurveyRows rows
 	guessed bool
 	sampled []int // how many values the survey saw in each column
@@ -112,7 +113,7 @@ func openCSVFile(path string, opts Options) (Reader, error) {
 			opts.Delimiter = -1 // prefer tab
 		}
 	}
-	return newCSVReader(path, fileOpener(path), opts)
+	return newCSVReader(path, opts.opener(path), opts)
 }
 
 // newCSVReader runs the first pass and opens the second.
@@ -142,7 +143,7 @@ func newCSVReader(name string, open func() (io.ReadCloser, error), opts Options)
 	}
 	r.closer, r.cr = closer, cr
 	if r.header {
-		if _, err := cr.Read(); err != nil && !errors.Is(err, io.EOF) {
+		if _, err := r.readRecord(cr, r.in, 0); err != nil && !errors.Is(err, io.EOF) {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
 				closer.Close()
@@ -224,7 +225,23 @@ func (r *csvReader) input() (io.Reader, io.Closer, error) {
 	case r.enc != nil:
 		in = transform.NewReader(in, r.enc.NewDecoder())
 	}
-	return &crReader{r: in}, f, nil
+	return &budgetReader{r: &crReader{r: in}, max: r.opts.Limits.withDefaults().RecordBytes}, f, nil
+}
+
+// readRecord reads the next row of cr, whose input in is (from input),
+// within the record budget. A row over it is a final error wrapping
+// ErrLimit that names the row.
+func (r *csvReader) readRecord(cr records, in io.Reader, record int) ([]string, error) {
+	b, _ := in.(*budgetReader)
+	if b != nil {
+		b.begin(cr.InputOffset())
+	}
+	rec, err := cr.Read()
+	if err != nil && errors.Is(err, errRecordBudget) {
+		line, _ := cr.FieldPos(0)
+		return nil, fmt.Errorf("importers: %s: record %d (after line %d): %w: longer than %s (--max-record-bytes)", r.name, record, line, ErrLimit, FormatBytes(b.max))
+	}
+	return rec, err
 }
 
 func (r *csvReader) newCSV(in io.Reader) *csv.Reader {
@@ -446,12 +463,15 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 	rows := 0
 	first := true
 	for {
-		rec, err := cr.Read()
+		rec, err := r.readRecord(cr, in, rows+1)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if errors.Is(err, errQuoted) {
 			return false, nil
+		}
+		if errors.Is(err, ErrLimit) {
+			return false, err
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -505,9 +525,9 @@ func (r *csvReader) surveyWith(plain bool) (bool, error) {
 					s.wkt++
 					if g != nil {
 						s.wktTypes[geo.TypeName(g)] = true
-						if b := g.Bounds(); !b.IsEmpty() {
-							s.extend(b.Min(0), b.Min(1))
-							s.extend(b.Max(0), b.Max(1))
+						if b, ok := geo.Bounds(g); ok {
+							s.extend(b[0], b[1])
+							s.extend(b[2], b[3])
 						}
 					}
 				}
@@ -810,6 +830,7 @@ func (r *csvReader) stream() (io.Closer, records, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	r.in = in
 	if r.plain {
 		if pr, ok := newPlainRecords(in, r.delim); ok {
 			return f, pr, nil
@@ -840,7 +861,7 @@ func (r *csvReader) Next() (Feature, error) {
 	if r.err != nil {
 		return Feature{}, r.err
 	}
-	rec, err := r.cr.Read()
+	rec, err := r.readRecord(r.cr, r.in, r.record+1)
 	if errors.Is(err, io.EOF) {
 		r.err = io.EOF
 		for _, c := range r.mostly {
@@ -859,6 +880,10 @@ func (r *csvReader) Next() (Feature, error) {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return Feature{}, &RecordError{File: r.name, Record: r.record, Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrFormat, pe.Err)}
+	}
+	if errors.Is(err, ErrLimit) {
+		r.err = err
+		return Feature{}, r.err
 	}
 	if err != nil {
 		r.err = fmt.Errorf("importers: %s: %w", r.name, err)
@@ -969,7 +994,11 @@ func (r *csvReader) Next() (Feature, error) {
 		if !ok {
 			return fail(r.names[r.col], fmt.Errorf("%w: %q is not WKT", ErrGeometry, abbreviate(v)))
 		}
+		if err := checkVertices(g, r.opts.Limits); err != nil {
+			return fail(r.names[r.col], err)
+		}
 		f.Geometry = g
+		f.Rewound = rewindGeom(g)
 	case geomLocation:
 		v := strings.TrimSpace(cell(r.col))
 		if v == "" {
@@ -1007,7 +1036,7 @@ func (r *csvReader) checkGuess(g geom.T) error {
 		}
 	}
 	if r.opts.SRS == "" && r.srs == "EPSG:4326" {
-		if b := g.Bounds(); !b.IsEmpty() && (b.Min(0) < -180 || b.Max(0) > 180 || b.Min(1) < -90 || b.Max(1) > 90) {
+		if b, ok := geo.Bounds(g); ok && (b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90) {
 			return r.wrongGuess("coordinates outside longitude and latitude")
 		}
 	}

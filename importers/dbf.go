@@ -145,7 +145,7 @@ func (t *dbfTable) next() (values map[string]any, deleted bool, err error) {
 		return nil, false, errDBFEnd
 	}
 	if _, err := io.ReadFull(t.r, t.buf); err != nil {
-		return nil, false, fmt.Errorf("%w: .dbf record %d: %v", ErrFormat, t.read+1, err)
+		return nil, false, fmt.Errorf("%w: .dbf record %d: %w", ErrFormat, t.read+1, err)
 	}
 	t.read++
 	if t.buf[0] == 0x1a {

@@ -53,6 +53,7 @@ type geojsonReader struct {
 	opts   Options
 	closer io.Closer
 	dec    *json.Decoder
+	budget *budgetReader // under dec: bounds one record
 	srs    string
 	lonLat bool
 	record int
@@ -94,7 +95,7 @@ func (s rsReader) Read(p []byte) (int, error) {
 }
 
 func openGeoJSONFile(path string, opts Options) (Reader, error) {
-	return newGeoJSONReader(path, fileOpener(path), opts)
+	return newGeoJSONReader(path, opts.opener(path), opts)
 }
 
 func newGeoJSONReader(name string, open func() (io.ReadCloser, error), opts Options) (*geojsonReader, error) {
@@ -115,7 +116,9 @@ func (r *geojsonReader) start() error {
 		br.Discard(3)
 	}
 	r.closer = f
-	r.dec = json.NewDecoder(rsReader{br})
+	r.opts.Limits = r.opts.Limits.withDefaults()
+	r.budget = &budgetReader{r: rsReader{br}, max: r.opts.Limits.RecordBytes}
+	r.dec = json.NewDecoder(r.budget)
 	r.dec.UseNumber()
 	r.srs = "EPSG:4326"
 	if r.opts.SRS != "" {
@@ -160,6 +163,12 @@ func (r *geojsonReader) fatal(err error) (Feature, error) {
 }
 
 func (r *geojsonReader) syntax(err error) (Feature, error) {
+	if errors.Is(err, errRecordBudget) {
+		return r.fatal(fmt.Errorf("importers: %s: record %d (from byte %d): %w: longer than %s (--max-record-bytes)", r.name, r.record+1, r.budget.mark, ErrLimit, FormatBytes(r.budget.max)))
+	}
+	if err := r.opts.ctxErr(); err != nil {
+		return r.fatal(err)
+	}
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
@@ -175,6 +184,7 @@ func (r *geojsonReader) next() (Feature, error) {
 		if r.err != nil {
 			return Feature{}, r.err
 		}
+		r.budget.begin(r.dec.InputOffset())
 		switch {
 		case r.inFeatures:
 			if r.dec.More() {
@@ -330,6 +340,9 @@ func (r *geojsonReader) endObject() (f Feature, err error, ok bool) {
 		return f, err, true
 	default:
 		g, err := r.geometryFromMembers(m, 0)
+		if err == nil {
+			err = checkVertices(g, r.opts.Limits)
+		}
 		if err != nil {
 			f, err = r.recordErr(err)
 			return f, err, true
@@ -337,7 +350,7 @@ func (r *geojsonReader) endObject() (f Feature, err error, ok bool) {
 		if r.trackKeys {
 			r.keys = r.keys[:0]
 		}
-		return Feature{Geometry: g, Properties: map[string]any{}, Record: r.record}, nil, true
+		return Feature{Geometry: g, Properties: map[string]any{}, Record: r.record, Rewound: g != nil && rewindGeom(g)}, nil, true
 	}
 }
 
@@ -357,6 +370,9 @@ func typeOf(m map[string]json.RawMessage) string {
 }
 
 func (r *geojsonReader) featureFromRaw(raw json.RawMessage) (Feature, error) {
+	if d := jsonDepth(raw); d > r.opts.Limits.Depth {
+		return Feature{}, fmt.Errorf("%w: the feature nests arrays and objects %d deep, more than %d (--max-depth)", ErrLimit, d, r.opts.Limits.Depth)
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
 		return Feature{}, fmt.Errorf("%w: a feature must be a JSON object", ErrFormat)
@@ -399,10 +415,14 @@ func (r *geojsonReader) featureFromMembers(m map[string]json.RawMessage) (Featur
 	}
 	if !isNull(graw) {
 		g, err := r.geometry(graw, 0)
+		if err == nil {
+			err = checkVertices(g, r.opts.Limits)
+		}
 		if err != nil {
 			return Feature{}, err
 		}
 		f.Geometry = g
+		f.Rewound = g != nil && rewindGeom(g)
 	}
 	praw, ok := m["properties"]
 	if !ok {
@@ -507,6 +527,18 @@ func checkBBox(m map[string]json.RawMessage) error {
 	if err := json.Unmarshal(raw, &b); err != nil || (len(b) != 4 && len(b) != 6) {
 		return fmt.Errorf("%w: bbox %s must be an array of 4 or 6 numbers", ErrFormat, compact(raw))
 	}
+	// RFC 7946 5.2: [west, south, (low,) east, north (, high)]; west may
+	// exceed east (a box across the antimeridian), south not north.
+	half := len(b) / 2
+	for i := 1; i < half; i++ {
+		if b[i] > b[i+half] {
+			what := "south"
+			if i == 2 {
+				what = "the lowest height"
+			}
+			return fmt.Errorf("%w: bbox %s is inverted: %s %g is above %g", ErrFormat, compact(raw), what, float64(b[i]), float64(b[i+half]))
+		}
+	}
 	return nil
 }
 
@@ -582,6 +614,12 @@ func (r *geojsonReader) geometryFromMembers(m map[string]json.RawMessage, depth 
 	raw, ok := m["coordinates"]
 	if !ok || isNull(raw) {
 		return nil, fmt.Errorf("%w: a %s has no \"coordinates\" member", ErrGeometry, t)
+	}
+	// Every position is an array: more arrays than that many positions
+	// (and their lines, rings and polygons) is over the limit before
+	// anything is decoded.
+	if n := bytes.Count(raw, []byte{'['}); n > 4*r.opts.Limits.Vertices+4 {
+		return nil, fmt.Errorf("%w: the %s has about %d positions or more, more than %d (--max-vertices)", ErrLimit, t, n/4, r.opts.Limits.Vertices)
 	}
 	g, err := buildGeometry(t, level, raw)
 	if err != nil {
@@ -697,14 +735,8 @@ func buildGeometry(t string, level int, raw json.RawMessage) (geom.T, error) {
 	case "MultiLineString":
 		return geom.NewMultiLineStringFlat(layout, flat, endss[0]), nil
 	case "Polygon":
-		rewind(flat, endss[0], stride, 0)
 		return geom.NewPolygonFlat(layout, flat, endss[0]), nil
 	default:
-		start := 0
-		for _, ends := range endss {
-			rewind(flat, ends, stride, start)
-			start = ends[len(ends)-1]
-		}
 		return geom.NewMultiPolygonFlat(layout, flat, endss), nil
 	}
 }
@@ -717,13 +749,39 @@ func floats(c []num) []float64 {
 	return out
 }
 
+// rewindGeom orients the rings of g's polygons (in collections too) by
+// the right-hand rule, and reports whether any was the other way round.
+func rewindGeom(g geom.T) bool {
+	changed := false
+	switch g := g.(type) {
+	case *geom.Polygon:
+		changed = rewind(g.FlatCoords(), g.Ends(), g.Stride(), 0)
+	case *geom.MultiPolygon:
+		start := 0
+		for _, ends := range g.Endss() {
+			if len(ends) == 0 {
+				continue
+			}
+			changed = rewind(g.FlatCoords(), ends, g.Stride(), start) || changed
+			start = ends[len(ends)-1]
+		}
+	case *geom.GeometryCollection:
+		for _, m := range g.Geoms() {
+			changed = rewindGeom(m) || changed
+		}
+	}
+	return changed
+}
+
 // rewind orients a polygon's rings by the right-hand rule: the exterior
-// counter-clockwise, holes clockwise.
-func rewind(flat []float64, ends []int, stride, start int) {
+// counter-clockwise, holes clockwise. It reports whether it changed any.
+func rewind(flat []float64, ends []int, stride, start int) bool {
+	changed := false
 	for i, end := range ends {
 		ring := flat[start:end]
 		a := ringArea2(ring, stride)
 		if (i == 0 && a < 0) || (i > 0 && a > 0) {
+			changed = true
 			n := len(ring) / stride
 			for j := 0; j < n/2; j++ {
 				for k := 0; k < stride; k++ {
@@ -733,6 +791,7 @@ func rewind(flat []float64, ends []int, stride, start int) {
 		}
 		start = end
 	}
+	return changed
 }
 
 // checkLonLat refuses a coordinate outside the lon/lat range.

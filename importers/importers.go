@@ -16,6 +16,7 @@
 package importers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,12 @@ type Feature struct {
 	// ID is the GeoJSON feature id (a string, or a number as written);
 	// empty when the source has none.
 	ID string
+	// Rewound: a polygon's rings were wound against the RFC 7946
+	// right-hand rule (exterior counter-clockwise, holes clockwise) in the
+	// GeoJSON or WKT, and Geometry has them rewound. Not an error: OGC
+	// validity does not depend on it. (A shapefile's rings are clockwise
+	// by that format's rule, and are not reported.)
+	Rewound bool
 }
 
 // Field is one property column of a source.
@@ -220,6 +227,11 @@ type Options struct {
 	// Feature.Values, in the order of Reader.Fields, rather than in
 	// Feature.Properties: no map a row.
 	Values bool
+	// Limits bound the memory one record may take (see Limits); the zero
+	// value takes DefaultLimits.
+	Limits Limits
+
+	ctx context.Context // OpenContext's: reads stop when it is done
 }
 
 // Open reads the file at path and returns one Reader per source in it: a
@@ -230,7 +242,23 @@ type Options struct {
 // done. Errors wrap ErrUnsupported for an unknown extension or shape type,
 // ErrFormat for a file that cannot be read as its format, and the os errors
 // for a missing file.
+//
+// Only regular files (and zip archives of them) are read: a FIFO, a device
+// or a directory is refused at once with an error wrapping ErrNotRegular.
+// Input beyond opts.Limits is an error wrapping ErrLimit.
 func Open(path string, opts Options) ([]Reader, error) {
+	return OpenContext(context.Background(), path, opts)
+}
+
+// OpenContext is Open with a context: once ctx is done, every read of the
+// readers' files fails with ctx's error, so that a long pass over a file
+// (a survey of its fields, a record) stops when the import is cancelled.
+func OpenContext(ctx context.Context, path string, opts Options) ([]Reader, error) {
+	opts.ctx = ctx
+	opts.Limits = opts.Limits.withDefaults()
+	if err := checkRegular(path); err != nil {
+		return nil, err
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
 	case ".shp":

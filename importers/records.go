@@ -14,6 +14,9 @@ import (
 type records interface {
 	Read() ([]string, error)
 	FieldPos(field int) (line, column int)
+	// InputOffset is how many bytes of the input the rows read so far
+	// took.
+	InputOffset() int64
 }
 
 // errQuoted: plainRecords met a double quote, which it does not parse.
@@ -28,6 +31,7 @@ type plainRecords struct {
 	br    *bufio.Reader
 	delim byte
 	line  int    // number of the row last returned
+	off   int64  // bytes consumed
 	long  []byte // a line longer than br's buffer
 	rec   []string
 }
@@ -42,10 +46,12 @@ func newPlainRecords(in io.Reader, delim rune) (*plainRecords, bool) {
 func (p *plainRecords) Read() ([]string, error) {
 	for {
 		line, err := p.br.ReadSlice('\n')
+		p.off += int64(len(line))
 		if errors.Is(err, bufio.ErrBufferFull) {
 			p.long = append(p.long[:0], line...)
 			for errors.Is(err, bufio.ErrBufferFull) {
 				line, err = p.br.ReadSlice('\n')
+				p.off += int64(len(line))
 				p.long = append(p.long, line...)
 			}
 			line = p.long
@@ -83,6 +89,9 @@ func (p *plainRecords) Read() ([]string, error) {
 		return p.rec, nil
 	}
 }
+
+// InputOffset is how many bytes the rows read so far took.
+func (p *plainRecords) InputOffset() int64 { return p.off }
 
 // FieldPos gives the line of the row last read (the column is not kept).
 func (p *plainRecords) FieldPos(int) (int, int) { return p.line, 1 }

@@ -48,6 +48,7 @@ type shapefileReader struct {
 	record    int
 	err       error // final error
 	buf       []byte
+	limits    Limits
 }
 
 // sidecarOpener opens the file of the shapefile with the given extension
@@ -58,7 +59,7 @@ type sidecarOpener func(ext string) (io.ReadCloser, int64, error)
 // newShapefileReader reads the headers of a shapefile and prepares to
 // stream its records.
 func newShapefileReader(name string, open sidecarOpener, opts Options) (_ *shapefileReader, err error) {
-	r := &shapefileReader{name: name, srs: opts.SRS}
+	r := &shapefileReader{name: name, srs: opts.SRS, limits: opts.Limits.withDefaults()}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -179,7 +180,7 @@ func (r *shapefileReader) Next() (Feature, error) {
 		case err == io.EOF || (n == 0 && errors.Is(err, io.ErrUnexpectedEOF)):
 			return r.fail(io.EOF)
 		case err != nil:
-			return r.fail(fmt.Errorf("importers: %s: %w: .shp is truncated after record %d: %v", r.name, ErrFormat, r.record, err))
+			return r.fail(fmt.Errorf("importers: %s: %w: .shp is truncated after record %d: %w", r.name, ErrFormat, r.record, err))
 		}
 		r.record++
 		contentLen := int64(binary.BigEndian.Uint32(hdr[4:8])) * 2
@@ -192,12 +193,15 @@ func (r *shapefileReader) Next() (Feature, error) {
 		} else if contentLen > 1<<30 {
 			return r.fail(fmt.Errorf("importers: %s: %w: record %d claims %d bytes", r.name, ErrFormat, r.record, contentLen))
 		}
+		if contentLen > r.limits.RecordBytes {
+			return r.fail(fmt.Errorf("importers: %s: record %d: %w: %d bytes, more than %s (--max-record-bytes)", r.name, r.record, ErrLimit, contentLen, FormatBytes(r.limits.RecordBytes)))
+		}
 		if int64(cap(r.buf)) < contentLen {
 			r.buf = make([]byte, contentLen)
 		}
 		content := r.buf[:contentLen]
 		if _, err := io.ReadFull(r.shp, content); err != nil {
-			return r.fail(fmt.Errorf("importers: %s: %w: record %d is truncated: %v", r.name, ErrFormat, r.record, err))
+			return r.fail(fmt.Errorf("importers: %s: %w: record %d is truncated: %w", r.name, ErrFormat, r.record, err))
 		}
 
 		f := Feature{Record: r.record, Properties: map[string]any{}}
@@ -225,6 +229,9 @@ func (r *shapefileReader) Next() (Feature, error) {
 				err = fmt.Errorf("%w: record shape type %d in a file of shape type %d", ErrFormat, t, r.shapeType)
 			}
 		}
+		if err == nil {
+			err = checkVertices(g, r.limits)
+		}
 		if err != nil {
 			return Feature{}, &RecordError{File: r.name, Record: r.record, Err: err}
 		}
@@ -248,7 +255,11 @@ func openShapefileDir(shpPath string, opts Options) (Reader, error) {
 		want := base + ext
 		for _, e := range entries {
 			if strings.EqualFold(e.Name(), want) && !e.IsDir() {
-				f, err := os.Open(filepath.Join(dir, e.Name()))
+				name := filepath.Join(dir, e.Name())
+				if err := checkRegular(name); err != nil {
+					return nil, 0, err
+				}
+				f, err := os.Open(name)
 				if err != nil {
 					return nil, 0, err
 				}
@@ -257,7 +268,7 @@ func openShapefileDir(shpPath string, opts Options) (Reader, error) {
 					f.Close()
 					return nil, 0, err
 				}
-				return f, st.Size(), nil
+				return opts.guard(f), st.Size(), nil
 			}
 		}
 		return nil, 0, fmt.Errorf("%s: %w", want, fs.ErrNotExist)
@@ -313,7 +324,8 @@ func openZipMember(zipPath, shp string, opts Options) (Reader, error) {
 				if err != nil {
 					return nil, 0, fmt.Errorf("%s: %w", f.Name, err)
 				}
-				return rc, int64(f.UncompressedSize64), nil
+				lim := newZipLimitReader(rc, zipPath+"!"+f.Name, f.CompressedSize64, opts.Limits)
+				return opts.guard(lim), int64(f.UncompressedSize64), nil
 			}
 		}
 		return nil, 0, fmt.Errorf("%s%s: %w", base, ext, fs.ErrNotExist)

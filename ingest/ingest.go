@@ -95,6 +95,10 @@ type Options struct {
 	SRS string
 	// NoSanity turns off the expected-area check.
 	NoSanity bool
+	// MakeValid repairs polygons that break the OGC validity rules (see
+	// geo.MakeValid) instead of refusing their rows; the report counts
+	// them. A repair that would lose part of a polygon is still refused.
+	MakeValid bool
 	// Reader tunes the readers (encoding, CSV columns, ...). Its SRS is
 	// replaced by Options.SRS.
 	Reader importers.Options
@@ -144,10 +148,18 @@ type Report struct {
 	// Rejected.
 	Read, Valid, Rejected                 int
 	Inserted, Updated, Unchanged, Deleted int
-	Problems                              []*importers.RecordError
-	Flagged                               int // of Problems, rows outside the expected area (ErrOutside)
-	Notes                                 []string
-	Elapsed                               time.Duration
+	// Problems are the bad rows, the first maxProblems (1,000) of them;
+	// Omitted counts the others, so that a file of millions of bad rows
+	// does not fill memory with their report.
+	Problems []*importers.RecordError
+	Omitted  int
+	Flagged  int // of Problems, rows outside the expected area (ErrOutside)
+	// Repaired counts the rows whose invalid geometry Options.MakeValid
+	// repaired; Rewound those whose polygon rings were wound against the
+	// RFC 7946 right-hand rule (rewound, not refused).
+	Repaired, Rewound int
+	Notes             []string
+	Elapsed           time.Duration
 }
 
 // source is one opened reader with what the pipeline needs for it.
@@ -203,6 +215,9 @@ var errRepeatedInsert = errors.New("an external id repeated among inserts")
 
 // surveyRows is how many rows of a CSV file the guess of its layout reads.
 const surveyRows = 20_000
+
+// maxProblems is how many bad rows the report lists (it counts them all).
+const maxProblems = 1000
 
 func run(ctx context.Context, b store.Backend, files []string, opts Options, inserts bool) (*Report, error) {
 	start := time.Now()
@@ -264,7 +279,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		}
 	}()
 	for _, path := range files {
-		rs, err := importers.Open(path, ropts)
+		rs, err := importers.OpenContext(ctx, path, ropts)
 		if err != nil {
 			return rep, fmt.Errorf("ingest: %w", err)
 		}
@@ -398,7 +413,15 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		return rep, nil
 	}
 
-	if !exists {
+	// A backend that can make the collection in the transaction of its
+	// rows does (nothing is left behind should the process be killed);
+	// another makes it first and removes it again when the import fails.
+	_, together := b.(store.CreateStreamer)
+	if _, ok := b.(store.StreamApplier); !ok {
+		together = false
+	}
+	p.create = !exists && together
+	if !exists && !together {
 		if _, err := b.CreateCollection(ctx, coll); err != nil {
 			return rep, fmt.Errorf("ingest: create collection: %w", err)
 		}
@@ -408,7 +431,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	rep.Valid = rep.Read - rep.Rejected
 	if werr != nil {
 		rep.Inserted, rep.Updated, rep.Unchanged, rep.Deleted = 0, 0, 0, 0
-		if !exists {
+		if !exists && !together {
 			// All or nothing: the collection goes too.
 			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID); err != nil {
 				werr = errors.Join(werr, fmt.Errorf("ingest: remove the collection made for the failed import: %w", err))
@@ -521,11 +544,15 @@ type pipeline struct {
 	ids         *idLog       // the external ids given so far, hashed (16 bytes each, on disk beyond idRun)
 	seed        maphash.Seed // of those hashes
 	dupsChecked bool
-	stored      []stored       // the collection's features before the import, with Options.DeleteMissing
-	deletes     []int64        // of those, the ones to delete once the rows are written
-	fresh       bool           // rows are inserts (see run)
-	vals        map[string]any // encodeProperties', reused from row to row
-	row         []any          // encodeValues', reused from row to row
+	stored      []stored // the collection's features before the import, with Options.DeleteMissing
+	deletes     []int64  // of those, the ones to delete once the rows are written
+	fresh       bool     // rows are inserts (see run)
+	create      bool     // write makes the collection with its rows (store.CreateStreamer)
+	// valid's and summaryNotes'
+	firstRewound, firstRepaired string
+	summed                      bool
+	vals                        map[string]any // encodeProperties', reused from row to row
+	row                         []any          // encodeValues', reused from row to row
 	// read's
 	batches chan []readItem
 	batch   []readItem
@@ -540,6 +567,9 @@ type idRef struct {
 }
 
 func (p *pipeline) progress(done bool) {
+	if done {
+		p.summaryNotes()
+	}
 	if p.opts.Progress == nil {
 		return
 	}
@@ -552,7 +582,11 @@ func (p *pipeline) progress(done bool) {
 }
 
 func (p *pipeline) reject(e *importers.RecordError) {
-	p.rep.Problems = append(p.rep.Problems, e)
+	if len(p.rep.Problems) < maxProblems {
+		p.rep.Problems = append(p.rep.Problems, e)
+	} else {
+		p.rep.Omitted++
+	}
 	p.rep.Rejected++
 	if errors.Is(e.Err, ErrOutside) {
 		p.rep.Flagged++
@@ -591,7 +625,7 @@ func (p *pipeline) next() (store.Mutation, error) {
 			}
 			p.progress(false)
 		}
-		m, re := p.convert(s, &f)
+		m, re := p.safeConvert(s, &f)
 		if re != nil {
 			p.reject(re)
 			continue
@@ -671,7 +705,7 @@ func (p *pipeline) feed() {
 	}
 	for _, s := range p.srcs {
 		for {
-			f, err := s.r.Next()
+			f, err := safeNext(s.r)
 			batch = append(batch, readItem{f, err})
 			var re *importers.RecordError
 			if err != nil && !errors.As(err, &re) {
@@ -778,6 +812,9 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 	}
 	// Geometry.
 	g := f.Geometry
+	if g != nil {
+		g = geo.Flatten(g)
+	}
 	if g != nil && isEmpty(g) {
 		g = nil
 	}
@@ -790,6 +827,10 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		geo.Rewind(g)
 		if err := geo.Validate(g); err != nil {
 			return store.Mutation{}, bad("", err)
+		}
+		var re *importers.RecordError
+		if g, re = p.valid(s, f, g); re != nil {
+			return store.Mutation{}, re
 		}
 		t := geo.TypeName(g)
 		if !store.GeometryAllowed(p.coll.Geometry, t) {
@@ -971,7 +1012,12 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 			}
 		}()
 		next := store.Batches(batches, func() error { return readErr })
-		err := sa.ApplyStream(ctx, p.coll.ID, next, p.opts.Actor, count)
+		var err error
+		if cs, ok := b.(store.CreateStreamer); ok && p.create {
+			_, err = cs.CreateStream(ctx, *p.coll, next, p.opts.Actor, count)
+		} else {
+			err = sa.ApplyStream(ctx, p.coll.ID, next, p.opts.Actor, count)
+		}
 		cancel()
 		for range batches {
 			// Let the reader see the cancellation and finish.

@@ -81,6 +81,17 @@ type StreamApplier interface {
 	ApplyStream(ctx context.Context, collection string, next func() (Mutation, error), actor string, result func(Result) error) error
 }
 
+// CreateStreamer is implemented by backends that can make a collection
+// and fill it in one transaction, so that a failed or killed import leaves
+// no collection behind (package ingest uses it for --create).
+type CreateStreamer interface {
+	// CreateStream is CreateCollection and ApplyStream into the new
+	// collection in one transaction: nobody sees the collection before
+	// its features, and on any error (CreateCollection's, ApplyStream's)
+	// neither exists. It returns the collection as stored.
+	CreateStream(ctx context.Context, c Collection, next func() (Mutation, error), actor string, result func(Result) error) (Collection, error)
+}
+
 // Extenter is implemented by backends that can give a collection's extent
 // without reading its features.
 type Extenter interface {

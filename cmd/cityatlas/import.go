@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/cityatlas/cityatlas/importers"
 	"github.com/cityatlas/cityatlas/ingest"
 )
@@ -28,7 +30,9 @@ type importFlags struct {
 	deleteMiss  bool
 	srs         string
 	noSanity    bool
+	makeValid   bool
 	progress    string
+	limits      importers.Limits
 
 	encoding   string
 	delimiter  string
@@ -87,6 +91,13 @@ Flags:
 	fs.BoolVar(&f.deleteMiss, "delete-missing", false, "make the collection mirror the files: delete its features whose external id no row has (not with --skip-invalid)")
 	fs.StringVar(&f.srs, "srs", "", "CRS of the data, e.g. EPSG:2230, overriding the .prj or crs member")
 	fs.BoolVar(&f.noSanity, "no-sanity-check", false, "do not refuse rows far outside the CRS's area of use or the collection's extent")
+	fs.BoolVar(&f.makeValid, "make-valid", false, "repair polygons that break the OGC validity rules (self-intersections, overlapping parts) instead of refusing their rows")
+	f.limits = importers.DefaultLimits
+	fs.Var(byteSize{&f.limits.RecordBytes}, "max-record-bytes", "longest record: a CSV row, a GeoJSON feature, a shapefile record (e.g. 64MiB)")
+	fs.IntVar(&f.limits.Depth, "max-depth", f.limits.Depth, "deepest nesting of arrays and objects in a GeoJSON feature")
+	fs.IntVar(&f.limits.Vertices, "max-vertices", f.limits.Vertices, "most positions in one geometry")
+	fs.Var(byteSize{&f.limits.UnzippedBytes}, "max-unzipped-bytes", "most bytes one file in a .zip may inflate to (e.g. 4GiB)")
+	fs.Int64Var(&f.limits.ZipRatio, "max-zip-ratio", f.limits.ZipRatio, "most times a file in a .zip may inflate relative to its compressed size")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar: auto (when stdout is a terminal), always, never")
 	fs.StringVar(&f.encoding, "encoding", "", "text encoding of CSV and .dbf text: utf-8, windows-1252, latin1, cp1251... (default: detect, or the .cpg)")
 	fs.StringVar(&f.delimiter, "delimiter", "", "CSV delimiter: one character, or \"tab\" (default: detect among , ; tab |)")
@@ -152,6 +163,7 @@ Flags:
 		DeleteMissing: f.deleteMiss,
 		SRS:           f.srs,
 		NoSanity:      f.noSanity,
+		MakeValid:     f.makeValid,
 		Reader:        ropts,
 		Actor:         "cityatlas import",
 	}
@@ -176,6 +188,9 @@ Flags:
 		bar.clear()
 	}
 	printReport(stdout, rep)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("import: interrupted (%w): nothing was written, the import's transaction was rolled back", context.Cause(ctx))
+	}
 	if err != nil {
 		if errors.Is(err, ingest.ErrRejected) && !f.skipInvalid {
 			return fmt.Errorf("import: %w (see the problems above; fix the rows, or use --skip-invalid to import the good ones)", err)
@@ -215,6 +230,10 @@ func (f *importFlags) readerOptions() (importers.Options, error) {
 		WKTColumn:           f.wkt,
 		LocationColumn:      f.location,
 		KeepGeometryColumns: f.keepGeom,
+		Limits:              f.limits,
+	}
+	if l := f.limits; l.RecordBytes <= 0 || l.Depth <= 0 || l.Vertices <= 0 || l.UnzippedBytes <= 0 || l.ZipRatio <= 0 {
+		return o, usageError{"import: --max-record-bytes, --max-depth, --max-vertices, --max-unzipped-bytes and --max-zip-ratio must be more than 0"}
 	}
 	if (f.lon == "") != (f.lat == "") {
 		return o, usageError{"import: give --lon-column and --lat-column together"}
@@ -359,13 +378,16 @@ func printReport(w io.Writer, r *ingest.Report) {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	if len(r.Problems) > 0 {
-		fmt.Fprintf(w, "problems (%d rows", len(r.Problems))
+		fmt.Fprintf(w, "problems (%d rows", len(r.Problems)+r.Omitted)
 		if r.Flagged > 0 {
 			fmt.Fprintf(w, ", %d far outside the expected area", r.Flagged)
 		}
 		fmt.Fprintln(w, "):")
 		for _, p := range r.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
+		}
+		if r.Omitted > 0 {
+			fmt.Fprintf(w, "  ... and %s more\n", group(r.Omitted))
 		}
 	}
 	switch {
@@ -393,4 +415,23 @@ func orNone(s string) string {
 		return "no geometry"
 	}
 	return s
+}
+
+// byteSize is a flag of a size in bytes: 67108864, 64MiB, 64MB, 1.5GiB.
+type byteSize struct{ n *int64 }
+
+func (b byteSize) String() string {
+	if b.n == nil {
+		return ""
+	}
+	return importers.FormatBytes(*b.n)
+}
+
+func (b byteSize) Set(s string) error {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n == 0 || n > 1<<62 {
+		return fmt.Errorf("%q is not a size in bytes (e.g. 64MiB)", s)
+	}
+	*b.n = int64(n)
+	return nil
 }

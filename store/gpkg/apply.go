@@ -40,7 +40,12 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []store.Mutatio
 // transaction, passing each result to result; on any error nothing is
 // written. Apply and ApplyStream are both this.
 func (s *Store) applyAll(ctx context.Context, collection string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error { return applyIn(ctx, tx, collection, next, actor, result) })
+}
+
+// applyIn is applyAll's work inside transaction tx.
+func applyIn(ctx context.Context, tx *sql.Tx, collection string, next func() (store.Mutation, error), actor string, result func(store.Result) error) error {
+	{
 		m, err := loadMeta(ctx, tx, collection)
 		if err != nil {
 			return err
@@ -80,7 +85,7 @@ func (s *Store) applyAll(ctx context.Context, collection string, next func() (st
 			}
 		}
 		return a.finish(ctx)
-	})
+	}
 }
 
 // applier carries one Apply transaction: its prepared statements, the id

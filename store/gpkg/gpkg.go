@@ -296,55 +296,66 @@ func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
 // reserved in a GeoPackage: gpkg_, sqlite_, rtree_, cityatlas_) or
 // store.ErrConflict (a collection or table of that name exists).
 func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store.Collection, error) {
-	if err := store.ValidateCollection(&c); err != nil {
+	if err := checkNewCollection(&c); err != nil {
 		return store.Collection{}, fmt.Errorf("gpkg: create collection: %w", err)
 	}
-	for _, p := range reservedPrefixes {
-		if strings.HasPrefix(c.ID, p) {
-			return store.Collection{}, fmt.Errorf("gpkg: create collection: %w",
-				store.Invalidf("collection id %q starts with %q, which GeoPackage files reserve", c.ID, p))
-		}
-	}
-	c.Created = time.Now().UTC().Truncate(time.Millisecond)
-	m := &meta{Collection: c, Columns: columnNames(c.Fields)}
-	js, err := json.Marshal(m)
-	if err != nil {
-		return store.Collection{}, fmt.Errorf("gpkg: create collection %q: %w", c.ID, err)
-	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE lower(name) IN (lower(?), lower(?))", c.ID, rtreeName(c.ID)).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("collection %q: %w: a collection or table of that name exists", c.ID, store.ErrConflict)
-		}
-		gt := gpkgGeometryName(c.Geometry)
-		for _, q := range append([]string{tableSQL(m, c.ID, gt)}, rtreeSQL(c.ID)...) {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
-		}
-		now := c.Created.Format(timeLayout)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id)
-			VALUES (?, 'features', ?, ?, ?, ?)`, c.ID, c.ID, c.Description, now, srsWGS84); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
-			VALUES (?, 'geom', ?, ?, 0, 0)`, c.ID, gt, srsWGS84); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
-			VALUES (?, 'geom', ?, ?, 'write-only')`, c.ID, rtreeExtension, rtreeDefinition); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO cityatlas_collections (id, meta) VALUES (?, ?)", c.ID, string(js))
-		return err
-	})
+	err := s.write(ctx, func(tx *sql.Tx) error { return createIn(ctx, tx, &c) })
 	if err != nil {
 		return store.Collection{}, fmt.Errorf("gpkg: create collection %q: %w", c.ID, err)
 	}
 	return c, nil
+}
+
+// checkNewCollection is CreateCollection's check of c before it writes.
+func checkNewCollection(c *store.Collection) error {
+	if err := store.ValidateCollection(c); err != nil {
+		return err
+	}
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(c.ID, p) {
+			return store.Invalidf("collection id %q starts with %q, which GeoPackage files reserve", c.ID, p)
+		}
+	}
+	return nil
+}
+
+// createIn makes collection c (checked by checkNewCollection) in tx,
+// setting c.Created.
+func createIn(ctx context.Context, tx *sql.Tx, c *store.Collection) error {
+	c.Created = time.Now().UTC().Truncate(time.Millisecond)
+	m := &meta{Collection: *c, Columns: columnNames(c.Fields)}
+	js, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE lower(name) IN (lower(?), lower(?))", c.ID, rtreeName(c.ID)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("collection %q: %w: a collection or table of that name exists", c.ID, store.ErrConflict)
+	}
+	gt := gpkgGeometryName(c.Geometry)
+	for _, q := range append([]string{tableSQL(m, c.ID, gt)}, rtreeSQL(c.ID)...) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	now := c.Created.Format(timeLayout)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id)
+		VALUES (?, 'features', ?, ?, ?, ?)`, c.ID, c.ID, c.Description, now, srsWGS84); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
+		VALUES (?, 'geom', ?, ?, 0, 0)`, c.ID, gt, srsWGS84); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+		VALUES (?, 'geom', ?, ?, 'write-only')`, c.ID, rtreeExtension, rtreeDefinition); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO cityatlas_collections (id, meta) VALUES (?, ?)", c.ID, string(js))
+	return err
 }
 
 // DeleteCollection drops the feature table of collection id with its index

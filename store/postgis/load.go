@@ -31,9 +31,11 @@ import (
 //
 // Until the transaction commits nobody sees the rows: the staging table is
 // not a partition of features. When anything fails, the staging table is
-// dropped; one left by a killed process is dropped by the next load (while
-// the write lock is held no load is running, so every staging table then
-// is an orphan).
+// dropped; one left by a killed process is dropped by the next load, the
+// next Open and the next migrate (DropOrphanStages): while the write lock
+// is held no other load is running, so every staging table then is an
+// orphan. A collection made for the load (CreateStream) is made in the same
+// transaction, so a killed load leaves no empty collection behind.
 //
 // A mutation the staged load cannot take as it stands (not an insert or
 // upsert, an IfVersion, or an external id seen before in the stream) ends
@@ -137,8 +139,12 @@ type stagedLoad struct {
 // the transaction fails) and the seq of the change-log entry it wrote (0
 // if it wrote nothing). On return, src holds what is left of the stream:
 // nothing, or the mutation that ended the staged load and what follows.
-func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, src *pushback, actor string, result func(store.Result) error) (table string, seq int64, err error) {
-	if err := dropStaleStages(ctx, tx); err != nil {
+//
+// ensurePartition makes the collection's partition if it has none yet
+// (a collection made in this transaction): the rows staged go into it when
+// the load stops early.
+func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, src *pushback, actor string, result func(store.Result) error, ensurePartition func() error) (table string, seq int64, err error) {
+	if _, err := dropStaleStages(ctx, tx); err != nil {
 		return "", 0, err
 	}
 	l := &stagedLoad{s: s, tx: tx, c: c, result: result,
@@ -170,6 +176,9 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 	if !ended {
 		// Stopped early: the partition takes the rows as they are, and
 		// the rest goes the general way.
+		if err := ensurePartition(); err != nil {
+			return l.table, 0, fmt.Errorf("staged load: %w", err)
+		}
 		if _, err := tx.Exec(ctx, "INSERT INTO features ("+stageColumns+") SELECT "+stageColumns+" FROM "+l.ident); err != nil {
 			return l.table, 0, fmt.Errorf("staged load: move staged rows: %w", err)
 		}
@@ -205,21 +214,21 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 
 // dropStaleStages drops the staging tables that killed loads left behind.
 // The caller holds the write lock.
-func dropStaleStages(ctx context.Context, tx pgx.Tx) error {
+func dropStaleStages(ctx context.Context, tx pgx.Tx) (int, error) {
 	rows, err := tx.Query(ctx, sqlStaleStages)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, name := range names {
 		if _, err := tx.Exec(ctx, "DROP TABLE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return fmt.Errorf("drop stale staging table %s: %w", name, err)
+			return 0, fmt.Errorf("drop stale staging table %s: %w", name, err)
 		}
 	}
-	return nil
+	return len(names), nil
 }
 
 // dropStage drops a staging table after a failed load (best effort: the

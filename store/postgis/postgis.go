@@ -50,8 +50,9 @@ var _ store.Backend = (*Store)(nil)
 const bulkMinDefault = 200
 
 // Open connects to the database at url (a PostgreSQL URL or key=value
-// string, as pgx takes), applies the migrations that it lacks, and returns
-// the store. The PostGIS extension must exist or the user must be allowed
+// string, as pgx takes), applies the migrations that it lacks, drops the
+// staging tables of killed loads (DropOrphanStages), and returns the
+// store. The PostGIS extension must exist or the user must be allowed
 // to create it.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -68,16 +69,22 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgis: connect: %w", err)
 	}
 	_, err = migrations.Apply(ctx, conn.Conn(), migrations.FS)
+	if err == nil {
+		_, err = DropOrphanStages(ctx, conn.Conn())
+	} else {
+		err = fmt.Errorf("postgis: migrate: %w", err)
+	}
 	conn.Release()
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgis: migrate: %w", err)
+		return nil, err
 	}
 	return &Store{pool: pool, bulkMin: bulkMinDefault, stageMin: stageMinDefault}, nil
 }
 
-// Migrate connects to the database at url and applies the migrations that
-// it lacks (what `cityatlas migrate` does).
+// Migrate connects to the database at url, applies the migrations that it
+// lacks and drops the staging tables of killed loads (DropOrphanStages):
+// what `cityatlas migrate` does.
 func Migrate(ctx context.Context, url string) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -87,7 +94,8 @@ func Migrate(ctx context.Context, url string) error {
 	if _, err := migrations.Apply(ctx, conn, migrations.FS); err != nil {
 		return fmt.Errorf("postgis: migrate: %w", err)
 	}
-	return nil
+	_, err = DropOrphanStages(ctx, conn)
+	return err
 }
 
 // Close closes the connection pool.
@@ -168,22 +176,13 @@ func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store
 	if err := store.ValidateCollection(&c); err != nil {
 		return store.Collection{}, translate(err, "create collection")
 	}
-	fields := c.Fields
-	if fields == nil {
-		fields = []store.Field{}
-	}
-	fj, err := json.Marshal(fields)
+	args, err := collectionArgs(&c)
 	if err != nil {
-		return store.Collection{}, fmt.Errorf("postgis: create collection %q: encode fields: %w", c.ID, err)
-	}
-	keywords := c.Keywords
-	if keywords == nil {
-		keywords = []string{}
+		return store.Collection{}, err
 	}
 	var created time.Time
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, sqlCreateCollection, c.ID, c.Title, c.Description, string(c.Geometry),
-			fj, c.License, keywords, c.TimeField, string(c.Role)).Scan(&created)
+		err := tx.QueryRow(ctx, sqlCreateCollection, args...).Scan(&created)
 		if err != nil {
 			return err
 		}

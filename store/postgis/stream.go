@@ -32,76 +32,105 @@ func (s *Store) ApplyStream(ctx context.Context, coll string, next func() (store
 		if err != nil {
 			return err
 		}
-		// A collection without features takes a large stream through a
-		// staging table (loadStaged), a smaller one through COPY straight
-		// into its partition (applyFresh).
-		var empty bool
-		if err := tx.QueryRow(ctx, sqlCollectionEmpty, c.ID).Scan(&empty); err != nil {
-			return err
-		}
-		var last int64
-		// The staged load needs connections besides this transaction's.
-		if empty && s.stageMin > 0 && s.pool.Config().MaxConns > stageCopies {
-			first, _, err := src.fill(make([]store.Mutation, 0, s.stageMin), s.stageMin)
-			if err != nil {
-				return err
-			}
-			src.unread(first...)
-			if len(first) == s.stageMin {
-				stage, last, err = s.loadStaged(ctx, tx, &c, src, actor, result)
-				if err != nil {
-					return err
-				}
-				empty = last == 0
-			}
-		}
-		var (
-			done  bool
-			start int // index of the chunk's first mutation in the stream
-			chunk = make([]store.Mutation, 0, streamChunk)
-		)
-		for !done {
-			if chunk, done, err = src.fill(chunk[:0], streamChunk); err != nil {
-				return err
-			}
-			if len(chunk) == 0 {
-				break
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			prepared, err := prepare(&c, chunk)
-			if err != nil {
-				return fmt.Errorf("chunk from mutation %d: %w", start, err)
-			}
-			// Runs of one kind of write each take their own path: the
-			// upserts of an import, then the deletes of --delete-missing.
-			for off, run := range runs(prepared) {
-				results, err := s.applyRun(ctx, tx, &c, run, actor, &empty)
-				if err != nil {
-					return fmt.Errorf("chunk from mutation %d: %w", start+off, err)
-				}
-				for _, r := range results {
-					last = max(last, r.Seq)
-					if err := result(r); err != nil {
-						return err
-					}
-				}
-			}
-			start += len(chunk)
-		}
-		if last > 0 {
-			if _, err := tx.Exec(ctx, sqlNotify, strconv.FormatInt(last, 10)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.streamIn(ctx, tx, &c, src, actor, result, &stage, nil)
 	})
 	if err != nil {
 		if stage != "" {
 			s.dropStage(ctx, stage)
 		}
 		return translate(err, "apply stream to %q", coll)
+	}
+	return nil
+}
+
+// newPartition is the partition of a collection made in the transaction
+// of its first stream (CreateStream), made only when needed: a staged load
+// attaches its own table instead.
+type newPartition struct {
+	made bool
+}
+
+// streamIn is ApplyStream's work in tx, which holds the write lock, on
+// collection c. *stage is set to the staging table a staged load made.
+// part is nil for a collection that has its partition, else the
+// partition is made (once) before the first row goes the general way.
+func (s *Store) streamIn(ctx context.Context, tx pgx.Tx, c *store.Collection, src *pushback, actor string, result func(store.Result) error, stage *string, part *newPartition) error {
+	ensure := func() error {
+		if part == nil || part.made {
+			return nil
+		}
+		part.made = true
+		return addPartition(ctx, tx, c.ID)
+	}
+	var err error
+	// A collection without features takes a large stream through a
+	// staging table (loadStaged), a smaller one through COPY straight
+	// into its partition (applyFresh).
+	var empty bool
+	if err := tx.QueryRow(ctx, sqlCollectionEmpty, c.ID).Scan(&empty); err != nil {
+		return err
+	}
+	var last int64
+	// The staged load needs connections besides this transaction's.
+	if empty && s.stageMin > 0 && s.pool.Config().MaxConns > stageCopies {
+		first, _, err := src.fill(make([]store.Mutation, 0, s.stageMin), s.stageMin)
+		if err != nil {
+			return err
+		}
+		src.unread(first...)
+		if len(first) == s.stageMin {
+			*stage, last, err = s.loadStaged(ctx, tx, c, src, actor, result, ensure)
+			if err != nil {
+				return err
+			}
+			empty = last == 0
+			if !empty && part != nil {
+				part.made = true // the staging table became the partition
+			}
+		}
+	}
+	if err := ensure(); err != nil {
+		return err
+	}
+	var (
+		done  bool
+		start int // index of the chunk's first mutation in the stream
+		chunk = make([]store.Mutation, 0, streamChunk)
+	)
+	for !done {
+		if chunk, done, err = src.fill(chunk[:0], streamChunk); err != nil {
+			return err
+		}
+		if len(chunk) == 0 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		prepared, err := prepare(c, chunk)
+		if err != nil {
+			return fmt.Errorf("chunk from mutation %d: %w", start, err)
+		}
+		// Runs of one kind of write each take their own path: the
+		// upserts of an import, then the deletes of --delete-missing.
+		for off, run := range runs(prepared) {
+			results, err := s.applyRun(ctx, tx, c, run, actor, &empty)
+			if err != nil {
+				return fmt.Errorf("chunk from mutation %d: %w", start+off, err)
+			}
+			for _, r := range results {
+				last = max(last, r.Seq)
+				if err := result(r); err != nil {
+					return err
+				}
+			}
+		}
+		start += len(chunk)
+	}
+	if last > 0 {
+		if _, err := tx.Exec(ctx, sqlNotify, strconv.FormatInt(last, 10)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
