@@ -1,5 +1,5 @@
 // Package importers reads the files a city's GIS staff receive (shapefiles,
-// CSV exports, GeoJSON) into a stream of features with typed properties and
+// CSV exports, GeoJSON, GeoPackage, FlatGeobuf) into a stream of features with typed properties and
 // per-record errors.
 //
 // A Reader yields one Feature at a time, so memory does not grow with the
@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/twpayne/go-geom"
 )
@@ -230,6 +231,12 @@ type Options struct {
 	// Limits bound the memory one record may take (see Limits); the zero
 	// value takes DefaultLimits.
 	Limits Limits
+	// Layer, when set, is the one GeoPackage table to read (by default
+	// every feature and attribute table is a Reader of its own).
+	Layer string
+	// Location is the zone of date-times written without a UTC offset
+	// ("2022-04-16T10:15:10"); nil is UTC.
+	Location *time.Location
 
 	ctx context.Context // OpenContext's: reads stop when it is done
 }
@@ -237,8 +244,9 @@ type Options struct {
 // Open reads the file at path and returns one Reader per source in it: a
 // .shp with its sidecars (.shx is not needed, .dbf and .prj and .cpg are
 // optional, names in any case), a .zip holding one or more shapefiles in any
-// folder, a CSV (.csv, .txt, .tsv, .tab) or GeoJSON (.geojson, .json, or the
-// sequences .geojsonl, .geojsons, .ndjson, .jsonl). Close every Reader when
+// folder, a CSV (.csv, .txt, .tsv, .tab), GeoJSON (.geojson, .json, or the
+// sequences .geojsonl, .geojsons, .ndjson, .jsonl), a GeoPackage (.gpkg, a
+// Reader per layer, or Options.Layer's) or FlatGeobuf (.fgb). Close every Reader when
 // done. Errors wrap ErrUnsupported for an unknown extension or shape type,
 // ErrFormat for a file that cannot be read as its format, and the os errors
 // for a missing file.
@@ -281,8 +289,16 @@ func OpenContext(ctx context.Context, path string, opts Options) ([]Reader, erro
 			return nil, err
 		}
 		return []Reader{r}, nil
+	case ".gpkg":
+		return openGeoPackage(path, opts)
+	case ".fgb":
+		r, err := openFlatGeobufFile(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return []Reader{r}, nil
 	}
-	return nil, fmt.Errorf("importers: %s: %w file type %q (want .shp, .zip, .csv, .tsv, .txt, .geojson, .json, .geojsonl, .ndjson)", path, ErrUnsupported, ext)
+	return nil, fmt.Errorf("importers: %s: %w file type %q (want .shp, .zip, .csv, .tsv, .txt, .geojson, .json, .geojsonl, .ndjson, .gpkg, .fgb)", path, ErrUnsupported, ext)
 }
 
 // fileOpener opens a file afresh for each pass over it.

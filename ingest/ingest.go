@@ -75,6 +75,19 @@ type Options struct {
 	// them) and geometry type. Title is its title (default: the id).
 	Create bool
 	Title  string
+	// Description, License (an SPDX id or a URL) and Keywords are the
+	// metadata of a collection made by Create.
+	Description string
+	License     string
+	Keywords    []string
+	// Force imports even when the rows would add as many features as the
+	// collection already has (see ErrWouldDouble).
+	Force bool
+	// Location is the zone of date-times without a UTC offset
+	// ("2022-04-16T10:15:10"); nil is UTC. A note says how many there were.
+	Location *time.Location
+	// Layer names the one GeoPackage layer to import (default: all).
+	Layer string
 	// DryRun reads and checks everything and writes nothing.
 	DryRun bool
 	// IDField names the source field (as in the file) whose value is a
@@ -143,17 +156,19 @@ type Report struct {
 	Files     []FileInfo
 	// Read counts every row; Rejected the bad ones (len(Problems) minus
 	// whole-file problems). Inserted, Updated, Unchanged and Deleted are
-	// what the backend did, zero unless Committed; in a dry run Deleted is
-	// what Options.DeleteMissing would delete. Valid is Read minus
-	// Rejected.
+	// what the backend did, zero unless Committed; in a dry run they are
+	// what the import would do (rows compared with the stored features by
+	// external id and contents) and Deleted is what Options.DeleteMissing
+	// would delete. Valid is Read minus Rejected.
 	Read, Valid, Rejected                 int
 	Inserted, Updated, Unchanged, Deleted int
-	// Problems are the bad rows, the first maxProblems (1,000) of them;
-	// Omitted counts the others, so that a file of millions of bad rows
-	// does not fill memory with their report.
-	Problems []*importers.RecordError
-	Omitted  int
-	Flagged  int // of Problems, rows outside the expected area (ErrOutside)
+	Problems                              []*importers.RecordError
+	Omitted                               int
+	Flagged                               int // of Problems, rows outside the expected area (ErrOutside)
+	// SuggestedSRS is the built-in CRS that puts the first row refused as
+	// outside the expected area inside its own area of use (the same zone
+	// in feet for a .prj that says metres), or "".
+	SuggestedSRS string
 	// Repaired counts the rows whose invalid geometry Options.MakeValid
 	// repaired; Rewound those whose polygon rings were wound against the
 	// RFC 7946 right-hand rule (rewound, not refused).
@@ -171,8 +186,10 @@ type source struct {
 	idField string
 	cols    *columns // for rows read as Values
 	warned  bool     // a note says this source has rows outside the expected area
-	base    string
-	info    *FileInfo
+	// suggested: suggestCRS has run for this source
+	suggested bool
+	base      string
+	info      *FileInfo
 }
 
 // Run imports the files into the collection through b, as opts say, and
@@ -266,6 +283,8 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	ropts := opts.Reader
 	ropts.SRS = opts.SRS
 	ropts.Values = true
+	ropts.Layer = opts.Layer
+	ropts.Location = opts.Location
 	if exists {
 		ropts.Types = typesFor(&coll, opts.Map)
 		for k, v := range opts.Reader.Types {
@@ -316,7 +335,8 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		if title == "" {
 			title = opts.Collection
 		}
-		coll = store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs}
+		coll = store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs,
+			Description: opts.Description, License: opts.License, Keywords: opts.Keywords}
 		if err := store.ValidateCollection(&coll); err != nil {
 			return rep, fmt.Errorf("ingest: new collection: %w", err)
 		}
@@ -372,12 +392,18 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		// remembering the ids it has seen). A repeated id makes the
 		// backend refuse them; runInserts then runs again with upserts.
 		fresh: inserts && !exists}
+	defer p.noteNaive() // after stop: the readers' counts are final
 	defer p.stop()
 	for _, f := range files {
 		p.total += estimateRows(f)
 	}
 	p.ids = newIDLog(idRun)
 	defer p.ids.close()
+	if exists {
+		if p.old, err = readExisting(ctx, b, coll.ID, p.seed, opts.DryRun); err != nil {
+			return rep, fmt.Errorf("ingest: %w", err)
+		}
+	}
 	if opts.DeleteMissing && exists {
 		// What the collection holds before the import: the features the
 		// files do not have are deleted when they have been read.
@@ -392,8 +418,8 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 	if opts.DryRun {
 		for {
 			m, err := p.next()
-			if err == nil && m.Op == store.OpDelete {
-				rep.Deleted++
+			if err == nil {
+				p.dryCount(m)
 			}
 			if errors.Is(err, io.EOF) {
 				break
@@ -408,7 +434,11 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		p.progress(true)
 		rep.Valid = rep.Read - rep.Rejected
 		if rep.Rejected > 0 && !opts.SkipInvalid {
+			rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
 			return rep, fmt.Errorf("ingest: dry run: %d of %d rows: %w", rep.Rejected, rep.Read, ErrRejected)
+		}
+		if err := p.doubling(); err != nil {
+			return rep, fmt.Errorf("ingest: dry run: %w", err)
 		}
 		return rep, nil
 	}
@@ -452,6 +482,13 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 // openCRS finds the source's CRS; s.crs stays nil for WGS84 lon/lat.
 func (s *source) openCRS(userSRS string) error {
 	def := s.r.SRS()
+	if def == "" && s.r.GeometryType() == "" {
+		if h, ok := s.r.(importers.GeometryHinter); ok {
+			return fmt.Errorf("ingest: %s: no geometry found: %s; name them with --lon-column and --lat-column, --wkt-column or --location-column: %w", s.r.Name(), h.GeometryHint(), importers.ErrFormat)
+		}
+		s.info.CRS = "no geometry"
+		return nil // a GeoPackage attribute table, an empty layer
+	}
 	if def == "" {
 		return fmt.Errorf("ingest: %s: the file does not say which CRS its coordinates are in (no .prj or crs member, or coordinates outside the lon/lat range); name it with --srs, for example --srs EPSG:4326 for longitude/latitude or --srs EPSG:2230 for California zone 6 feet: %w", s.r.Name(), ErrCRS)
 	}
@@ -548,6 +585,8 @@ type pipeline struct {
 	deletes     []int64  // of those, the ones to delete once the rows are written
 	fresh       bool     // rows are inserts (see run)
 	create      bool     // write makes the collection with its rows (store.CreateStreamer)
+	old         existing // the collection's features before the import
+	naive       int      // date-time text without an offset, read in Options.Location
 	// valid's and summaryNotes'
 	firstRewound, firstRepaired string
 	summed                      bool
@@ -819,6 +858,7 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 		g = nil
 	}
 	if g != nil {
+		rawX, rawY, _ := firstXY(g)
 		if s.crs != nil {
 			if err := s.crs.TransformGeom(g); err != nil {
 				return store.Mutation{}, bad("", fmt.Errorf("reproject from %s: %w", s.crs, err))
@@ -842,7 +882,7 @@ func (p *pipeline) convert(s *source, f *importers.Feature) (store.Mutation, *im
 				if !x.contains(r) {
 					if !s.warned {
 						s.warned = true
-						p.rep.Notes = append(p.rep.Notes, fmt.Sprintf("%s: rows far outside the expected area, %s: check the file's CRS (a .prj in metres on data in feet, or the reverse, does this) and name the right one with --srs EPSG:NNNN", s.r.Name(), x.what))
+						p.rep.Notes = append(p.rep.Notes, fmt.Sprintf("%s: rows far outside the expected area, %s: check the file's CRS (a .prj in metres on data in feet, or the reverse, does this) and name the right one with --srs EPSG:NNNN%s", s.r.Name(), x.what, p.suggestCRS(s, rawX, rawY)))
 					}
 					return store.Mutation{}, bad("", fmt.Errorf("%w: geometry at %s", ErrOutside, fmtBox(r)))
 				}
@@ -896,6 +936,9 @@ func (p *pipeline) forField(dst string, v any) any {
 		if fd, _ := p.coll.Field(dst); fd.Type == store.TypeString {
 			return timeString(t)
 		}
+	}
+	if s, ok := v.(string); ok {
+		return p.dateText(dst, s)
 	}
 	return v
 }
@@ -979,7 +1022,7 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 		case store.Deleted:
 			p.rep.Deleted++
 		}
-		return nil
+		return p.doubling()
 	}
 	if sa, ok := b.(store.StreamApplier); ok {
 		// Reading and converting run in their own goroutine, a few batches
@@ -1046,7 +1089,9 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 		return err
 	}
 	for _, r := range rs {
-		_ = count(r)
+		if err := count(r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -297,8 +297,8 @@ func TestDryRunWritesNothing(t *testing.T) {
 	b := openGPKG(t)
 	seq := lastSeq(t, b)
 	rep := mustRun(t, b, []string{osmPoints}, Options{Collection: "points", Create: true, DryRun: true})
-	if rep.Read != 11354 || rep.Valid != 11354 || rep.Committed || rep.Inserted != 0 {
-		t.Fatalf("dry run report %+v", rep)
+	if rep.Read != 11354 || rep.Valid != 11354 || rep.Committed || rep.Inserted != 11354 {
+		t.Fatalf("dry run report %+v (want every row counted as a would-be insert)", rep)
 	}
 	if hasCollection(t, b, "points") || lastSeq(t, b) != seq {
 		t.Fatal("dry run wrote")
@@ -309,6 +309,13 @@ func TestDryRunWritesNothing(t *testing.T) {
 	rep = mustRun(t, b, []string{f}, Options{Collection: "pts", Map: map[string]string{"FID": "fid_1"}, DryRun: true})
 	if rep.Valid != 1 || lastSeq(t, b) != seq || len(all(t, b, "pts")) != 9 {
 		t.Fatalf("dry run into existing collection wrote (report %+v)", rep)
+	}
+	if rep.Inserted != 1 || rep.Updated != 0 || rep.Unchanged != 0 {
+		t.Errorf("dry run: would insert %d, update %d, leave %d; want p.csv#1 inserted", rep.Inserted, rep.Updated, rep.Unchanged)
+	}
+	rep = mustRun(t, b, []string{suitePoints}, Options{Collection: "pts", DryRun: true})
+	if rep.Inserted != 0 || rep.Updated != 0 || rep.Unchanged != 9 {
+		t.Errorf("dry run of the same file: would insert %d, update %d, leave %d; want 9 unchanged", rep.Inserted, rep.Updated, rep.Unchanged)
 	}
 }
 

@@ -23,6 +23,12 @@ type importFlags struct {
 	collection  string
 	create      bool
 	title       string
+	description string
+	license     string
+	keywords    string
+	force       bool
+	timezone    string
+	layer       string
 	dryRun      bool
 	idField     string
 	maps        map[string]string
@@ -71,8 +77,8 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: cityatlas import FILE... --collection ID [flags]
 
-Imports shapefiles (.shp, or .zip of them), CSV and GeoJSON files into a
-collection, all or nothing, reprojecting to WGS84 from the .prj, the GeoJSON
+Imports shapefiles (.shp, or .zip of them), CSV, GeoJSON, GeoPackage
+(every layer, or --layer) and FlatGeobuf files into a collection, all or nothing, reprojecting to WGS84 from the .prj, the GeoJSON
 crs member or --srs. Rows are upserted by external id (--id-field), so a
 re-import changes nothing and a corrected file updates in place; with
 --delete-missing the features that the files no longer have are deleted too.
@@ -84,6 +90,12 @@ Flags:
 	fs.StringVar(&f.collection, "collection", "", "id of the target collection (required)")
 	fs.BoolVar(&f.create, "create", false, "make the collection from the files' fields and geometry type when it does not exist")
 	fs.StringVar(&f.title, "title", "", "title of a collection made by --create (default: its id)")
+	fs.StringVar(&f.description, "description", "", "description of a collection made by --create")
+	fs.StringVar(&f.license, "license", "", "licence of a collection made by --create: an SPDX id (CC-BY-4.0, ODbL-1.0) or a URL")
+	fs.StringVar(&f.keywords, "keywords", "", "comma-separated keywords of a collection made by --create")
+	fs.BoolVar(&f.force, "force", false, "import even when the rows would add as many features as the collection already has (a re-import with another --id-field does that)")
+	fs.StringVar(&f.timezone, "timezone", "UTC", "time zone of date-times written without a UTC offset (2022-04-16T10:15:10), e.g. America/Chicago")
+	fs.StringVar(&f.layer, "layer", "", "the one GeoPackage layer (table) to import (default: every layer)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "read and check everything, print the report, write nothing")
 	fs.StringVar(&f.idField, "id-field", "", "source field holding each row's external id (default: GeoJSON id, else file name and record number)")
 	fs.Var(pairFlag{f.maps, "map"}, "map", "rename a source field: SRC=DST; SRC= drops it (repeatable)")
@@ -134,6 +146,13 @@ Flags:
 	if err != nil {
 		return err
 	}
+	loc, err := time.LoadLocation(f.timezone)
+	if err != nil || f.timezone == "" || f.timezone == "Local" {
+		return usageError{fmt.Sprintf("import: --timezone %q: give an IANA zone name such as UTC or America/Chicago", f.timezone)}
+	}
+	if !f.create && (f.title != "" || f.description != "" || f.license != "" || f.keywords != "") {
+		return usageError{"import: --title, --description, --license and --keywords describe a new collection: they go with --create"}
+	}
 	var showProgress bool
 	switch f.progress {
 	case "auto":
@@ -156,6 +175,12 @@ Flags:
 		Collection:    f.collection,
 		Create:        f.create,
 		Title:         f.title,
+		Description:   f.description,
+		License:       f.license,
+		Keywords:      splitKeywords(f.keywords),
+		Force:         f.force,
+		Location:      loc,
+		Layer:         f.layer,
 		DryRun:        f.dryRun,
 		IDField:       f.idField,
 		Map:           f.maps,
@@ -193,6 +218,9 @@ Flags:
 	}
 	if err != nil {
 		if errors.Is(err, ingest.ErrRejected) && !f.skipInvalid {
+			if hint := crsHint(rep); hint != "" {
+				return fmt.Errorf("import: %w (%s)", err, hint)
+			}
 			return fmt.Errorf("import: %w (see the problems above; fix the rows, or use --skip-invalid to import the good ones)", err)
 		}
 		return fmt.Errorf("import: %w", err)
@@ -383,9 +411,7 @@ func printReport(w io.Writer, r *ingest.Report) {
 			fmt.Fprintf(w, ", %d far outside the expected area", r.Flagged)
 		}
 		fmt.Fprintln(w, "):")
-		for _, p := range r.Problems {
-			fmt.Fprintf(w, "  %s\n", p)
-		}
+		printProblems(w, r.Problems)
 		if r.Omitted > 0 {
 			fmt.Fprintf(w, "  ... and %s more\n", group(r.Omitted))
 		}
@@ -396,8 +422,8 @@ func printReport(w io.Writer, r *ingest.Report) {
 		if r.Deleted > 0 {
 			deleted = ", would delete " + group(r.Deleted)
 		}
-		fmt.Fprintf(w, "dry run, nothing written: read %s, valid %s, rejected %s%s (%s)\n",
-			group(r.Read), group(r.Valid), group(r.Rejected), deleted, r.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(w, "dry run, nothing written: read %s, valid %s, rejected %s%s; would insert %s, update %s, leave %s unchanged (%s)\n",
+			group(r.Read), group(r.Valid), group(r.Rejected), deleted, group(r.Inserted), group(r.Updated), group(r.Unchanged), r.Elapsed.Round(time.Millisecond))
 	case r.Committed:
 		deleted := ""
 		if r.Deleted > 0 {

@@ -19,15 +19,22 @@ func main() {
 	stop()
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "cityatlas:", err)
+			fmt.Fprintln(os.Stderr, "cityatlas:", userMessage(err))
 		}
-		os.Exit(exitCode(err))
+		if code := exitCode(err); code != 0 {
+			os.Exit(code)
+		}
 	}
 }
 
+// exitCode is the process's exit status for what run returned: 0 for
+// help asked for (-h, --help), 2 for a usage mistake, 1 for a failure.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
