@@ -97,6 +97,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 			{Href: b + path + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "Queryable properties"},
 		},
 	}
+	d.Links = append(d.Links, s.downloadLinks(c, ci)...)
 	if ci.License != "" {
 		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Title: ci.License})
 	}

@@ -71,6 +71,14 @@ func (s *Server) items(c echo.Context) error {
 	case fmtHTML:
 		return s.itemsHTML(c, ci, sel, f, links)
 	case fmtCSV:
+		// A page of CSV has no room for links: they go in a Link header
+		// (RFC 8288), with the whole-layer download beside them.
+		for _, l := range links {
+			if l.Rel == "next" || l.Rel == "prev" {
+				c.Response().Header().Add("Link", "<"+l.Href+`>; rel="`+l.Rel+`"; type="`+l.Type+`"`)
+			}
+		}
+		c.Response().Header().Add("Link", "<"+s.base(c)+downloadPath(ci.ID)+`?f=csv>; rel="enclosure"; type="text/csv"`)
 		return writeCSV(c, ci, sel)
 	}
 	return s.writeGeoJSON(c, sel, links)

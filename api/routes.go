@@ -11,6 +11,7 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/queryables", s.queryables)
 	e.GET("/collections/:collectionId/items", s.items)
 	e.GET("/collections/:collectionId/items/:featureId", s.feature)
+	e.GET("/collections/:collectionId/download", s.download) // downloads.go
 	e.GET("/collections/:collectionId/stats", s.stats)
 	e.GET("/count", s.count)
 	e.POST("/count", s.count)

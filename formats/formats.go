@@ -132,7 +132,7 @@ func Copy(ctx context.Context, w Writer, sel *store.Selection, fields []int) (in
 	n := 0
 	var err error
 	sel.Each(func(h *store.Hit) bool {
-		if n&1023 == 1023 {
+		if n&255 == 255 {
 			if err = ctx.Err(); err != nil {
 				return false
 			}

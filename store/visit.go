@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
-	"github.com/twpayne/go-geom"
 	"github.com/tidwall/gjson"
+	"github.com/twpayne/go-geom"
 
 	"github.com/cityatlas/cityatlas/geo"
 )
