@@ -20,6 +20,8 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad", s.collectionTileJSON)
 	e.GET("/tiles/:z/:x/:y", s.allTile)
 	e.GET("/tiles.json", s.allTileJSON)
+	e.GET("/data.json", s.dataJSON)           // catalog.go
+	e.GET("/catalog.jsonld", s.catalogJSONLD) // catalog.go
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler)

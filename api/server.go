@@ -49,6 +49,8 @@ type Config struct {
 	// browser (a request that prefers HTML and has no f parameter); JSON
 	// clients still get the landing document, and ?f=html the HTML one.
 	Map http.Handler
+	// Catalog is the publisher of /data.json and /catalog.jsonld.
+	Catalog Catalog
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)
