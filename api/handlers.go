@@ -38,6 +38,8 @@ func (s *Server) landing(c echo.Context) error {
 		Link{Href: b + "/api", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
 		Link{Href: b + "/conformance", Rel: "conformance", Type: mimeJSON, Title: "Conformance classes"},
 		Link{Href: b + "/collections", Rel: "data", Type: mimeJSON, Title: "The collections (layers)"},
+		Link{Href: b + "/data.json", Rel: "describedby", Type: mimeJSON, Title: "The data catalog (DCAT-US 1.1, Project Open Data)"},
+		Link{Href: b + "/catalog.jsonld", Rel: "describedby", Type: "application/ld+json", Title: "The data catalog (DCAT-AP and schema.org, JSON-LD)"},
 	)
 	body := map[string]any{
 		"title":       s.cfg.Title,
@@ -99,6 +101,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 			{Href: b + path + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "Queryable properties"},
 		},
 	}
+	d.Links = append(d.Links, s.downloadLinks(c, ci)...)
 	if ci.License != "" {
 		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Title: ci.License})
 	}

@@ -61,7 +61,7 @@ func (s *Server) items(c echo.Context) error {
 	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	q := c.QueryParams()
 	if f.Offset+sel.Len() < sel.Matched {
-		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+sel.Len(), f.Limit))
+		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+sel.Len(), s.nextLimit(outFmt, f.Limit)))
 	}
 	if f.Offset > 0 {
 		links = append(links, s.pageLink(c, path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit))
@@ -71,9 +71,32 @@ func (s *Server) items(c echo.Context) error {
 	case fmtHTML:
 		return s.itemsHTML(c, ci, sel, f, links)
 	case fmtCSV:
+		// A page of CSV has no room for links: they go in a Link header
+		// (RFC 8288), with the whole-layer download beside them.
+		for _, l := range links {
+			if l.Rel == "next" || l.Rel == "prev" {
+				c.Response().Header().Add("Link", "<"+l.Href+`>; rel="`+l.Rel+`"; type="`+l.Type+`"`)
+			}
+		}
+		c.Response().Header().Add("Link", "<"+s.base(c)+downloadPath(ci.ID)+`?f=csv>; rel="enclosure"; type="text/csv"`)
 		return writeCSV(c, ci, sel)
 	}
 	return s.writeGeoJSON(c, sel, links)
+}
+
+// bulkPage is the page size a GeoJSON page's next link asks for at least:
+// GDAL (and so QGIS's GDAL-based tools and ogr2ogr) asks for 10 features
+// on its first request and then follows the next links, so the links set
+// how fast it reads a whole layer. Newer GDALs choose 1000 themselves from
+// the OpenAPI document's limit parameter (its default and maximum).
+const bulkPage = 1000
+
+// nextLimit is the limit of a next link after a page of limit features.
+func (s *Server) nextLimit(outFmt string, limit int) int {
+	if outFmt != fmtJSON {
+		return limit // pages for people keep the size they asked for
+	}
+	return max(limit, min(bulkPage, s.cfg.MaxLimit))
 }
 
 func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel string, offset, limit int) Link {

@@ -1,6 +1,9 @@
 package api
 
-import "github.com/cityatlas/cityatlas/store"
+import (
+	"github.com/cityatlas/cityatlas/formats"
+	"github.com/cityatlas/cityatlas/store"
+)
 
 // The OpenAPI paths of counts, statistics, tiles and the service's own
 // routes (openapi.go has the OGC API - Features ones). Every route of
@@ -47,6 +50,16 @@ func collectionPaths(paths map[string]any, ci store.CollectionInfo, h oaHelpers)
 		"operationId": "getStats_" + ci.ID, "tags": []string{ci.ID}, "parameters": stats,
 		"responses": map[string]any{"200": h.json("The count and its groups"), "304": map[string]any{"description": "Not modified (If-None-Match)"},
 			"400": h.problem, "404": h.problem, "429": h.tooMany()}}}
+	paths[base+"/download"] = map[string]any{"get": map[string]any{"summary": "Download " + ci.Title + " whole, or what a query selects, as one file",
+		"operationId": "getDownload_" + ci.ID, "tags": []string{ci.ID},
+		"parameters": append([]any{
+			map[string]any{"name": "f", "in": "query", "required": false, "description": "The file format", "schema": map[string]any{"type": "string", "enum": formats.Names(), "default": "geojson"}},
+			h.ref("bbox"), h.ref("bbox-crs"), h.ref("datetime"),
+			map[string]any{"name": "properties", "in": "query", "required": false, "description": "The properties to write, comma-separated (default: every one)", "schema": map[string]any{"type": "string"}},
+			map[string]any{"name": "crs", "in": "query", "required": false, "description": "The coordinate system of the file (CRS84 only)", "schema": map[string]any{"type": "string", "enum": []string{crs84}}},
+		}, props...),
+		"responses": map[string]any{"200": map[string]any{"description": "The file, streamed (the connection is aborted if it fails half-way)"},
+			"304": map[string]any{"description": "Not modified (If-None-Match)"}, "400": h.problem, "404": h.problem, "429": h.tooMany()}}}
 	tileParams := append([]any{h.ref("z"), h.ref("y"), h.ref("x"), h.ref("datetime")}, props...)
 	paths[base+"/tiles/WebMercatorQuad/{z}/{y}/{x}"] = map[string]any{"get": map[string]any{"summary": "A vector tile of " + ci.Title + " (OGC API - Tiles order: z, row, column)",
 		"operationId": "getTile_" + ci.ID, "tags": []string{ci.ID}, "parameters": tileParams, "responses": tileResponses(h)}}
@@ -81,6 +94,10 @@ func servicePaths(paths map[string]any, h oaHelpers) {
 			map[string]any{"name": "limit", "in": "query", "required": false, "description": "The most results to return", "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": maxSearchLimit, "default": defSearchLimit}},
 			h.ref("f")},
 		"responses": map[string]any{"200": h.json("Ranked results, each with its layer and a one-line description"), "400": h.problem, "429": h.tooMany()}}}
+	paths["/data.json"] = map[string]any{"get": map[string]any{"summary": "The open-data catalog (DCAT-US 1.1, Project Open Data)", "operationId": "getDataJSON",
+		"responses": map[string]any{"200": h.json("A DCAT-US 1.1 catalog: a dataset a collection, a distribution a download format")}}}
+	paths["/catalog.jsonld"] = map[string]any{"get": map[string]any{"summary": "The catalog as JSON-LD (DCAT-AP and schema.org Dataset), for search engines", "operationId": "getCatalogJSONLD",
+		"responses": map[string]any{"200": map[string]any{"description": "A JSON-LD catalog", "content": map[string]any{"application/ld+json": map[string]any{"schema": map[string]any{"type": "object"}}}}}}}
 	paths["/healthz"] = map[string]any{"get": map[string]any{"summary": "Liveness: the process answers", "operationId": "getHealth",
 		"responses": map[string]any{"200": h.json("Alive")}}}
 	paths["/readyz"] = map[string]any{"get": map[string]any{"summary": "Readiness: the index serves; the database's state is in the body",

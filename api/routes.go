@@ -18,12 +18,15 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/stats", s.stats, s.costly)
 	e.GET("/count", s.count, s.costly)
 	e.POST("/count", s.count, s.costly)
-	e.GET("/search", s.search, s.costly) // search.go
+	e.GET("/search", s.search, s.costly)                               // search.go
+	e.GET("/collections/:collectionId/download", s.download, s.costly) // downloads.go
 	// Vector tiles (tiles.go).
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad/:z/:y/:x", s.collectionTile, s.costly)
 	e.GET("/collections/:collectionId/tiles/WebMercatorQuad", s.collectionTileJSON)
 	e.GET("/tiles/:z/:x/:y", s.allTile, s.costly)
 	e.GET("/tiles.json", s.allTileJSON)
+	e.GET("/data.json", s.dataJSON)           // catalog.go
+	e.GET("/catalog.jsonld", s.catalogJSONLD) // catalog.go
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.metricsHandler)

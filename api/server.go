@@ -74,6 +74,8 @@ type Config struct {
 	// a collection without an entry uses every string field that looks like
 	// a name or an address (see SearchFields).
 	SearchFields map[string][]string
+	// Catalog is the publisher of /data.json and /catalog.jsonld.
+	Catalog Catalog
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)

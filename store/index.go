@@ -139,11 +139,16 @@ type layer struct {
 	// times computes the temporal extent of a published layer once, on
 	// first use (it scans every feature); nil on the master.
 	times func() timeSpan
+	// modified is when this index last published a change to the layer
+	// (zero for a layer unchanged since it was loaded).
+	modified time.Time
 }
 
 type timeSpan struct {
 	span [2]time.Time
 	ok   bool
+	// updated is the latest Updated time of the layer's features.
+	updated time.Time
 }
 
 func newLayer(c Collection) *layer {
@@ -164,7 +169,7 @@ func newLayer(c Collection) *layer {
 func (l *layer) snapshot() *layer {
 	snap := &layer{
 		coll: l.coll, keys: l.keys, vals: l.vals, items: l.items, props: l.props, ext: l.ext, shapes: l.shapes,
-		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen,
+		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
 	return snap
@@ -179,6 +184,9 @@ func (l *layer) timeSpan() timeSpan {
 	}
 	l.ids.Scan(func(e entry) bool {
 		it := l.item(e.ref)
+		if u := time.UnixMicro(it.updated).UTC(); u.After(ts.updated) {
+			ts.updated = u
+		}
 		var t time.Time
 		if field < 0 {
 			t = time.UnixMicro(it.updated).UTC()

@@ -114,7 +114,11 @@ func (s *Store) quarantineLocked(l *layer, id int64, err error) {
 func (s *Store) publish(changed ...string) {
 	old := s.current.Load()
 	next := &snapshot{layers: make(map[string]*layer, len(s.master))}
+	now := time.Now().UTC().Truncate(time.Second)
 	for id, l := range s.master {
+		if old != nil && slices.Contains(changed, id) {
+			l.modified = now
+		}
 		if old != nil && !slices.Contains(changed, id) {
 			if pl, ok := old.layers[id]; ok {
 				next.layers[id] = pl
@@ -180,6 +184,11 @@ type CollectionInfo struct {
 	// false when no feature has one.
 	TimeExtent [2]time.Time
 	HasTime    bool
+	// Updated is when the collection's data last changed, as far as this
+	// index knows: the latest Updated time of its features, or the time
+	// this index published a later change (a delete); zero for an empty
+	// collection never changed. It is the Last-Modified of downloads.
+	Updated time.Time
 }
 
 func (l *layer) info() CollectionInfo {
@@ -188,6 +197,10 @@ func (l *layer) info() CollectionInfo {
 	if l.times != nil {
 		t := l.times()
 		ci.TimeExtent, ci.HasTime = t.span, t.ok
+		ci.Updated = t.updated
+	}
+	if l.modified.After(ci.Updated) {
+		ci.Updated = l.modified
 	}
 	return ci
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/gjson"
+	"github.com/twpayne/go-geom"
 
 	"github.com/cityatlas/cityatlas/geo"
 )
@@ -46,6 +47,11 @@ func (h *Hit) AppendGeoJSON(buf []byte) []byte {
 	}
 	return geo.AppendGeoJSON(buf, h.l.geometry(h.it))
 }
+
+// Geom returns the geometry as stored (WGS84 lon/lat, with Z where the
+// source had it), nil when the feature has none. A point is built anew on
+// each call; other geometries are the index's own: never modify them.
+func (h *Hit) Geom() geom.T { return h.l.geometry(h.it) }
 
 // Feature copies the hit out as a Feature.
 func (h *Hit) Feature() Feature { return h.l.feature(h.it) }

@@ -28,6 +28,10 @@ type config struct {
 	Basemap      string
 	Title        string
 	PprofAddr    string
+	// The data catalog's publisher and contact (/data.json).
+	Publisher    string
+	ContactName  string
+	ContactEmail string
 }
 
 // flagSet declares the flags of a command on fs, with defaults taken from
@@ -62,6 +66,9 @@ func (c *config) flagSet(name string, getenv func(string) string, stderr io.Writ
 		fs.DurationVar(&c.SyncInterval, "sync-interval", envDuration(getenv, "CITYATLAS_SYNC_INTERVAL", 2*time.Second), "how often to catch up with writes made by other instances (env CITYATLAS_SYNC_INTERVAL)")
 		fs.StringVar(&c.Basemap, "basemap", env("CITYATLAS_BASEMAP", ""), "web map basemap: a MapLibre style URL or a raster tile URL template (env CITYATLAS_BASEMAP); empty: offline basemap")
 		fs.StringVar(&c.Title, "title", env("CITYATLAS_TITLE", "cityatlas"), "service title (env CITYATLAS_TITLE)")
+		fs.StringVar(&c.Publisher, "publisher", env("CITYATLAS_PUBLISHER", ""), "organisation that publishes the data, named in /data.json (env CITYATLAS_PUBLISHER); default: the title")
+		fs.StringVar(&c.ContactName, "contact-name", env("CITYATLAS_CONTACT_NAME", ""), "the datasets' contact in /data.json (env CITYATLAS_CONTACT_NAME); default: the publisher")
+		fs.StringVar(&c.ContactEmail, "contact-email", env("CITYATLAS_CONTACT_EMAIL", ""), "the contact's e-mail address in /data.json (env CITYATLAS_CONTACT_EMAIL); default: opendata@example.org")
 		fs.StringVar(&c.PprofAddr, "pprof-addr", env("CITYATLAS_PPROF_ADDR", ""), "serve Go profiling (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (env CITYATLAS_PPROF_ADDR); empty: off")
 		fs.BoolVar(&c.Demo, "demo", env("CITYATLAS_DEMO", "") == "true" || env("CITYATLAS_DEMO", "") == "1", "seed the Imperial, CA demo dataset when the store lacks it (env CITYATLAS_DEMO=true)")
 	}
@@ -120,6 +127,9 @@ func (c *config) validate(getenv func(string) string) error {
 	}
 	if c.DatabaseURL == "" && c.DataPath == "" {
 		return usageError{"give --data (a GeoPackage path) or --database-url"}
+	}
+	if c.ContactEmail != "" && !strings.Contains(c.ContactEmail, "@") {
+		return usageError{fmt.Sprintf("--contact-email %q is not an e-mail address", c.ContactEmail)}
 	}
 	if c.Scale < 0 {
 		return usageError{"--scale must be positive"}

@@ -112,8 +112,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			_, err := b.LastSeq(ctx)
 			return err
 		},
-		Map:   webMap,
-		Extra: webMap.Register,
+		Map:     webMap,
+		Extra:   webMap.Register,
+		Catalog: api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
 	}, log)
 	if cfg.PprofAddr != "" {
 		go func() {

@@ -636,7 +636,7 @@
     const b = bboxOf(poly);
     const l = state.layers.find((x) => x.id === c.id);
     const f = l && state.filters[l.id] ? '&' + encodeURIComponent(l.filterField) + '=' + encodeURIComponent(state.filters[l.id]) : '';
-    const fc = await getJSON(api('collections/' + encodeURIComponent(c.id) + '/items?limit=10000&bbox=' + b.map((v) => v.toFixed(7)).join(',') + f));
+    const fc = await getJSON(api('collections/' + encodeURIComponent(c.id) + '/download?f=geojson&bbox=' + b.map((v) => v.toFixed(7)).join(',') + f));
     const feats = fc.features.filter((f) => intersects(f.geometry, poly));
     const blob = new Blob([JSON.stringify({ type: 'FeatureCollection', features: feats })], { type: 'application/geo+json' });
     if (state.area !== poly) return;
