@@ -18,6 +18,10 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	// Part 4 (draft 20-002): POST, PUT, DELETE; PATCH; If-Match on ETags.
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 }
 
 func (s *Server) landing(c echo.Context) error {
@@ -131,7 +135,9 @@ func (s *Server) collections(c echo.Context) error {
 	infos := s.store.Collections()
 	docs := make([]collectionDoc, 0, len(infos))
 	for _, ci := range infos {
-		docs = append(docs, s.collectionDoc(c, ci))
+		if canRead(c, ci.Collection) { // private ones only with a key (auth.go)
+			docs = append(docs, s.collectionDoc(c, ci))
+		}
 	}
 	body := map[string]any{
 		"links":       s.selfLinks(c, "/collections", f, fmtJSON, fmtHTML),

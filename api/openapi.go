@@ -113,6 +113,11 @@ func (s *Server) openAPI(c echo.Context) error {
 			},
 		},
 	}
+	var ids []string
+	for _, ci := range s.store.Collections() {
+		ids = append(ids, ci.ID)
+	}
+	describeWrites(doc, ids)
 	c.Response().Header().Set(echo.HeaderContentType, mimeOpenAPI)
 	return c.JSON(http.StatusOK, doc)
 }
