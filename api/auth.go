@@ -55,6 +55,8 @@ func (s *Server) setupAuth() {
 // private collection, it requires a viewer key with a grant for it.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// What a response holds may depend on the key (private collections).
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h != "" {
 			p, err := s.verify(c, h)
@@ -144,6 +146,19 @@ func (s *Server) allow(c echo.Context, role, collection string) error {
 		return forbidden("key %q is not granted collection %q", p.Name, collection)
 	}
 	return nil
+}
+
+// readable returns the collections the request may read: the public ones,
+// and the private ones its key is granted.
+func (s *Server) readable(c echo.Context) []store.CollectionInfo {
+	all := s.store.Collections()
+	out := all[:0:0]
+	for _, ci := range all {
+		if canRead(c, ci.Collection) {
+			out = append(out, ci)
+		}
+	}
+	return out
 }
 
 // canRead reports whether the request may read collection ci.

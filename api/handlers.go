@@ -50,7 +50,7 @@ func (s *Server) landing(c echo.Context) error {
 		"links":       links,
 	}
 	if f == fmtHTML {
-		return s.html(c, "landing", s.cfg.Title, map[string]any{"Body": body, "Collections": s.store.Collections()})
+		return s.html(c, "landing", s.cfg.Title, map[string]any{"Body": body, "Collections": s.readable(c)})
 	}
 	return c.JSON(http.StatusOK, body)
 }
@@ -132,12 +132,10 @@ func (s *Server) collections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	infos := s.store.Collections()
+	infos := s.readable(c)
 	docs := make([]collectionDoc, 0, len(infos))
 	for _, ci := range infos {
-		if canRead(c, ci.Collection) { // private ones only with a key (auth.go)
-			docs = append(docs, s.collectionDoc(c, ci))
-		}
+		docs = append(docs, s.collectionDoc(c, ci))
 	}
 	body := map[string]any{
 		"links":       s.selfLinks(c, "/collections", f, fmtJSON, fmtHTML),
@@ -171,7 +169,9 @@ func (s *Server) collection(c echo.Context) error {
 func (s *Server) unknownCollection(id string) error {
 	var ids []string
 	for _, ci := range s.store.Collections() {
-		ids = append(ids, ci.ID)
+		if !ci.Private {
+			ids = append(ids, ci.ID)
+		}
 	}
 	return notFound("there is no collection %q; the collections are: %v (see /collections)", id, ids)
 }

@@ -325,6 +325,14 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r := e.do(t, "GET", "/collections", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
 		t.Errorf("viewer's collection list lacks the private one")
 	}
+	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/"} {
+		if r := get(t, e.srv, p); r.status != 200 || strings.Contains(string(r.body), "collections/secret") || strings.Contains(string(r.body), `"secret"`) {
+			t.Errorf("anonymous %s: %d, shows the private collection: %.300s", p, r.status, r.body)
+		}
+	}
+	if r := e.do(t, "GET", "/count?bbox=-180,-90,180,90", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
+		t.Errorf("viewer's counts lack the private collection: %s", r.body)
+	}
 	// Reads stay public.
 	wantStatus(t, "public items anonymous", get(t, e.srv, "/collections/signs/items"), 200)
 
