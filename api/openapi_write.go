@@ -39,6 +39,10 @@ func describeWrites(doc map[string]any, ids []string) {
 			continue
 		}
 		tags := []string{id}
+		if coll, ok := paths[base].(map[string]any); ok {
+			coll["delete"] = map[string]any{"summary": "Delete the collection " + id + " with its features (admin)", "operationId": "deleteCollection_" + id,
+				"tags": tags, "security": secured, "responses": with(errs("401", "403", "404"), "204", map[string]any{"description": "Deleted"})}
+		}
 		items["post"] = map[string]any{"summary": "Add a feature to " + id, "operationId": "createFeature_" + id, "tags": tags, "security": secured,
 			"requestBody": map[string]any{"required": true, "content": map[string]any{mimeGeoJSON: feature, mimeJSON: feature}},
 			"responses": with(errs("400", "401", "403", "404", "413", "415", "422"), "201", map[string]any{"description": "Created; Location names the new feature",
@@ -59,6 +63,14 @@ func describeWrites(doc map[string]any, ids []string) {
 			"operationId": "getFeatureHistory_" + id, "tags": tags, "parameters": []any{map[string]any{"$ref": "#/components/parameters/featureId"}},
 			"responses": with(errs("404"), "200", map[string]any{"description": "The versions with operation, time, actor and content"})}}
 		paths[base+"/changes"] = map[string]any{"get": changesOperation("getChanges_"+id, "The change log of "+id, errs)}
+	}
+	if colls, ok := paths["/collections"].(map[string]any); ok {
+		colls["post"] = map[string]any{"summary": "Make a collection (admin)", "operationId": "createCollection", "security": secured,
+			"requestBody": map[string]any{"required": true, "content": map[string]any{mimeJSON: map[string]any{"schema": map[string]any{"type": "object",
+				"required": []string{"id", "geometryType"}, "properties": map[string]any{"id": map[string]any{"type": "string"},
+					"title": map[string]any{"type": "string"}, "geometryType": map[string]any{"type": "string"},
+					"fields": map[string]any{"type": "array", "items": map[string]any{"type": "object"}}, "private": map[string]any{"type": "boolean"}}}}}},
+			"responses": with(errs("400", "401", "403", "409", "413", "422"), "201", map[string]any{"description": "Created; Location names it"})}
 	}
 	paths["/changes"] = map[string]any{"get": changesOperation("getChanges", "The change log of every collection", errs)}
 	paths["/keys"] = map[string]any{
