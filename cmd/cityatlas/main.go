@@ -45,6 +45,7 @@ Usage:
   cityatlas migrate [flags]   apply the PostGIS schema migrations and exit
   cityatlas seed    [flags]   load the generated demo city into the store (--scale for big datasets)
   cityatlas import  FILE... --collection ID [flags]   import shapefiles, CSV, GeoJSON (all or nothing)
+  cityatlas keys    create|list|revoke [flags]   API keys (editors write, admins manage)
 
 Run "cityatlas COMMAND -h" for a command's flags. Every flag has an
 environment variable: --addr is CITYATLAS_ADDR, --database-url is
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seed(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keys(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
