@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -95,5 +96,54 @@ func TestDirectEdits(t *testing.T) {
 	vs, err = s.History(ctx, c.ID, r.Feature.ID)
 	if err != nil || len(vs) != 3 || vs[2].Op != store.OpDelete || vs[2].Actor != user || !vs[2].Content {
 		t.Errorf("history after a direct delete: %+v, %v", vs, err)
+	}
+}
+
+// TestHistoryOfImports: a feature that came in a bulk load (one "load"
+// entry in the change log) has that load as its first version, with its
+// content; a re-import that changes it (COPY batch path) adds a version.
+func TestHistoryOfImports(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	s.stageMin = 50
+	c := storetest.MustCreate(t, s, storetest.Assets("staged", store.GeometryAny))
+	ms := upserts(c, t, 300, func(i int) string { return fmt.Sprint("p", i) })
+	var first store.Result
+	err := s.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "loader", func(r store.Result) error {
+		if first.Feature.ID == 0 {
+			first = r
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := s.History(ctx, c.ID, first.Feature.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 1 || vs[0].Op != store.OpLoad || vs[0].Actor != "loader" || vs[0].Version != 1 || !vs[0].Content || vs[0].ExternalID != "p0" {
+		t.Fatalf("history of a loaded feature: %+v", vs)
+	}
+	// Re-import with every feature changed: 300 upserts go through COPY.
+	changed := upserts(c, t, 300, func(i int) string { return fmt.Sprint("p", i) })
+	for i := range changed {
+		changed[i].Feature.Geometry = storetest.Point(float64(i%90), 1)
+	}
+	if _, err := s.Apply(ctx, c.ID, changed, "reimport"); err != nil {
+		t.Fatal(err)
+	}
+	vs, err = s.History(ctx, c.ID, first.Feature.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[1].Op != store.OpUpdate || vs[1].Actor != "reimport" || vs[1].Version != 2 || !vs[1].Content || !vs[0].Content {
+		t.Fatalf("history after a re-import: %+v", vs)
+	}
+	if x := vs[1].Geometry.FlatCoords()[1]; x != 1 {
+		t.Errorf("version 2 has latitude %v, want 1", x)
+	}
+	if x := vs[0].Geometry.FlatCoords()[1]; x == 1 {
+		t.Errorf("version 1 has the new geometry")
 	}
 }
