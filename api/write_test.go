@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twpayne/go-geom"
+
 	"github.com/cityatlas/cityatlas/api"
 	"github.com/cityatlas/cityatlas/auth"
 	"github.com/cityatlas/cityatlas/store"
@@ -82,6 +84,11 @@ func newWriteEnv(t *testing.T, b store.Backend) *writeEnv {
 	secret := store.Collection{ID: "secret", Title: "Secret", Geometry: store.GeometryPoint, Private: true,
 		Fields: []store.Field{{Name: "name", Type: store.TypeString}}}
 	if _, err := b.CreateCollection(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	props, _ := store.EncodeProperties(&secret, map[string]any{"name": "hidden hydrant"})
+	if _, err := b.Apply(ctx, "secret", []store.Mutation{{Op: store.OpInsert, Feature: store.Feature{
+		Geometry: geom.NewPointFlat(geom.XY, []float64{-115.5, 32.8}).SetSRID(4326), Properties: props}}}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	env := &writeEnv{b: b, clock: &clock{now: time.Now()}, keys: map[string]string{}, logs: &bytes.Buffer{}}
@@ -325,13 +332,16 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r := e.do(t, "GET", "/collections", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
 		t.Errorf("viewer's collection list lacks the private one")
 	}
-	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/"} {
+	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/", "/search?q=hidden"} {
 		if r := get(t, e.srv, p); r.status != 200 || strings.Contains(string(r.body), "collections/secret") || strings.Contains(string(r.body), `"secret"`) {
 			t.Errorf("anonymous %s: %d, shows the private collection: %.300s", p, r.status, r.body)
 		}
 	}
 	if r := e.do(t, "GET", "/count?bbox=-180,-90,180,90", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
 		t.Errorf("viewer's counts lack the private collection: %s", r.body)
+	}
+	if r := e.do(t, "GET", "/search?q=hidden", "viewer", ""); !strings.Contains(string(r.body), `hidden hydrant`) {
+		t.Errorf("viewer's search does not find the private feature: %s", r.body)
 	}
 	// Reads stay public.
 	wantStatus(t, "public items anonymous", get(t, e.srv, "/collections/signs/items"), 200)
