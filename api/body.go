@@ -11,7 +11,7 @@ import (
 
 // decodeFeature reads a GeoJSON Feature written to collection c and checks
 // it with the rules of the importers: its geometry (RFC 7946, the WGS84
-// range, the collection's geometry type) and its properties (each in the
+// range, OGC validity, the collection's geometry type) and its properties (each in the
 // schema, of its type). A body that is not a Feature is a 400; a Feature
 // that breaks a rule, a 422 naming the member at fault. Its id, if any, is
 // not read: the path or the store decides it.
@@ -28,6 +28,11 @@ func decodeFeature(c *store.Collection, body []byte) (store.Feature, error) {
 	if raw, ok := doc["geometry"]; ok && !isNull(raw) {
 		g, err := geo.DecodeGeoJSON(raw)
 		if err != nil {
+			return f, unprocessable("geometry", "geometry: %v", err)
+		}
+		// The importers' rule (ingest): the OGC simple-feature validity
+		// rules, so that a self-intersecting polygon is refused here too.
+		if err := geo.CheckValid(g); err != nil {
 			return f, unprocessable("geometry", "geometry: %v", err)
 		}
 		if t := geo.TypeName(g); !store.GeometryAllowed(c.Geometry, t) {

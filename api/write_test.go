@@ -249,6 +249,10 @@ func testWrites(t *testing.T, e *writeEnv) {
 	}
 	r = e.do(t, "PATCH", path, "editor", `{"id":12345}`, "Content-Type", "application/merge-patch+json")
 	wantStatus(t, "PATCH changing the id", r, 422)
+	r = e.do(t, "POST", "/collections/signs/items", "editor", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{}}`)
+	if r.status != 422 || !strings.Contains(string(r.body), "not simple") {
+		t.Errorf("a self-intersecting polygon: %d %s, want 422 saying it is not simple", r.status, r.body)
+	}
 	r = e.do(t, "PATCH", path, "editor", `{"properties":{"lanes":5}}`, "Content-Type", "application/json-patch+json")
 	wantStatus(t, "PATCH of another media type", r, 415)
 
@@ -264,6 +268,7 @@ func testWrites(t *testing.T, e *writeEnv) {
 		{"not in the enumeration", `{"type":"Feature","geometry":null,"properties":{"condition":"awful"}}`, "condition", 422},
 		{"invalid geometry", `{"type":"Feature","geometry":{"type":"Point","coordinates":[500,0]},"properties":{}}`, "geometry", 422},
 		{"unclosed ring", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]},"properties":{}}`, "geometry", 422},
+		{"self-intersecting", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]},"properties":{}}`, "geometry", 422},
 		{"geometry type", `{"type":"Feature","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":{}}`, "geometry", 422},
 	} {
 		for _, m := range []string{"POST", "PUT"} {
