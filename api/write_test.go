@@ -25,9 +25,9 @@ import (
 // PostGIS schema.
 var backends = []struct {
 	name string
-	open func(t *testing.T) (store.Backend, string)
+	open func(t testing.TB) (store.Backend, string)
 }{
-	{"gpkg", func(t *testing.T) (store.Backend, string) {
+	{"gpkg", func(t testing.TB) (store.Backend, string) {
 		path := filepath.Join(t.TempDir(), "w.gpkg")
 		b, err := gpkg.Open(context.Background(), path)
 		if err != nil {
@@ -36,7 +36,7 @@ var backends = []struct {
 		t.Cleanup(func() { b.Close() })
 		return b, path
 	}},
-	{"postgis", func(t *testing.T) (store.Backend, string) {
+	{"postgis", func(t testing.TB) (store.Backend, string) {
 		url := pgtest.URL(t, "cityatlas_api_")
 		b, err := postgis.Open(context.Background(), url)
 		if err != nil {
@@ -72,7 +72,7 @@ type writeEnv struct {
 	signsID string
 }
 
-func newWriteEnv(t *testing.T, b store.Backend) *writeEnv {
+func newWriteEnv(t testing.TB, b store.Backend) *writeEnv {
 	t.Helper()
 	ctx := context.Background()
 	signs := store.Collection{ID: "signs", Title: "Signs", Geometry: store.GeometryPoint, Fields: []store.Field{
