@@ -21,6 +21,11 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Parameter names the query parameter at fault, when there is one.
 	Parameter string `json:"parameter,omitempty"`
+	// Field names the member of a request body at fault (a property,
+	// "geometry", "id"), when there is one.
+	Field string `json:"field,omitempty"`
+
+	challenge string // WWW-Authenticate of a 401
 }
 
 func (p *Problem) Error() string { return p.Detail }
@@ -88,6 +93,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 func (s *Server) writeProblem(c echo.Context, p *Problem) {
 	if p.Instance == "" {
 		p.Instance = c.Request().URL.RequestURI()
+	}
+	if p.challenge != "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, p.challenge)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(p.Status)

@@ -18,6 +18,10 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	// Part 4 (draft 20-002): POST, PUT, DELETE; PATCH; If-Match on ETags.
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
 }
 
 func (s *Server) landing(c echo.Context) error {
@@ -48,7 +52,7 @@ func (s *Server) landing(c echo.Context) error {
 		"links":       links,
 	}
 	if f == fmtHTML {
-		return s.html(c, "landing", s.cfg.Title, map[string]any{"Body": body, "Collections": s.store.Collections()})
+		return s.html(c, "landing", s.cfg.Title, map[string]any{"Body": body, "Collections": s.readable(c)})
 	}
 	return c.JSON(http.StatusOK, body)
 }
@@ -131,7 +135,7 @@ func (s *Server) collections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	infos := s.store.Collections()
+	infos := s.readable(c)
 	docs := make([]collectionDoc, 0, len(infos))
 	for _, ci := range infos {
 		docs = append(docs, s.collectionDoc(c, ci))
@@ -168,7 +172,9 @@ func (s *Server) collection(c echo.Context) error {
 func (s *Server) unknownCollection(id string) error {
 	var ids []string
 	for _, ci := range s.store.Collections() {
-		ids = append(ids, ci.ID)
+		if !ci.Private {
+			ids = append(ids, ci.ID)
+		}
 	}
 	return notFound("there is no collection %q; the collections are: %v (see /collections)", id, ids)
 }

@@ -236,8 +236,7 @@ func (s *Server) feature(c echo.Context) error {
 	if err != nil {
 		return notFound("collection %q has no feature %d", ci.ID, id)
 	}
-	tag := `"` + strconv.FormatInt(f.ID, 10) + "-" + strconv.FormatInt(f.Version, 10) + "-" + outFmt + `"`
-	if notModified(c, tag) {
+	if notModified(c, featureTag(&f, outFmt)) {
 		return nil
 	}
 	path := "/collections/" + ci.ID + "/items/" + strconv.FormatInt(id, 10)

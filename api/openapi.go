@@ -34,7 +34,7 @@ func (s *Server) openAPI(c echo.Context) error {
 		"/collections": map[string]any{"get": map[string]any{"summary": "The collections", "operationId": "getCollections", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The collections with their extents and feature counts"), "400": problem}}},
 	}
-	for _, ci := range s.store.Collections() {
+	for _, ci := range s.readable(c) {
 		base := "/collections/" + ci.ID
 		params := []any{ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("f")}
 		for _, fd := range ci.Fields {
@@ -113,6 +113,11 @@ func (s *Server) openAPI(c echo.Context) error {
 			},
 		},
 	}
+	var ids []string
+	for _, ci := range s.readable(c) {
+		ids = append(ids, ci.ID)
+	}
+	describeWrites(doc, ids)
 	c.Response().Header().Set(echo.HeaderContentType, mimeOpenAPI)
 	return c.JSON(http.StatusOK, doc)
 }

@@ -16,6 +16,20 @@ func (s *Server) routes() {
 	e.GET("/collections/:collectionId/items", s.items, s.costlyItems)
 	e.GET("/collections/:collectionId/items/:featureId", s.feature)
 	e.GET("/collections/:collectionId/stats", s.stats, s.costly)
+	// Writes (OGC API - Features Part 4, write.go), history and the change
+	// feed (changes.go), keys and collections for admins (admin.go).
+	e.POST("/collections/:collectionId/items", s.createFeature, s.WriteGuard)
+	e.PUT("/collections/:collectionId/items/:featureId", s.replaceFeature, s.WriteGuard)
+	e.PATCH("/collections/:collectionId/items/:featureId", s.patchFeature, s.WriteGuard)
+	e.DELETE("/collections/:collectionId/items/:featureId", s.deleteFeature, s.WriteGuard)
+	e.GET("/collections/:collectionId/items/:featureId/history", s.history)
+	e.GET("/collections/:collectionId/changes", s.changes)
+	e.GET("/changes", s.changes)
+	e.POST("/collections", s.createCollection, s.WriteGuard)
+	e.DELETE("/collections/:collectionId", s.deleteCollection, s.WriteGuard)
+	e.GET("/keys", s.listKeys)
+	e.POST("/keys", s.createKey, s.WriteGuard)
+	e.DELETE("/keys/:name", s.revokeKey, s.WriteGuard)
 	e.GET("/count", s.count, s.costly)
 	e.POST("/count", s.count, s.costly)
 	e.GET("/search", s.search, s.costly)                               // search.go

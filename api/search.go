@@ -123,7 +123,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	queries := expand(normalize(text))
-	infos := s.store.Collections()
+	infos := s.readable(c) // private collections only with a key granted them
 	var out []SearchResult
 	out = append(out, searchLayers(infos, queries)...)
 	streets, err := s.searchIntersection(ctx, infos, text)

@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/cityatlas/cityatlas/auth"
 	"github.com/cityatlas/cityatlas/store"
 )
 
@@ -76,6 +78,18 @@ type Config struct {
 	SearchFields map[string][]string
 	// Catalog is the publisher of /data.json and /catalog.jsonld.
 	Catalog Catalog
+	// Keys, when set, is where API keys are found (and managed by admins);
+	// without it every request is anonymous, and writes are refused.
+	Keys KeyStore
+	// KeyTTL is how long a key read from Keys is trusted (auth.DefaultTTL
+	// when 0): a revocation reaches every instance within it.
+	KeyTTL time.Duration
+	// MaxBodyBytes bounds a request body (DefaultMaxBody when 0); past it
+	// the answer is 413.
+	MaxBodyBytes int64
+	// Now is the clock of key expiry, key caching and the failure
+	// throttle; nil means time.Now.
+	Now func() time.Time
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)
@@ -91,6 +105,10 @@ type Server struct {
 	started time.Time
 	limiter *clientLimiter
 	dbState dbState
+
+	verifier *auth.Verifier
+	throttle *auth.Throttle
+	streams  atomic.Int64 // open change streams
 }
 
 // NewServer returns the api's HTTP handler on st.
@@ -123,10 +141,13 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	e.Use(middleware.Recover())
 	e.Use(s.securityHeaders)
 	e.Use(s.hostCheck)
+	s.setupAuth()
+	e.Use(s.authenticate)
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  []string{"*"},
-		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
-		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id"},
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", "Last-Event-ID"},
+		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Location"},
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
 	s.routes()

@@ -234,7 +234,7 @@ func (s *Server) count(c echo.Context) error {
 	if _, err := s.parseArea(c, &f); err != nil {
 		return err
 	}
-	infos := s.store.Collections()
+	infos := s.readable(c)
 	if v, ok, err := single(q, "collections"); err != nil {
 		return err
 	} else if ok {

@@ -199,7 +199,7 @@ func (s *Server) tileCollections(c echo.Context) ([]store.CollectionInfo, error)
 	if err := checkParams(q, "collections"); err != nil {
 		return nil, err
 	}
-	infos := s.store.Collections()
+	infos := s.readable(c)
 	v, ok, err := single(q, "collections")
 	if err != nil || !ok {
 		return infos, err

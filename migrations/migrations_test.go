@@ -75,9 +75,11 @@ func TestListEmbedded(t *testing.T) {
 	if len(ms) == 0 || ms[0].Version != 1 || ms[0].Name != "0001_init.sql" {
 		t.Fatalf("List(FS) = %+v, want 0001_init.sql first", ms)
 	}
+	// Versions increase; numbers may be skipped (work in progress on other
+	// branches reserves them), and Apply runs every one a database lacks.
 	for i, m := range ms {
-		if m.Version != i+1 {
-			t.Errorf("migration %s has version %d, want %d: versions must have no gaps", m.Name, m.Version, i+1)
+		if i > 0 && m.Version <= ms[i-1].Version {
+			t.Errorf("migration %s has version %d after %d: versions must increase", m.Name, m.Version, ms[i-1].Version)
 		}
 		if strings.TrimSpace(m.SQL) == "" {
 			t.Errorf("migration %s is empty", m.Name)

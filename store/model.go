@@ -102,6 +102,9 @@ type Collection struct {
 	// Role says how the web map draws the layer: RoleAsset (empty, the
 	// default), RoleBase or RoleBoundary.
 	Role Role `json:"role,omitempty"`
+	// Private collections are read only with a key (viewer and up, with a
+	// grant for the collection); others are public.
+	Private bool `json:"private,omitempty"`
 	// Created is set by the backend.
 	Created time.Time `json:"created"`
 }

@@ -53,6 +53,7 @@ Usage:
   cityatlas seed    [flags]   load the generated demo city into the store (--scale for big datasets)
   cityatlas import  FILE... --collection ID [flags]   import shapefiles, CSV, GeoJSON (all or nothing)
   cityatlas export  --collection ID [--output FILE] [flags]   write a layer as GeoJSON, CSV, GeoPackage, shapefile, FlatGeobuf, GeoParquet, KML
+  cityatlas keys    create|list|revoke [flags]   API keys (editors write, admins manage)
 
 Run "cityatlas COMMAND -h" for a command's flags. Every flag has an
 environment variable: --addr is CITYATLAS_ADDR, --database-url is
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "export":
 		return exportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keys(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

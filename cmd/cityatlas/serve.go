@@ -115,6 +115,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Map:     webMap,
 		Extra:   webMap.Register,
 		Catalog: api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
+		Keys:    keysOf(b),
 	}, log)
 	if cfg.PprofAddr != "" {
 		go func() {
@@ -148,6 +149,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// keysOf returns the backend's key store, nil when it keeps none (then
+// every request is anonymous and writes are refused).
+func keysOf(b store.Backend) api.KeyStore {
+	if ks, ok := b.(api.KeyStore); ok {
+		return ks
 	}
 	return nil
 }

@@ -327,6 +327,9 @@ func (a *applier) apply(ctx context.Context, mu store.Mutation) (store.Result, e
 		if _, err := st.ExecContext(ctx, old.ID); err != nil {
 			return store.Result{}, fmt.Errorf("delete: %w", err)
 		}
+		if err := a.keep(ctx, &old, oldGeom); err != nil {
+			return store.Result{}, err
+		}
 		a.removed(oldGeom)
 		seq, err := a.log(ctx, old.ID, store.OpDelete, old.Version)
 		if err != nil {
@@ -434,6 +437,9 @@ func (a *applier) update(ctx context.Context, old store.Feature, oldGeom []byte,
 		return store.Result{}, fmt.Errorf("update: %w", err)
 	}
 	a.removed(oldGeom)
+	if err := a.keep(ctx, &old, oldGeom); err != nil {
+		return store.Result{}, err
+	}
 	seq, err := a.log(ctx, old.ID, store.OpUpdate, version)
 	if err != nil {
 		return store.Result{}, err
@@ -480,6 +486,24 @@ func (a *applier) byExternalID(ctx context.Context, ext string) (store.Feature, 
 		return f, nil, fmt.Errorf("external id %q of collection %q: %w", ext, a.m.Collection.ID, store.ErrNotFound)
 	}
 	return stub(f, g, err)
+}
+
+// keep writes the version old, which is being replaced or deleted, to
+// the history (cityatlas_versions); oldGeom is its stored geometry blob.
+func (a *applier) keep(ctx context.Context, old *store.Feature, oldGeom []byte) error {
+	st, err := a.stmt(ctx, "keep", func() string {
+		return `INSERT OR IGNORE INTO cityatlas_versions (feature_id, version, collection, external_id, geom, properties, updated)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`
+	})
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, old.ID, old.Version, a.m.Collection.ID, nullString(old.ExternalID), oldGeom,
+		string(old.Properties), old.Updated.UTC().Format(timeLayout))
+	if err != nil {
+		return fmt.Errorf("keep version %d of feature %d: %w", old.Version, old.ID, err)
+	}
+	return nil
 }
 
 func (a *applier) log(ctx context.Context, id int64, op store.Op, version int64) (int64, error) {

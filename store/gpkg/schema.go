@@ -75,6 +75,32 @@ var schemaSQL = []string{
 		version INTEGER NOT NULL,
 		actor TEXT NOT NULL,
 		time DATETIME NOT NULL)`,
+	// Every version of a feature that was replaced or deleted: with the
+	// live row, the feature's history. Internal, like the keys: not in
+	// gpkg_contents, so GDAL and QGIS do not list them.
+	`CREATE TABLE IF NOT EXISTS cityatlas_versions (
+		feature_id INTEGER NOT NULL,
+		version INTEGER NOT NULL,
+		collection TEXT NOT NULL,
+		external_id TEXT,
+		geom BLOB,
+		properties TEXT NOT NULL,
+		updated DATETIME NOT NULL,
+		PRIMARY KEY (feature_id, version))`,
+	`CREATE INDEX IF NOT EXISTS cityatlas_changes_feature ON cityatlas_changes (feature_id, seq)`,
+	`CREATE INDEX IF NOT EXISTS cityatlas_changes_collection ON cityatlas_changes (collection, seq)`,
+	// API keys: the public id and an HMAC-SHA256 of the secret under a
+	// per-key salt (package auth), never the secret.
+	`CREATE TABLE IF NOT EXISTS cityatlas_keys (
+		id TEXT NOT NULL PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		role TEXT NOT NULL,
+		collections TEXT NOT NULL,
+		salt BLOB NOT NULL,
+		hash BLOB NOT NULL,
+		created DATETIME NOT NULL,
+		expires DATETIME,
+		revoked DATETIME)`,
 	// Registered as an attributes table: GDAL and QGIS then show the change
 	// log as a table and leave the other cityatlas tables out of their
 	// layer lists.

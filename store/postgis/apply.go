@@ -70,6 +70,9 @@ func beginWrite(ctx context.Context, tx pgx.Tx, coll string) (store.Collection, 
 	if _, err := tx.Exec(ctx, sqlNoJIT); err != nil {
 		return store.Collection{}, err
 	}
+	if _, err := tx.Exec(ctx, sqlWriter); err != nil {
+		return store.Collection{}, err
+	}
 	return collection(ctx, tx, sqlCollectionForShare, coll)
 }
 

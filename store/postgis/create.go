@@ -91,7 +91,7 @@ func collectionArgs(c *store.Collection) ([]any, error) {
 	if keywords == nil {
 		keywords = []string{}
 	}
-	return []any{c.ID, c.Title, c.Description, string(c.Geometry), fj, c.License, keywords, c.TimeField, string(c.Role)}, nil
+	return []any{c.ID, c.Title, c.Description, string(c.Geometry), fj, c.License, keywords, c.TimeField, string(c.Role), c.Private}, nil
 }
 
 // addPartition makes the partition of collection coll in tx: a table like

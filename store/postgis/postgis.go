@@ -134,7 +134,7 @@ func scanCollection(row pgx.CollectableRow) (store.Collection, error) {
 		fields   []byte
 		role     string
 	)
-	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &role, &c.Created)
+	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &role, &c.Created, &c.Private)
 	if err != nil {
 		return c, err
 	}

@@ -19,13 +19,17 @@ const sqlWriteLock = `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current
 // statement than running it.
 const sqlNoJIT = `SET LOCAL jit = off`
 
+// sqlWriter marks a write transaction as cityatlas's own: the triggers of
+// migrations/0007 then leave its versions, times and change log to it.
+const sqlWriter = `SELECT set_config('cityatlas.writer', 'on', true)`
+
 const sqlListen = `LISTEN cityatlas_changes`
 
 const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`
 
 // Collections.
 const (
-	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created`
+	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private`
 
 	sqlCollections = `SELECT ` + sqlCollectionColumns + ` FROM collections ORDER BY id COLLATE "C"`
 
@@ -35,8 +39,8 @@ const (
 	// an Apply writes to it.
 	sqlCollectionForShare = sqlCollection + ` FOR SHARE`
 
-	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
 RETURNING created`
 
 	// Each collection has its own partition of features (migrations/0003).
@@ -173,3 +177,51 @@ WHERE f.collection = $1 AND f.id = u.id`
 
 // loadColumns are the columns that COPY fills.
 var loadColumns = []string{"ord", "external_id", "wkb", "properties"}
+
+// History (migrations/0007): the versions a feature's change-log entries
+// name, with the content of each from feature_versions (replaced and
+// deleted versions) or features (the current one).
+const (
+	// $1 collection, $2 feature id.
+	sqlHistory = `SELECT c.seq, c.op, c.version, c.actor, c.time,
+	v.feature_id IS NOT NULL OR f.id IS NOT NULL,
+	coalesce(CASE WHEN v.feature_id IS NOT NULL THEN v.external_id ELSE f.external_id END, ''),
+	ST_AsBinary(CASE WHEN v.feature_id IS NOT NULL THEN v.geom ELSE f.geom END),
+	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.properties END
+FROM changes c
+LEFT JOIN feature_versions v ON v.feature_id = c.feature_id AND v.version = c.version
+LEFT JOIN features f ON f.collection = c.collection AND f.id = c.feature_id AND f.version = c.version
+WHERE c.collection = $1 AND c.feature_id = $2
+ORDER BY c.seq`
+
+	// The bulk load a feature came from: the last load of its collection
+	// before $3 (the seq of the feature's first own entry). $1 collection,
+	// $2 feature id.
+	sqlHistoryLoad = `SELECT c.seq, c.actor, c.time,
+	v.feature_id IS NOT NULL OR f.id IS NOT NULL,
+	coalesce(CASE WHEN v.feature_id IS NOT NULL THEN v.external_id ELSE f.external_id END, ''),
+	ST_AsBinary(CASE WHEN v.feature_id IS NOT NULL THEN v.geom ELSE f.geom END),
+	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.properties END
+FROM changes c
+LEFT JOIN feature_versions v ON v.feature_id = $2 AND v.version = 1
+LEFT JOIN features f ON f.collection = $1 AND f.id = $2 AND f.version = 1
+WHERE c.collection = $1 AND c.op = 'load' AND c.seq < $3
+	AND (v.feature_id IS NOT NULL OR EXISTS (SELECT 1 FROM features WHERE collection = $1 AND id = $2))
+ORDER BY c.seq DESC LIMIT 1`
+
+	sqlCollectionChanges = `SELECT seq, collection, feature_id, op, version, actor, time FROM changes WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT $3`
+)
+
+// API keys (migrations/0007).
+const (
+	sqlKeyColumns = `id, name, role, collections, salt, hash, created, coalesce(expires, 'epoch'), coalesce(revoked, 'epoch')`
+
+	sqlCreateKey = `INSERT INTO keys (id, name, role, collections, salt, hash, created, expires)
+VALUES ($1, $2, $3, $4, $5, $6, now(), $7) RETURNING created`
+
+	sqlKeyByID = `SELECT ` + sqlKeyColumns + ` FROM keys WHERE id = $1`
+
+	sqlKeys = `SELECT ` + sqlKeyColumns + ` FROM keys ORDER BY name COLLATE "C"`
+
+	sqlRevokeKey = `UPDATE keys SET revoked = coalesce(revoked, now()) WHERE name = $1`
+)

@@ -49,6 +49,9 @@ func Run(t *testing.T, open Opener) {
 		{"Index", testIndex},
 		{"Sync", testSync},
 		{"ConcurrentReaders", testConcurrentReaders},
+		{"History", testHistory},
+		{"Keys", testKeys},
+		{"Private", testPrivate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
