@@ -258,6 +258,9 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		if ms[i].Feature.Properties == nil {
 			ms[i].Feature.Properties = emptyObject
 		}
+		if n := len(ms[i].Feature.Properties); n > MaxPropertiesBytes {
+			return nil, Invalidf("feature %d of the batch: properties of %d bytes; at most %d", i+1, n, MaxPropertiesBytes)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -143,6 +143,9 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = store.Properties("{}")
 	}
+	if err := store.CheckPropertiesJSON(raw); err != nil {
+		return p, err
+	}
 	doc := gjson.ParseBytes(raw)
 	if !doc.IsObject() || !gjson.ValidBytes(raw) {
 		return p, store.Invalidf("properties must be a JSON object")
