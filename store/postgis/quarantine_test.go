@@ -49,7 +49,7 @@ func psql(t *testing.T, s *Store, sql string) (string, error) {
 }
 
 // TestStorableConstraint: the database itself refuses, whoever writes
-// them, the geometries cityatlas cannot hold (migration 0004), and takes
+// them, the geometries cityatlas cannot hold (migration 0005), and takes
 // the ones it can.
 func TestStorableConstraint(t *testing.T) {
 	ctx := context.Background()
@@ -101,7 +101,7 @@ func TestStorableConstraint(t *testing.T) {
 
 // writeBad writes geometry wkt (or properties) into feature id with the
 // database's constraint out of the way, as a row stored before migration
-// 0004 or by a client past it would be, and, when logged, appends the
+// 0005 or by a client past it would be, and, when logged, appends the
 // change-log entry and NOTIFY that a writer's Apply would.
 func writeBad(t *testing.T, s *Store, coll string, id int64, set string, logged bool) {
 	t.Helper()
