@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -273,4 +274,59 @@ func TestQuarantineFollow(t *testing.T) {
 	}
 	until("take the fixed feature back", func() bool { _, err := st.Feature(c.ID, ids[2]); return err == nil })
 	wantQuarantine(t, st, c.ID)
+}
+
+// TestStorableConstraintEveryPartition: every way a collection gets its
+// partition (CreateCollection, a staged bulk load, a stream that creates
+// the collection, in its small and staged forms) leaves the database
+// refusing a nested collection in it.
+func TestStorableConstraintEveryPartition(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	s.stageMin = 50
+	ext := func(i int) string { return fmt.Sprint("x", i) }
+	made := map[string]func(c store.Collection) error{
+		"created": func(c store.Collection) error {
+			_, err := s.CreateCollection(ctx, c)
+			if err == nil {
+				_, err = s.Apply(ctx, c.ID, upserts(c, t, 3, ext), "test")
+			}
+			return err
+		},
+		"created then bulk loaded": func(c store.Collection) error {
+			if _, err := s.CreateCollection(ctx, c); err != nil {
+				return err
+			}
+			return s.ApplyStream(ctx, c.ID, store.Stream(upserts(c, t, 500, ext), nil), "test", func(store.Result) error { return nil })
+		},
+		"made by a small stream": func(c store.Collection) error {
+			_, err := s.CreateStream(ctx, c, store.Stream(upserts(c, t, 3, ext), nil), "test", func(store.Result) error { return nil })
+			return err
+		},
+		"made by a staged stream": func(c store.Collection) error {
+			_, err := s.CreateStream(ctx, c, store.Stream(upserts(c, t, 500, ext), nil), "test", func(store.Result) error { return nil })
+			return err
+		},
+	}
+	i := 0
+	for name, fill := range made {
+		i++
+		t.Run(name, func(t *testing.T) {
+			c := storetest.Assets(fmt.Sprint("things_", i), store.GeometryAny)
+			if err := fill(c); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(name, "bulk") || strings.Contains(name, "staged") {
+				chs, err := s.Changes(ctx, lastSeq(t, s)-1, 1)
+				if err != nil || len(chs) != 1 || chs[0].Op != store.OpLoad {
+					t.Fatalf("last change %+v (%v), want the staged load's", chs, err)
+				}
+			}
+			_, err := s.pool.Exec(ctx, "UPDATE features SET geom = ST_SetSRID($1::geometry, 4326) WHERE collection = $2", nestedWKT, c.ID)
+			var pe *pgconn.PgError
+			if !errors.As(err, &pe) || pe.Code != "23514" {
+				t.Errorf("UPDATE with a nested collection: %v, want a check violation", err)
+			}
+		})
+	}
 }
