@@ -427,10 +427,11 @@ func (a *applier) byID(ctx context.Context, id int64) (store.Feature, []byte, er
 
 // stub lets a write replace or delete a stored feature that cannot be read
 // (store.ErrBadData, quarantined by the index): the feature then has only
-// its id, external id and version, and counts as changed.
+// its id, external id, version and times, and counts as changed.
 func stub(f store.Feature, blob []byte, err error) (store.Feature, []byte, error) {
 	if errors.Is(err, store.ErrBadData) {
-		return store.Feature{ID: f.ID, Collection: f.Collection, ExternalID: f.ExternalID, Version: f.Version}, blob, nil
+		return store.Feature{ID: f.ID, Collection: f.Collection, ExternalID: f.ExternalID, Version: f.Version,
+			Created: f.Created, Updated: f.Updated}, blob, nil
 	}
 	return f, blob, err
 }
