@@ -330,3 +330,26 @@ func TestStorableConstraintEveryPartition(t *testing.T) {
 		})
 	}
 }
+
+// TestStagedLoadRefusesUnstorable: a bulk load through a staging table
+// (which COPY fills without the database's constraint) refuses a geometry
+// cityatlas cannot hold, leaving the collection empty.
+func TestStagedLoadRefusesUnstorable(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	s.stageMin = 50
+	c := storetest.MustCreate(t, s, storetest.Assets("things", store.GeometryAny))
+	for name, g := range storetest.Unstorable() {
+		t.Run(name, func(t *testing.T) {
+			ms := upserts(c, t, 500, func(i int) string { return fmt.Sprint("x", i) })
+			ms[300].Feature.Geometry = g
+			err := s.ApplyStream(ctx, c.ID, store.Stream(ms, nil), "test", func(store.Result) error { return nil })
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("ApplyStream: %v, want ErrInvalid", err)
+			}
+			if _, n, err := s.Query(ctx, c.ID, store.Query{}); err != nil || n != 0 {
+				t.Errorf("%d features (%v), want none", n, err)
+			}
+		})
+	}
+}
