@@ -44,9 +44,9 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.checkDatabase(c.Request().Context()); err != nil {
 		db = "unreachable: " + err.Error()
 	}
-	return c.JSON(http.StatusOK, map[string]any{
+	return c.JSON(http.StatusOK, withQuarantine(s.store, map[string]any{
 		"ready": true, "status": "ready", "database": db, "index": s.indexState(),
-	})
+	}))
 }
 
 // dbState caches the last database check for WriteGuard.

@@ -84,5 +84,6 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	for _, ci := range s.store.Collections() {
 		fmt.Fprintf(&b, "cityatlas_features{collection=%q} %d\n", ci.ID, ci.Count)
 	}
+	writeQuarantineMetrics(&b, s.store)
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }

@@ -14,7 +14,7 @@ import (
 // are left to the full check.
 func Canonical(c *Collection, p []byte) bool {
 	n := len(p)
-	if n < 2 || p[0] != '{' || p[n-1] != '}' {
+	if n < 2 || n > MaxPropertiesBytes || p[0] != '{' || p[n-1] != '}' {
 		return false
 	}
 	if n == 2 {

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -124,4 +126,41 @@ func FuzzPlainDecimal(f *testing.F) {
 			t.Fatalf("plainDecimal(%q) but FormatFloat gives %q", s, got)
 		}
 	})
+}
+
+// TestPropertiesBounds: properties too long or nested too deep are
+// refused before anything parses them, and an encoding past
+// MaxPropertiesBytes is refused by EncodeProperties.
+func TestPropertiesBounds(t *testing.T) {
+	deep := []byte(`{"a_name":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`)
+	for _, tc := range []struct {
+		name string
+		p    []byte
+		ok   bool
+	}{
+		{"flat", []byte(`{"a_name":"x","year":1}`), true},
+		{"an array value", []byte(`{"a_name":[1,2]}`), true}, // refused by name later
+		{"brackets in a string", []byte(`{"a_name":"[[[{{{"}`), true},
+		{"escaped quote in a string", []byte(`{"a_name":"\"[[[["}`), true},
+		{"nested arrays", []byte(`{"a_name":[[1]]}`), false},
+		{"deep", deep, false},
+		{"too long", []byte(`{"a_name":"` + strings.Repeat("x", 2*MaxPropertiesBytes) + `"}`), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckPropertiesJSON(tc.p)
+			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
+				t.Errorf("CheckPropertiesJSON = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+	long := strings.Repeat("x", MaxPropertiesBytes)
+	if _, err := EncodeProperties(&canonicalColl, map[string]any{"a_name": long}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("EncodeProperties of %d bytes: %v, want ErrInvalid", len(long), err)
+	}
+	if Canonical(&canonicalColl, []byte(`{"a_name":"`+long+`"}`)) {
+		t.Error("Canonical takes properties longer than MaxPropertiesBytes")
+	}
+	if _, err := EncodeProperties(&canonicalColl, map[string]any{"a_name": long[:1000]}); err != nil {
+		t.Errorf("EncodeProperties of 1000 bytes: %v", err)
+	}
 }

@@ -224,6 +224,9 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 	if err := geo.CheckStorable(f.Geometry); err != nil {
 		return 0, fmt.Errorf("%w: feature %d: %w", ErrBadData, f.ID, err)
 	}
+	if n := len(f.Properties); n > MaxPropertiesBytes {
+		return 0, fmt.Errorf("%w: properties of feature %d are %d bytes long; at most %d", ErrBadData, f.ID, n, MaxPropertiesBytes)
+	}
 	if n := len(f.ExternalID); n > MaxExternalID {
 		return 0, fmt.Errorf("%w: external id of feature %d is %d bytes long; at most %d", ErrBadData, f.ID, n, MaxExternalID)
 	}

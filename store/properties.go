@@ -82,8 +82,9 @@ func ValidFieldName(name string) bool { return fieldNameRe.MatchString(name) }
 // their canonical encoding. A value may be given as its Go type or as the
 // JSON-decoded form (float64 or json.Number for numbers); strings are
 // accepted for numbers, integers, booleans and dates when they parse.
-// A name not in the schema, or a value of the wrong type, is an error
-// wrapping ErrInvalid that names the property.
+// A name not in the schema, a value of the wrong type, or an encoding
+// longer than MaxPropertiesBytes is an error wrapping ErrInvalid that
+// names the property.
 func EncodeProperties(c *Collection, values map[string]any) (Properties, error) {
 	for name := range values {
 		if _, ok := c.Field(name); !ok {
@@ -132,6 +133,9 @@ func encode(c *Collection, n int, value func(i int) any) (Properties, error) {
 	buf = append(buf, '}')
 	if len(buf) == 2 {
 		return emptyObject, nil
+	}
+	if len(buf) > MaxPropertiesBytes {
+		return nil, Invalidf("properties of %d bytes; at most %d", len(buf), MaxPropertiesBytes)
 	}
 	return Properties(buf), nil
 }

@@ -55,16 +55,17 @@ type Quarantine struct {
 }
 
 // quarantine holds the ids of the features of each collection that are
-// left out of the index, with what is wrong with them. It has its own lock
-// so that /metrics never waits for a writer.
+// left out of the index (what is wrong with them goes to the log: a whole
+// layer of bad rows must not cost memory for each message). It has its
+// own lock so that /metrics never waits for a writer.
 type quarantine struct {
 	mu  sync.Mutex
-	bad map[string]map[int64]string
+	bad map[string]map[int64]struct{}
 }
 
 // set replaces the quarantine of a collection (after it was loaded whole);
 // nil or empty clears it.
-func (q *quarantine) set(collection string, bad map[int64]string) {
+func (q *quarantine) set(collection string, bad map[int64]struct{}) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(bad) == 0 {
@@ -72,23 +73,23 @@ func (q *quarantine) set(collection string, bad map[int64]string) {
 		return
 	}
 	if q.bad == nil {
-		q.bad = map[string]map[int64]string{}
+		q.bad = map[string]map[int64]struct{}{}
 	}
 	q.bad[collection] = bad
 }
 
-func (q *quarantine) add(collection string, id int64, reason string) {
+func (q *quarantine) add(collection string, id int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.bad == nil {
-		q.bad = map[string]map[int64]string{}
+		q.bad = map[string]map[int64]struct{}{}
 	}
 	m := q.bad[collection]
 	if m == nil {
-		m = map[int64]string{}
+		m = map[int64]struct{}{}
 		q.bad[collection] = m
 	}
-	m[id] = reason
+	m[id] = struct{}{}
 }
 
 // release takes a feature out of quarantine (it was fixed or deleted).
@@ -140,14 +141,14 @@ func smallest(ids func(func(int64) bool), n int) []int64 {
 type badRowLog struct {
 	log        *slog.Logger
 	collection string
-	bad        map[int64]string
+	bad        map[int64]struct{}
 }
 
 func (b *badRowLog) note(id int64, err error) {
 	if b.bad == nil {
-		b.bad = map[int64]string{}
+		b.bad = map[int64]struct{}{}
 	}
-	b.bad[id] = err.Error()
+	b.bad[id] = struct{}{}
 	if len(b.bad) <= maxBadRowLogs {
 		b.log.Warn("index: feature quarantined, the rest of the collection is served", "collection", b.collection, "id", id, "err", err)
 	}

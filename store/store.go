@@ -106,7 +106,7 @@ func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
 func (s *Store) quarantineLocked(l *layer, id int64, err error) {
 	s.log.Warn("index: feature quarantined, the rest of the collection is served", "collection", l.coll.ID, "id", id, "err", err)
 	l.remove(id)
-	s.quarantine.add(l.coll.ID, id, err.Error())
+	s.quarantine.add(l.coll.ID, id)
 }
 
 // publish makes the master layers visible to readers. Callers hold s.mu
@@ -270,6 +270,9 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 		}
 		if ms[i].Feature.Properties == nil {
 			ms[i].Feature.Properties = emptyObject
+		}
+		if n := len(ms[i].Feature.Properties); n > MaxPropertiesBytes {
+			return nil, Invalidf("feature %d of the batch: properties of %d bytes; at most %d", i+1, n, MaxPropertiesBytes)
 		}
 	}
 	s.mu.Lock()

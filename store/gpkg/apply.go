@@ -143,6 +143,9 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = store.Properties("{}")
 	}
+	if err := store.CheckPropertiesJSON(raw); err != nil {
+		return p, err
+	}
 	doc := gjson.ParseBytes(raw)
 	if !doc.IsObject() || !gjson.ValidBytes(raw) {
 		return p, store.Invalidf("properties must be a JSON object")
@@ -210,11 +213,6 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 		if !store.GeometryAllowed(c.Geometry, t) {
 			return p, store.Invalidf("collection %q takes %s geometries, not %s", c.ID, c.Geometry, t)
 		}
-		if gt := strings.ToUpper(t); a.m.geomType != "GEOMETRY" && gt != a.m.geomType {
-			if err := a.widen(ctx); err != nil {
-				return p, err
-			}
-		}
 		if err := geo.CheckStorable(f.Geometry); err != nil {
 			return p, store.Invalidf("%s geometry: %v", t, err)
 		}
@@ -226,37 +224,6 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 		}
 	}
 	return p, nil
-}
-
-// widen turns the collection's geometry column into a GEOMETRY column, the
-// first time it receives the other form of its type (a MultiPolygon in a
-// Polygon collection, which store.GeometryAllowed admits). A GeoPackage
-// wants the column's SQL type, geometry_type_name and the stored types to
-// agree (requirements 31, 32), and SQLite cannot change a column's type, so
-// the table is rebuilt: copied, dropped, renamed, its R-tree triggers made
-// again. The R-tree itself is kept (the fids do not change).
-func (a *applier) widen(ctx context.Context) error {
-	id := a.m.Collection.ID
-	tmp := "cityatlas_rebuild_" + id
-	a.close()
-	a.stmts = nil
-	stmts := []string{
-		tableSQL(a.m, tmp, "GEOMETRY"),
-		"INSERT INTO " + quote(tmp) + " SELECT * FROM " + quote(id),
-		"DROP TABLE " + quote(id),
-		"ALTER TABLE " + quote(tmp) + " RENAME TO " + quote(id),
-	}
-	stmts = append(stmts, triggerSQL(id)...)
-	for _, q := range stmts {
-		if _, err := a.tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("widen geometry column of %q: %w", id, err)
-		}
-	}
-	if _, err := a.tx.ExecContext(ctx, "UPDATE gpkg_geometry_columns SET geometry_type_name = 'GEOMETRY' WHERE table_name = ?", id); err != nil {
-		return fmt.Errorf("widen geometry column of %q: %w", id, err)
-	}
-	a.m.geomType = "GEOMETRY"
-	return nil
 }
 
 // note records what a written geometry means for gpkg_contents and
@@ -466,10 +433,11 @@ func (a *applier) byID(ctx context.Context, id int64) (store.Feature, []byte, er
 
 // stub lets a write replace or delete a stored feature that cannot be read
 // (store.ErrBadData, quarantined by the index): the feature then has only
-// its id, external id and version, and counts as changed.
+// its id, external id, version and times, and counts as changed.
 func stub(f store.Feature, blob []byte, err error) (store.Feature, []byte, error) {
 	if errors.Is(err, store.ErrBadData) {
-		return store.Feature{ID: f.ID, Collection: f.Collection, ExternalID: f.ExternalID, Version: f.Version}, blob, nil
+		return store.Feature{ID: f.ID, Collection: f.Collection, ExternalID: f.ExternalID, Version: f.Version,
+			Created: f.Created, Updated: f.Updated}, blob, nil
 	}
 	return f, blob, err
 }

@@ -134,11 +134,15 @@ func TestQuarantine(t *testing.T) {
 
 	// Fixed through the store, the corrupt one comes back; deleted, the
 	// nested one is gone from the count.
-	if _, err := st.Apply(ctx, c.ID, []store.Mutation{
+	fixed, err := st.Apply(ctx, c.ID, []store.Mutation{
 		{Op: store.OpUpdate, Feature: store.Feature{ID: id(1), Geometry: storetest.Point(9, 9), Properties: storetest.Props(t, c, nil)}},
 		{Op: store.OpDelete, Feature: store.Feature{ID: id(2)}},
-	}, "fixer"); err != nil {
+	}, "fixer")
+	if err != nil {
 		t.Fatalf("fixing the quarantined features: %v", err)
+	}
+	if got := fixed[0].Feature; !got.Created.Equal(rs[1].Feature.Created) || got.Version != rs[1].Feature.Version+1 {
+		t.Errorf("fixed feature created %v version %d, want %v and %d", got.Created, got.Version, rs[1].Feature.Created, rs[1].Feature.Version+1)
 	}
 	if _, err := st.Feature(c.ID, id(1)); err != nil {
 		t.Errorf("fixed feature: %v", err)

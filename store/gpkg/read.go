@@ -16,8 +16,8 @@ import (
 // scanFeature reads one row selected with m.cols, returning the feature and
 // its stored geometry blob. A row whose geometry, times or properties
 // cannot be read (written by another program, or corrupt) gives an error
-// wrapping store.ErrBadData, with f.ID, f.ExternalID, f.Version and the
-// blob set.
+// wrapping store.ErrBadData, with f.ID, f.ExternalID, f.Version, the blob
+// and, unless they are what is wrong, f.Created and f.Updated set.
 func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, []byte, error) {
 	var (
 		f                store.Feature
@@ -37,16 +37,16 @@ func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, [
 	f.Collection = m.Collection.ID
 	f.ExternalID = ext.String
 	var err error
-	if blob != nil {
-		if f.Geometry, err = decodeGeometry(blob); err != nil {
-			return f, blob, fmt.Errorf("feature %d: %w: %v", f.ID, store.ErrBadData, err)
-		}
-	}
 	if f.Created, err = parseTime(created); err != nil {
 		return f, blob, fmt.Errorf("feature %d: %w: created: %v", f.ID, store.ErrBadData, err)
 	}
 	if f.Updated, err = parseTime(updated); err != nil {
 		return f, blob, fmt.Errorf("feature %d: %w: updated: %v", f.ID, store.ErrBadData, err)
+	}
+	if blob != nil {
+		if f.Geometry, err = decodeGeometry(blob); err != nil {
+			return f, blob, fmt.Errorf("feature %d: %w: %v", f.ID, store.ErrBadData, err)
+		}
 	}
 	props := make(map[string]any, len(vals))
 	for i, fd := range m.Collection.Fields {

@@ -101,11 +101,25 @@ var schemaSQL = []string{
 		created DATETIME NOT NULL,
 		expires DATETIME,
 		revoked DATETIME)`,
-	// Registered as an attributes table: GDAL and QGIS then show the change
-	// log as a table and leave the other cityatlas tables out of their
-	// layer lists.
-	`INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
-		VALUES ('cityatlas_changes', 'attributes', 'cityatlas_changes', 'cityatlas change log: one row per feature write')`,
+	// The cityatlas tables are internal: they stay out of gpkg_contents, so
+	// that GDAL and QGIS list only the collections as layers. GDAL lists the
+	// tables gpkg_contents lacks too, unless the file registers an attributes
+	// table or GDAL's aspatial extension, which this row does (it declares
+	// no table of its own). Files written before kept the change log in
+	// gpkg_contents as attributes: it is taken out.
+	`DELETE FROM gpkg_contents WHERE table_name IN ('cityatlas_changes', 'cityatlas_collections', 'cityatlas_sequence')`,
+	`INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+		SELECT NULL, NULL, 'gdal_aspatial', 'http://gdal.org/geopackage_aspatial.html', 'read-write'
+		WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name IS NULL AND extension_name = 'gdal_aspatial')`,
+	// Each collection's layer has the collection's geometry type. Files
+	// written before registered GEOMETRY once a layer held a Multi form of
+	// its type (QGIS and ogrinfo then said "Unknown (any)"): registered
+	// again here. A Polygon layer keeps its MultiPolygons, which GDAL reads
+	// as they are.
+	`UPDATE gpkg_geometry_columns SET geometry_type_name =
+		(SELECT upper(json_extract(c.meta, '$.collection.geometryType')) FROM cityatlas_collections c WHERE c.id = gpkg_geometry_columns.table_name)
+		WHERE table_name IN (SELECT id FROM cityatlas_collections)
+		AND geometry_type_name IS NOT (SELECT upper(json_extract(c.meta, '$.collection.geometryType')) FROM cityatlas_collections c WHERE c.id = gpkg_geometry_columns.table_name)`,
 }
 
 // reservedPrefixes are table name prefixes that GeoPackage, SQLite and this

@@ -108,7 +108,9 @@ func addPartition(ctx context.Context, tx pgx.Tx, coll string) error {
 	ident := pgx.Identifier{tbl}.Sanitize()
 	check := pgx.Identifier{newPartitionCheck}.Sanitize()
 	for _, q := range []string{
-		fmt.Sprintf(`CREATE TABLE %s (LIKE features INCLUDING DEFAULTS, CONSTRAINT %s CHECK (collection = %s))`, ident, check, quoteLiteral(coll)),
+		// INCLUDING CONSTRAINTS: ATTACH wants features' CHECK constraints
+		// (features_geom_storable, migration 0005) on the table.
+		fmt.Sprintf(`CREATE TABLE %s (LIKE features INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CONSTRAINT %s CHECK (collection = %s))`, ident, check, quoteLiteral(coll)),
 		fmt.Sprintf(`SELECT cityatlas_index_features(%s)`, quoteLiteral(tbl)),
 		fmt.Sprintf(`ALTER TABLE features ATTACH PARTITION %s FOR VALUES IN (%s)`, ident, quoteLiteral(coll)),
 		fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %s`, ident, check),

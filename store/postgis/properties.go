@@ -21,6 +21,9 @@ func normalizeProperties(c *store.Collection, p []byte) (store.Properties, error
 	if store.Canonical(c, p) {
 		return store.Properties(p), nil // encoded already: nothing to redo
 	}
+	if err := store.CheckPropertiesJSON(p); err != nil {
+		return nil, err // before gjson, whose parsing recurses and allocates
+	}
 	if !gjson.ValidBytes(p) {
 		return nil, store.Invalidf("properties are not valid JSON")
 	}
@@ -57,7 +60,11 @@ func normalizeProperties(c *store.Collection, p []byte) (store.Properties, error
 		case gjson.String:
 			m[k.String()] = v.String()
 		default: // object or array: EncodeProperties names the property
-			m[k.String()] = v.Value()
+			if v.IsArray() {
+				m[k.String()] = []any{}
+			} else {
+				m[k.String()] = map[string]any{}
+			}
 		}
 		return true
 	})

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"GeometryTypeRefused", testGeometryTypeRefused},
 		{"UnstorableRefused", testUnstorableRefused},
+		{"UnholdablePropertiesRefused", testUnholdablePropertiesRefused},
 		{"PagingOrder", testPagingOrder},
 		{"BBoxQuery", testBBoxQuery},
 		{"ChangeLog", testChangeLog},
