@@ -89,6 +89,11 @@ func (c *config) flagSet(name string, getenv func(string) string, stderr io.Writ
 			c.envErr = append(c.envErr, envError{"database-url", fmt.Sprintf("CITYATLAS_DATABASE_URL_FILE=%q: %v", path, err)})
 		}
 	}
+	if path := getenv("CITYATLAS_DATABASE_PASSWORD_FILE"); path != "" {
+		if err := addPassword(&c.DatabaseURL, path); err != nil {
+			c.envErr = append(c.envErr, envError{"database-url", fmt.Sprintf("CITYATLAS_DATABASE_PASSWORD_FILE=%q: %v", path, err)})
+		}
+	}
 	fs.Lookup("database-url").DefValue = "" // -h must not print a password
 	str(&c.DataPath, "data", "CITYATLAS_DATA", "cityatlas.gpkg", "GeoPackage file of the embedded store")
 	str(&c.LogFormat, "log-format", "CITYATLAS_LOG_FORMAT", "text", "log format: text or json")
@@ -146,6 +151,26 @@ func readSecretFile(path string, dst *string) error {
 	if *dst == "" {
 		return fmt.Errorf("the file is empty")
 	}
+	return nil
+}
+
+// addPassword puts the password held in the file at path into the
+// postgres:// URL *dbURL (as POSTGRES_PASSWORD_FILE gives one to the
+// PostGIS image, so that both containers read one secret).
+func addPassword(dbURL *string, path string) error {
+	var pw string
+	if err := readSecretFile(path, &pw); err != nil {
+		return err
+	}
+	u, err := url.Parse(*dbURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return fmt.Errorf("it needs CITYATLAS_DATABASE_URL as a postgres:// URL without the password, such as postgres://cityatlas@db:5432/cityatlas")
+	}
+	if _, has := u.User.Password(); has {
+		return fmt.Errorf("CITYATLAS_DATABASE_URL already has a password")
+	}
+	u.User = url.UserPassword(u.User.Username(), pw)
+	*dbURL = u.String()
 	return nil
 }
 

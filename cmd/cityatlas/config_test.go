@@ -171,3 +171,21 @@ func TestHealthcheckAndVersion(t *testing.T) {
 		t.Errorf("version: %q %v", out.String(), err)
 	}
 }
+
+// TestDatabasePasswordFile: the password alone from a file (the PostGIS
+// image's POSTGRES_PASSWORD_FILE secret), into a URL without one.
+func TestDatabasePasswordFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(path, []byte("s3cr/t@x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := serveConfig(t, envOf("CITYATLAS_DATABASE_URL", "postgres://cityatlas@db:5432/cityatlas?sslmode=disable", "CITYATLAS_DATABASE_PASSWORD_FILE", path))
+	if err != nil || cfg.DatabaseURL != "postgres://cityatlas:s3cr%2Ft%40x@db:5432/cityatlas?sslmode=disable" {
+		t.Errorf("%q %v", cfg.DatabaseURL, err)
+	}
+	for _, u := range []string{"host=db user=x", "postgres://u:pw@db/x", ""} {
+		if _, err := serveConfig(t, envOf("CITYATLAS_DATABASE_URL", u, "CITYATLAS_DATABASE_PASSWORD_FILE", path)); err == nil || !strings.Contains(err.Error(), "CITYATLAS_DATABASE_PASSWORD_FILE") {
+			t.Errorf("URL %q: %v", u, err)
+		}
+	}
+}
