@@ -10,7 +10,24 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cityatlas/cityatlas/store"
 )
+
+// quarantiner is implemented by stores that leave unreadable stored
+// features out of the index and count them (*store.Store).
+type quarantiner interface {
+	Quarantined() []store.Quarantine
+}
+
+// quarantined returns the store's quarantined features per collection
+// (none when the store does not count them).
+func (s *Server) quarantined() []store.Quarantine {
+	if q, ok := s.store.(quarantiner); ok {
+		return q.Quarantined()
+	}
+	return nil
+}
 
 // healthz is liveness: the process answers.
 func (s *Server) healthz(c echo.Context) error {
@@ -44,8 +61,14 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.checkDatabase(c.Request().Context()); err != nil {
 		db = "unreachable: " + err.Error()
 	}
+	q := s.quarantined()
+	if q == nil {
+		q = []store.Quarantine{}
+	}
+	// Quarantined features are stored ones the index could not hold (bad
+	// data): the index serves the rest, so they do not make it unready.
 	return c.JSON(http.StatusOK, map[string]any{
-		"ready": true, "status": "ready", "database": db, "index": s.indexState(),
+		"ready": true, "status": "ready", "database": db, "index": s.indexState(), "quarantined": q,
 	})
 }
 
@@ -111,6 +134,13 @@ func buildInfo() (goVersion, revision string) {
 		}
 	}
 	return goVersion, revision
+}
+
+func (s *Server) writeQuarantine(b interface{ WriteString(string) (int, error) }) {
+	_, _ = b.WriteString("# HELP cityatlas_quarantined_features Stored features left out of the index because they cannot be read (see /readyz).\n# TYPE cityatlas_quarantined_features gauge\n")
+	for _, q := range s.quarantined() {
+		_, _ = b.WriteString(fmt.Sprintf("cityatlas_quarantined_features{collection=%q} %d\n", q.Collection, q.Count))
+	}
 }
 
 func (s *Server) writeBuildInfo(b interface{ WriteString(string) (int, error) }) {

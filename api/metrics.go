@@ -80,6 +80,7 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	}
 	m.mu.Unlock()
 	s.writeBuildInfo(&b)
+	s.writeQuarantine(&b)
 	b.WriteString("# HELP cityatlas_features Features per collection.\n# TYPE cityatlas_features gauge\n")
 	for _, ci := range s.store.Collections() {
 		fmt.Fprintf(&b, "cityatlas_features{collection=%q} %d\n", ci.ID, ci.Count)
