@@ -111,7 +111,9 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // deadlineWriter moves the connection's write deadline d ahead of every
 // write: a client that stops reading is dropped after d, while one that
-// keeps reading can download for as long as it takes (whole layers).
+// keeps reading can download for as long as it takes (whole layers). Time
+// a handler spends before its first write (building a file to send) is
+// not bounded by it: the deadline is set again when the write starts.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc *http.ResponseController
@@ -136,14 +138,6 @@ func (w *deadlineWriter) Flush() {
 }
 
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// ExtendWriteDeadline gives a handler that computes for long before it
-// writes (or between writes) another write timeout's worth of time.
-func (s *Server) ExtendWriteDeadline(c echo.Context) {
-	if s.cfg.Timeouts.Write > 0 {
-		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(s.cfg.Timeouts.Write))
-	}
-}
 
 // bodyReader lifts the read deadline once the request body is read.
 type bodyReader struct {
