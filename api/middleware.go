@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -316,7 +317,7 @@ func (s *Server) hostCheck(next echo.HandlerFunc) echo.HandlerFunc {
 		case "/healthz", "/readyz", "/metrics":
 			return next(c)
 		}
-		if !s.hostAllowed(c.Request().Host) {
+		if !s.hostAllowed(c.Request().Host) && !hostIsLocalAddr(c.Request()) {
 			return &Problem{Type: "https://cityatlas.dev/problems/unknown-host", Title: "Unknown host", Status: http.StatusBadRequest,
 				Detail: "this server does not answer for Host " + quote(c.Request().Host) +
 					"; its operator can set --base-url (CITYATLAS_BASE_URL) or add the name to --allowed-hosts (CITYATLAS_ALLOWED_HOSTS)"}
@@ -335,6 +336,26 @@ func quote(s string) string {
 // DefaultAllowedHosts are the names a server without BaseURL answers for
 // when AllowedHosts is empty: this machine, for a newcomer's browser.
 var DefaultAllowedHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// hostIsLocalAddr reports whether the request's Host is the IP address
+// the client connected to (http://10.0.0.5:8080/ typed in a browser):
+// links to it point back here, so it needs no listing.
+func hostIsLocalAddr(r *http.Request) bool {
+	name := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		name = h
+	}
+	ip, err := netip.ParseAddr(strings.Trim(name, "[]"))
+	if err != nil {
+		return false
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(la.String())
+	return err == nil && ap.Addr().Unmap() == ip.Unmap()
+}
 
 func (s *Server) hostAllowed(host string) bool {
 	name := host

@@ -307,6 +307,14 @@ func TestHostHeader(t *testing.T) {
 	if r := host(listed, "localhost", "/"); r.status != 400 {
 		t.Errorf("a list replaces the defaults: localhost got %d", r.status)
 	}
+	// The address the client connected to is always fine (a browser on
+	// http://10.0.0.5:8080/); another address is not.
+	if r := host(listed, strings.TrimPrefix(listed.URL, "http://"), "/"); r.status != 200 {
+		t.Errorf("Host = the address connected to: %d %s", r.status, r.body)
+	}
+	if r := host(listed, "10.1.2.3:8080", "/"); r.status != 400 {
+		t.Errorf("Host = another address: %d", r.status)
+	}
 	based, _, _ := loggedServer(t, st, api.Config{BaseURL: "https://gis.example.org/atlas"})
 	if r := host(based, "evil.example", "/"); r.status != 200 || strings.Contains(string(r.body), "evil.example") || !strings.Contains(string(r.body), "https://gis.example.org/atlas/collections") {
 		t.Errorf("with a base URL: %d %s", r.status, r.body)

@@ -189,3 +189,18 @@ func TestDatabasePasswordFile(t *testing.T) {
 		}
 	}
 }
+
+// TestBasemapSources: the pages' Content-Security-Policy lets the map
+// load its configured basemap.
+func TestBasemapSources(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"},
+		{"http://tiles.city.example:8081/{z}/{x}/{y}.png", "http://tiles.city.example:8081"},
+		{"https://demotiles.maplibre.org/style.json", "https://demotiles.maplibre.org https:"},
+	} {
+		if got := strings.Join(basemapSources(tc.in), " "); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
