@@ -8,12 +8,16 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cityatlas/cityatlas/store"
+	"github.com/cityatlas/cityatlas/store/postgis"
 	"github.com/cityatlas/cityatlas/store/postgis/pgtest"
+	"github.com/cityatlas/cityatlas/store/storetest"
 )
 
 // pgProxy forwards TCP connections to the test's PostgreSQL, and can cut
@@ -113,9 +117,10 @@ type readyBody struct {
 	Ready    bool   `json:"ready"`
 	Database string `json:"database"`
 	Index    struct {
-		Collections int   `json:"collections"`
-		Features    int   `json:"features"`
-		Seq         int64 `json:"seq"`
+		Collections int    `json:"collections"`
+		Features    int    `json:"features"`
+		Seq         int64  `json:"seq"`
+		SyncError   string `json:"syncError"`
 	} `json:"index"`
 }
 
@@ -147,7 +152,7 @@ func TestReadyzThroughDatabaseBlip(t *testing.T) {
 	base := startServer(t, "--database-url", viaProxy, "--sync-interval", "200ms")
 
 	status, b := getReady(t, base)
-	if status != 200 || !b.Ready || b.Database != "ok" || b.Index.Collections != 4 || b.Index.Features < 1500 {
+	if status != 200 || !b.Ready || b.Database != "ok" || b.Index.Collections < 4 || b.Index.Features < 1500 {
 		t.Fatalf("before the blip: %d %+v", status, b)
 	}
 	proxy.stop()
@@ -161,14 +166,38 @@ func TestReadyzThroughDatabaseBlip(t *testing.T) {
 	} else {
 		res.Body.Close()
 	}
-	proxy.start()
-	var last readyBody
+	// The index's next sync fails, and /readyz says so, still ready.
+	var during readyBody
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if _, last = getReady(t, base); last.Database == "ok" {
+		if status, during = getReady(t, base); during.Index.SyncError != "" {
 			break
 		}
 	}
-	if last.Database != "ok" {
-		t.Errorf("after the blip: database %q, want ok", last.Database)
+	if status != 200 || !during.Ready || during.Index.SyncError == "" {
+		t.Errorf("database away: %d %+v, want 200, ready, with the sync error", status, during)
+	}
+	// A write made meanwhile by another instance, straight to the database.
+	pg, err := postgis.Open(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	cs, err := pg.Collections(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(cs, func(c store.Collection) bool { return c.ID == "stop_signs" })
+	storetest.MustApply(t, pg, "stop_signs", store.Mutation{Op: store.OpInsert, Feature: store.Feature{
+		Geometry: storetest.Point(-115.57, 32.85), Properties: storetest.Props(t, cs[i], map[string]any{})}})
+
+	proxy.start()
+	var last readyBody
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, last = getReady(t, base); last.Database == "ok" && last.Index.SyncError == "" && last.Index.Features == b.Index.Features+1 {
+			break
+		}
+	}
+	if last.Database != "ok" || last.Index.SyncError != "" || last.Index.Features != b.Index.Features+1 || last.Index.Seq <= b.Index.Seq {
+		t.Errorf("after the blip: %+v, want the database ok and the index caught up (%d features, past seq %d)", last, b.Index.Features+1, b.Index.Seq)
 	}
 }
