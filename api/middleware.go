@@ -202,41 +202,62 @@ const statusKey = "cityatlas.status"
 func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		err := next(c)
-		if err != nil {
+		defer func() {
+			// A handler that aborts the connection (a download failing
+			// half-way) panics with http.ErrAbortHandler: log it, then let
+			// net/http drop the connection.
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					s.logRequest(c, start, true)
+				}
+				panic(p)
+			}
+		}()
+		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		status := c.Response().Status
-		if st, ok := c.Get(statusKey).(int); ok {
-			status = st
-		} else if c.Request().Context().Err() != nil {
-			status = StatusClientClosed
-		}
-		d := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "(none)"
-		}
-		req := c.Request()
-		s.metrics.observe(method(c), route, status, d)
-		if s.cfg.DisableAccessLog {
-			return nil
-		}
-		level := slog.LevelInfo
-		if status == StatusClientClosed {
-			level = slog.LevelDebug
-		}
-		key, _ := c.Get(KeyName).(string)
-		s.log.LogAttrs(req.Context(), level, "request",
-			slog.String("method", method(c)), slog.String("route", route),
-			slog.String("path", req.URL.Path), slog.String("query", redactQuery(req.URL.RawQuery)),
-			slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
-			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			slog.String("client", c.RealIP()), slog.String("user_agent", req.UserAgent()),
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-			slog.String("key", key))
+		s.logRequest(c, start, false)
 		return nil
 	}
+}
+
+// logRequest counts the request for /metrics and writes its access log
+// line; aborted says the connection was cut before the answer was whole.
+func (s *Server) logRequest(c echo.Context, start time.Time, aborted bool) {
+	status := c.Response().Status
+	if st, ok := c.Get(statusKey).(int); ok {
+		status = st
+	} else if c.Request().Context().Err() != nil {
+		status = StatusClientClosed
+	}
+	d := time.Since(start)
+	route := c.Path()
+	if route == "" {
+		route = "(none)"
+	}
+	req := c.Request()
+	s.metrics.observe(method(c), route, status, d)
+	if s.cfg.DisableAccessLog {
+		return
+	}
+	level := slog.LevelInfo
+	if status == StatusClientClosed {
+		level = slog.LevelDebug
+	}
+	key, _ := c.Get(KeyName).(string)
+	attrs := []slog.Attr{
+		slog.String("method", method(c)), slog.String("route", route),
+		slog.String("path", req.URL.Path), slog.String("query", redactQuery(req.URL.RawQuery)),
+		slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.String("client", c.RealIP()), slog.String("user_agent", req.UserAgent()),
+		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		slog.String("key", key),
+	}
+	if aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
+	}
+	s.log.LogAttrs(req.Context(), level, "request", attrs...)
 }
 
 // KeyName is the echo.Context key under which authentication will put

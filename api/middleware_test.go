@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -409,5 +410,31 @@ func TestVersion(t *testing.T) {
 	m := string(get(t, srv, "/metrics").body)
 	if !strings.Contains(m, `cityatlas_build_info{version="v1.2.3",goversion="go1.`) {
 		t.Errorf("no build info in /metrics:\n%s", m)
+	}
+}
+
+// TestAbortedRequestLogged: a handler that aborts the connection
+// (http.ErrAbortHandler, as a download failing half-way does) still gets
+// its access log line, marked aborted, and the client sees an error.
+func TestAbortedRequestLogged(t *testing.T) {
+	_, st := demoServer(t)
+	srv, lb, s := loggedServer(t, st, api.Config{})
+	s.Echo().GET("/test-abort", func(c echo.Context) error {
+		c.Response().WriteHeader(http.StatusOK)
+		_, _ = c.Response().Write([]byte("half"))
+		c.Response().Flush()
+		panic(http.ErrAbortHandler)
+	})
+	res, err := http.Get(srv.URL + "/test-abort")
+	if err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if err == nil {
+		t.Error("the client read a whole answer from an aborted handler")
+	}
+	l := lb.requests(t)
+	if len(l) != 1 || l[0]["route"] != "/test-abort" || l[0]["aborted"] != true {
+		t.Errorf("access log: %v", l)
 	}
 }
