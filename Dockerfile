@@ -17,5 +17,10 @@ ENV CITYATLAS_ADDR=:8080 \
     CITYATLAS_DATA=/data/cityatlas.gpkg
 EXPOSE 8080
 USER nonroot:nonroot
+# The image has no shell or curl: the binary checks itself (GET /healthz on
+# CITYATLAS_ADDR; exit 0 when it answers 200). Liveness only: the service
+# stays ready while its database is away (/readyz says so in its body).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["/usr/local/bin/cityatlas", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/cityatlas"]
 CMD ["serve"]

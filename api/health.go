@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cityatlas/cityatlas/store"
 )
 
 // healthz is liveness: the process answers.
@@ -22,6 +24,16 @@ type indexState struct {
 	Collections int   `json:"collections"`
 	Features    int   `json:"features"`
 	Seq         int64 `json:"seq"`
+	// SyncedAt is when the index last caught up with the change log, and
+	// SyncError why the last attempt failed (stores that report it).
+	SyncedAt  *time.Time `json:"syncedAt,omitempty"`
+	SyncError string     `json:"syncError,omitempty"`
+}
+
+// syncStater is implemented by stores that say how far their index has
+// caught up with the change log (*store.Store).
+type syncStater interface {
+	SyncState() store.SyncState
 }
 
 func (s *Server) indexState() indexState {
@@ -30,6 +42,15 @@ func (s *Server) indexState() indexState {
 		st.Collections++
 		st.Features += ci.Count
 		st.Seq = max(st.Seq, ci.Seq)
+	}
+	if ss, ok := s.store.(syncStater); ok {
+		sync := ss.SyncState()
+		st.Seq = sync.Seq
+		at := sync.At.UTC().Truncate(time.Millisecond)
+		st.SyncedAt = &at
+		if sync.Err != nil {
+			st.SyncError = sync.Err.Error()
+		}
 	}
 	return st
 }

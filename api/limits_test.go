@@ -177,3 +177,21 @@ func TestQueryablesHTML(t *testing.T) {
 		t.Errorf("queryables: %d %q", r.status, r.header.Get("Content-Type"))
 	}
 }
+
+// TestCountPositions: the raw count is the decoded geometry's vertex
+// count, strings aside.
+func TestCountPositions(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}`, 4},
+		{`{"type":"MultiPolygon","coordinates":[[[ [ -1.5 ,0],[1,0],[1,1],[-1.5,0]]],[[[5,5],[6,5],[6,6],[5,5]]]]}`, 8},
+		{`{"type":"Feature","properties":{"note":"[1,2] [3,4]"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}`, 4},
+		{`{"type":"Polygon","coordinates":[]}`, 0},
+	} {
+		if got := api.CountPositions([]byte(tc.in)); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

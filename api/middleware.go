@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -111,7 +112,9 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // deadlineWriter moves the connection's write deadline d ahead of every
 // write: a client that stops reading is dropped after d, while one that
-// keeps reading can download for as long as it takes (whole layers).
+// keeps reading can download for as long as it takes (whole layers). Time
+// a handler spends before its first write (building a file to send) is
+// not bounded by it: the deadline is set again when the write starts.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc *http.ResponseController
@@ -136,14 +139,6 @@ func (w *deadlineWriter) Flush() {
 }
 
 func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// ExtendWriteDeadline gives a handler that computes for long before it
-// writes (or between writes) another write timeout's worth of time.
-func (s *Server) ExtendWriteDeadline(c echo.Context) {
-	if s.cfg.Timeouts.Write > 0 {
-		_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(s.cfg.Timeouts.Write))
-	}
-}
 
 // bodyReader lifts the read deadline once the request body is read.
 type bodyReader struct {
@@ -207,41 +202,62 @@ const statusKey = "cityatlas.status"
 func (s *Server) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		err := next(c)
-		if err != nil {
+		defer func() {
+			// A handler that aborts the connection (a download failing
+			// half-way) panics with http.ErrAbortHandler: log it, then let
+			// net/http drop the connection.
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					s.logRequest(c, start, true)
+				}
+				panic(p)
+			}
+		}()
+		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		status := c.Response().Status
-		if st, ok := c.Get(statusKey).(int); ok {
-			status = st
-		} else if c.Request().Context().Err() != nil {
-			status = StatusClientClosed
-		}
-		d := time.Since(start)
-		route := c.Path()
-		if route == "" {
-			route = "(none)"
-		}
-		req := c.Request()
-		s.metrics.observe(method(c), route, status, d)
-		if s.cfg.DisableAccessLog {
-			return nil
-		}
-		level := slog.LevelInfo
-		if status == StatusClientClosed {
-			level = slog.LevelDebug
-		}
-		key, _ := c.Get(KeyName).(string)
-		s.log.LogAttrs(req.Context(), level, "request",
-			slog.String("method", method(c)), slog.String("route", route),
-			slog.String("path", req.URL.Path), slog.String("query", redactQuery(req.URL.RawQuery)),
-			slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
-			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-			slog.String("client", c.RealIP()), slog.String("user_agent", req.UserAgent()),
-			slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-			slog.String("key", key))
+		s.logRequest(c, start, false)
 		return nil
 	}
+}
+
+// logRequest counts the request for /metrics and writes its access log
+// line; aborted says the connection was cut before the answer was whole.
+func (s *Server) logRequest(c echo.Context, start time.Time, aborted bool) {
+	status := c.Response().Status
+	if st, ok := c.Get(statusKey).(int); ok {
+		status = st
+	} else if c.Request().Context().Err() != nil {
+		status = StatusClientClosed
+	}
+	d := time.Since(start)
+	route := c.Path()
+	if route == "" {
+		route = "(none)"
+	}
+	req := c.Request()
+	s.metrics.observe(method(c), route, status, d)
+	if s.cfg.DisableAccessLog {
+		return
+	}
+	level := slog.LevelInfo
+	if status == StatusClientClosed {
+		level = slog.LevelDebug
+	}
+	key, _ := c.Get(KeyName).(string)
+	attrs := []slog.Attr{
+		slog.String("method", method(c)), slog.String("route", route),
+		slog.String("path", req.URL.Path), slog.String("query", redactQuery(req.URL.RawQuery)),
+		slog.Int("status", status), slog.Int64("bytes", c.Response().Size),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.String("client", c.RealIP()), slog.String("user_agent", req.UserAgent()),
+		slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+		slog.String("key", key),
+	}
+	if aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
+	}
+	s.log.LogAttrs(req.Context(), level, "request", attrs...)
 }
 
 // KeyName is the echo.Context key under which authentication will put
@@ -322,7 +338,7 @@ func (s *Server) hostCheck(next echo.HandlerFunc) echo.HandlerFunc {
 		case "/healthz", "/readyz", "/metrics":
 			return next(c)
 		}
-		if !s.hostAllowed(c.Request().Host) {
+		if !s.hostAllowed(c.Request().Host) && !hostIsLocalAddr(c.Request()) {
 			return &Problem{Type: "https://cityatlas.dev/problems/unknown-host", Title: "Unknown host", Status: http.StatusBadRequest,
 				Detail: "this server does not answer for Host " + quote(c.Request().Host) +
 					"; its operator can set --base-url (CITYATLAS_BASE_URL) or add the name to --allowed-hosts (CITYATLAS_ALLOWED_HOSTS)"}
@@ -341,6 +357,26 @@ func quote(s string) string {
 // DefaultAllowedHosts are the names a server without BaseURL answers for
 // when AllowedHosts is empty: this machine, for a newcomer's browser.
 var DefaultAllowedHosts = []string{"localhost", "127.0.0.1", "::1"}
+
+// hostIsLocalAddr reports whether the request's Host is the IP address
+// the client connected to (http://10.0.0.5:8080/ typed in a browser):
+// links to it point back here, so it needs no listing.
+func hostIsLocalAddr(r *http.Request) bool {
+	name := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		name = h
+	}
+	ip, err := netip.ParseAddr(strings.Trim(name, "[]"))
+	if err != nil {
+		return false
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(la.String())
+	return err == nil && ap.Addr().Unmap() == ip.Unmap()
+}
 
 func (s *Server) hostAllowed(host string) bool {
 	name := host

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -307,6 +308,14 @@ func TestHostHeader(t *testing.T) {
 	if r := host(listed, "localhost", "/"); r.status != 400 {
 		t.Errorf("a list replaces the defaults: localhost got %d", r.status)
 	}
+	// The address the client connected to is always fine (a browser on
+	// http://10.0.0.5:8080/); another address is not.
+	if r := host(listed, strings.TrimPrefix(listed.URL, "http://"), "/"); r.status != 200 {
+		t.Errorf("Host = the address connected to: %d %s", r.status, r.body)
+	}
+	if r := host(listed, "10.1.2.3:8080", "/"); r.status != 400 {
+		t.Errorf("Host = another address: %d", r.status)
+	}
 	based, _, _ := loggedServer(t, st, api.Config{BaseURL: "https://gis.example.org/atlas"})
 	if r := host(based, "evil.example", "/"); r.status != 200 || strings.Contains(string(r.body), "evil.example") || !strings.Contains(string(r.body), "https://gis.example.org/atlas/collections") {
 		t.Errorf("with a base URL: %d %s", r.status, r.body)
@@ -401,5 +410,31 @@ func TestVersion(t *testing.T) {
 	m := string(get(t, srv, "/metrics").body)
 	if !strings.Contains(m, `cityatlas_build_info{version="v1.2.3",goversion="go1.`) {
 		t.Errorf("no build info in /metrics:\n%s", m)
+	}
+}
+
+// TestAbortedRequestLogged: a handler that aborts the connection
+// (http.ErrAbortHandler, as a download failing half-way does) still gets
+// its access log line, marked aborted, and the client sees an error.
+func TestAbortedRequestLogged(t *testing.T) {
+	_, st := demoServer(t)
+	srv, lb, s := loggedServer(t, st, api.Config{})
+	s.Echo().GET("/test-abort", func(c echo.Context) error {
+		c.Response().WriteHeader(http.StatusOK)
+		_, _ = c.Response().Write([]byte("half"))
+		c.Response().Flush()
+		panic(http.ErrAbortHandler)
+	})
+	res, err := http.Get(srv.URL + "/test-abort")
+	if err == nil {
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if err == nil {
+		t.Error("the client read a whole answer from an aborted handler")
+	}
+	l := lb.requests(t)
+	if len(l) != 1 || l[0]["route"] != "/test-abort" || l[0]["aborted"] != true {
+		t.Errorf("access log: %v", l)
 	}
 }

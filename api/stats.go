@@ -64,7 +64,7 @@ func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error
 		if area != nil {
 			return nil, badParam("bbox", "the area is given twice: in the body and as parameters; give one")
 		}
-		g, err := readAreaBody(c)
+		g, err := s.readAreaBody(c)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +97,7 @@ func parseFloatParam(q url.Values, name string, lo, hi float64) (float64, error)
 // readAreaBody reads a GeoJSON Polygon or MultiPolygon, bare or in a
 // Feature, from the request body (at most 4 MiB) of type
 // application/geo+json or application/json.
-func readAreaBody(c echo.Context) (orb.Geometry, error) {
+func (s *Server) readAreaBody(c echo.Context) (orb.Geometry, error) {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); !jsonContentType(ct) {
 		return nil, &Problem{Type: "about:blank", Title: "Unsupported Media Type", Status: http.StatusUnsupportedMediaType,
 			Detail: fmt.Sprintf("the body must be GeoJSON with Content-Type application/geo+json (or application/json), not %q", ct)}
@@ -112,6 +112,11 @@ func readAreaBody(c echo.Context) (orb.Geometry, error) {
 	bad := func(format string, args ...any) error {
 		return &Problem{Type: "https://cityatlas.dev/problems/invalid-body", Title: "Invalid body", Status: http.StatusBadRequest,
 			Detail: "the body must be a GeoJSON Polygon or MultiPolygon (or a Feature with one): " + sprintf(format, args...)}
+	}
+	// The vertex budget first, on the raw bytes: decoding and validating a
+	// huge polygon is itself the cost to avoid.
+	if err := s.checkVertexBudget(countPositions(body)); err != nil {
+		return nil, err
 	}
 	var probe struct {
 		Type     string          `json:"type"`

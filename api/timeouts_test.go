@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/cityatlas/cityatlas/api"
 )
 
@@ -193,5 +195,42 @@ func TestSlowBodyIs408(t *testing.T) {
 		if m["level"] == "ERROR" {
 			t.Errorf("logged %v", m)
 		}
+	}
+}
+
+// TestLongAnswerNotCut: the write timeout is a progress deadline, not a
+// cap on the whole answer: a handler that writes ten chunks 100 ms apart
+// (a second in all) under a 400 ms write timeout gets them all through to
+// a client that reads.
+func TestLongAnswerNotCut(t *testing.T) {
+	_, st := demoServer(t)
+	s := api.NewServer(st, api.Config{Timeouts: api.Timeouts{Write: 400 * time.Millisecond}}, nil)
+	s.Echo().GET("/test-slow-stream", func(c echo.Context) error {
+		c.Response().Header().Set("Content-Type", "text/plain")
+		c.Response().WriteHeader(http.StatusOK)
+		for i := range 10 {
+			time.Sleep(100 * time.Millisecond)
+			if _, err := fmt.Fprintf(c.Response(), "chunk %d\n", i); err != nil {
+				return err
+			}
+			c.Response().Flush()
+		}
+		return nil
+	})
+	hs := s.HTTPServer()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	res, err := http.Get("http://" + ln.Addr().String() + "/test-slow-stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || strings.Count(string(b), "chunk") != 10 {
+		t.Errorf("got %q, %v; want 10 chunks", b, err)
 	}
 }

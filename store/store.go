@@ -31,6 +31,7 @@ type Store struct {
 	current atomic.Pointer[snapshot]
 
 	quarantine quarantine // stored features left out of the index
+	syncState  syncState  // what SyncState reports
 }
 
 type snapshot struct {
@@ -69,6 +70,7 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 		s.master[c.ID] = l
 	}
 	s.publish()
+	s.syncState.record(seq, nil)
 	return s, nil
 }
 
@@ -343,9 +345,10 @@ func (s *Store) reloadLocked(ctx context.Context, collection string) error {
 // Sync brings the index up to date with writes made through other
 // instances or tools sharing the backend, from the change log. Writes this
 // Store made itself are already indexed and are skipped.
-func (s *Store) Sync(ctx context.Context) error {
+func (s *Store) Sync(ctx context.Context) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() { s.syncState.record(s.synced, err) }()
 	changed := map[string]bool{}
 	defer func() {
 		if len(changed) > 0 {

@@ -1,5 +1,5 @@
 // Command cityatlas runs the cityatlas GIS asset inventory service and its
-// tools: serve, migrate, seed.
+// tools: serve, migrate, seed, import, healthcheck, version.
 package main
 
 import (
@@ -54,6 +54,8 @@ Usage:
   cityatlas import  FILE... --collection ID [flags]   import shapefiles, CSV, GeoJSON (all or nothing)
   cityatlas export  --collection ID [--output FILE] [flags]   write a layer as GeoJSON, CSV, GeoPackage, shapefile, FlatGeobuf, GeoParquet, KML
   cityatlas keys    create|list|revoke [flags]   API keys (editors write, admins manage)
+  cityatlas healthcheck [--ready]   exit 0 if the server on --addr answers /healthz (or /readyz), else 1
+  cityatlas version           print the version, Go version and VCS revision
 
 Run "cityatlas COMMAND -h" for a command's flags. Every flag has an
 environment variable: --addr is CITYATLAS_ADDR, --database-url is
@@ -79,6 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(stdout)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -9,8 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/cityatlas/cityatlas/api"
@@ -101,40 +103,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
 
 	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"), Title: cfg.Title})
+	proxies, _ := cfg.trustedProxies() // validated
 	srv := api.NewServer(st, api.Config{
-		Title:        cfg.Title,
-		Description:  "Street and park assets: stop signs, traffic signals, parks, Wi-Fi towers and more, as OGC API - Features.",
-		BaseURL:      cfg.BaseURL,
-		DefaultLimit: cfg.DefaultLimit,
-		MaxLimit:     cfg.MaxLimit,
-		Version:      version(),
-		Database: func(ctx context.Context) error {
-			_, err := b.LastSeq(ctx)
-			return err
-		},
-		Map:     webMap,
-		Extra:   webMap.Register,
-		Catalog: api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
-		Keys:    keysOf(b),
+		Title:            cfg.Title,
+		Description:      "Street and park assets: stop signs, traffic signals, parks, Wi-Fi towers and more, as OGC API - Features.",
+		BaseURL:          cfg.BaseURL,
+		DefaultLimit:     cfg.DefaultLimit,
+		MaxLimit:         cfg.MaxLimit,
+		Version:          version(),
+		Database:         func(ctx context.Context) error { _, err := b.LastSeq(ctx); return err },
+		AllowedHosts:     cfg.AllowedHosts,
+		TrustedProxies:   proxies,
+		DisableAccessLog: !cfg.AccessLog,
+		Timeouts: api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout,
+			Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
+		Limits:         api.Limits{MaxVertices: cfg.MaxQueryVertices, MaxAreaKm2: cfg.MaxQueryAreaKm2, ClientConcurrency: cfg.ClientConcurrency},
+		ContentSources: basemapSources(cfg.Basemap),
+		Map:            webMap,
+		Extra:          webMap.Register,
+		Catalog:        api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
+		Keys:           keysOf(b),
 	}, log)
 	if cfg.PprofAddr != "" {
-		go func() {
-			mux := http.NewServeMux()
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-			ps := &http.Server{Addr: cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			if err := ps.ListenAndServe(); err != nil {
-				log.Warn("pprof server stopped", "err", err)
-			}
-		}()
+		go servePprof(cfg.PprofAddr, log)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs := srv.HTTPServer()
 	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
 	fmt.Fprintf(stdout, "cityatlas is serving on http://%s/\n", displayAddr(ln.Addr()))
 	errc := make(chan error, 1)
@@ -162,6 +159,41 @@ func keysOf(b store.Backend) api.KeyStore {
 	return nil
 }
 
+// servePprof serves Go's profiles on addr (loopback unless
+// --pprof-allow-remote), until the process ends.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// A CPU profile or trace takes ?seconds=N (30 by default) to write.
+	ps := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
+	if err := ps.ListenAndServe(); err != nil {
+		log.Warn("pprof server stopped", "err", err)
+	}
+}
+
+// basemapSources returns the origins the web map's basemap loads from, for
+// the pages' Content-Security-Policy: the basemap URL's own, and for a
+// MapLibre style (which names its tiles, sprites and glyphs elsewhere) any
+// https origin.
+func basemapSources(basemap string) []string {
+	if basemap == "" {
+		return nil
+	}
+	u, err := url.Parse(basemap)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	out := []string{u.Scheme + "://" + u.Host}
+	if !strings.Contains(basemap, "{z}") {
+		out = append(out, "https:")
+	}
+	return out
+}
+
 func displayAddr(a net.Addr) string {
 	ta, ok := a.(*net.TCPAddr)
 	if !ok {
@@ -171,13 +203,6 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", ta.Port)
 	}
 	return ta.String()
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
