@@ -184,6 +184,13 @@ func (r *shapefileReader) Next() (Feature, error) {
 		}
 		r.record++
 		contentLen := int64(binary.BigEndian.Uint32(hdr[4:8])) * 2
+		if contentLen < 4 {
+			// Every record starts with its shape type: a shorter one
+			// means the rest of the file cannot be trusted either (a
+			// file of zeros would otherwise be read to its end, one bad
+			// record every 8 bytes).
+			return r.fail(fmt.Errorf("importers: %s: %w: record %d has %d bytes, too few for its shape type: the .shp is corrupt", r.name, ErrFormat, r.record, contentLen))
+		}
 		if r.shpLeft >= 0 {
 			r.shpLeft -= 8
 			if contentLen > r.shpLeft {
