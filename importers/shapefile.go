@@ -177,6 +177,8 @@ func (r *shapefileReader) Next() (Feature, error) {
 		var hdr [8]byte
 		n, err := io.ReadFull(r.shp, hdr[:])
 		switch {
+		case errors.Is(err, ErrLimit):
+			return r.fail(fmt.Errorf("importers: after record %d: %w", r.record, err))
 		case err == io.EOF || (n == 0 && errors.Is(err, io.ErrUnexpectedEOF)):
 			return r.fail(io.EOF)
 		case err != nil:
@@ -207,7 +209,9 @@ func (r *shapefileReader) Next() (Feature, error) {
 			r.buf = make([]byte, contentLen)
 		}
 		content := r.buf[:contentLen]
-		if _, err := io.ReadFull(r.shp, content); err != nil {
+		if _, err := io.ReadFull(r.shp, content); errors.Is(err, ErrLimit) {
+			return r.fail(fmt.Errorf("importers: record %d: %w", r.record, err))
+		} else if err != nil {
 			return r.fail(fmt.Errorf("importers: %s: %w: record %d is truncated: %w", r.name, ErrFormat, r.record, err))
 		}
 
