@@ -111,7 +111,9 @@ func (r *geojsonReader) start() error {
 	if err != nil {
 		return fmt.Errorf("importers: %w", err)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	// The decoder has a buffer of its own: this one only spares it small
+	// reads of the file (and finds a BOM).
+	br := bufio.NewReaderSize(f, 16<<10)
 	if bom, _ := br.Peek(3); bytes.HasPrefix(bom, []byte{0xef, 0xbb, 0xbf}) {
 		br.Discard(3)
 	}

@@ -203,8 +203,13 @@ func shpHeader100() []byte {
 	return h
 }
 
-// zipBomb writes a zip holding bomb.shp: a point header and n zero bytes,
-// deflated as they are generated.
+// nullRecord is a .shp record of a null shape (record number 1, content of
+// 2 words: shape type 0), 12 bytes that repeat into a well-formed file of
+// any size.
+const nullRecord = "\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x00"
+
+// zipBomb writes a zip holding bomb.shp: a point header and n bytes of
+// null records, deflated as they are generated.
 func zipBomb(t *testing.T, n int64) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "bomb.zip")
@@ -217,7 +222,7 @@ func zipBomb(t *testing.T, n int64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.Copy(w, io.MultiReader(bytes.NewReader(shpHeader100()), io.LimitReader(repeat("\x00"), n))); err != nil {
+	if _, err := io.Copy(w, io.MultiReader(bytes.NewReader(shpHeader100()), io.LimitReader(repeat(nullRecord), n))); err != nil {
 		t.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
@@ -229,8 +234,10 @@ func zipBomb(t *testing.T, n int64) string {
 	return p
 }
 
-// TestZipBomb: a small zip whose .shp inflates a thousand times fails on
-// the ratio limit, and with the ratio allowed, on the inflated size limit.
+// TestZipBomb: a small zip whose .shp (of null shapes, well formed)
+// inflates a few hundred times fails on the ratio limit, and with the
+// ratio allowed, on the inflated size limit; a .shp of zeros stops at its
+// first record.
 func TestZipBomb(t *testing.T) {
 	path := zipBomb(t, 64<<20)
 	st, _ := os.Stat(path)
@@ -242,6 +249,11 @@ func TestZipBomb(t *testing.T) {
 	err, _ = readPath(t, path, Options{SRS: "EPSG:4326", Limits: Limits{ZipRatio: 1 << 20, UnzippedBytes: 2 << 20}})
 	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "--max-unzipped-bytes") {
 		t.Errorf("size: %v", err)
+	}
+	zeros := writeBomb(t, "zeros.shp", bomb{head: string(shpHeader100()), fill: "\x00", n: 64 << 20})
+	err, recs := readPath(t, zeros, Options{SRS: "EPSG:4326"})
+	if !errors.Is(err, ErrFormat) || len(recs) != 0 || !strings.Contains(err.Error(), "record 1 ") {
+		t.Errorf("zeros: %v after %d record errors, want a final error at record 1", err, len(recs))
 	}
 }
 

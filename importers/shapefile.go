@@ -177,6 +177,8 @@ func (r *shapefileReader) Next() (Feature, error) {
 		var hdr [8]byte
 		n, err := io.ReadFull(r.shp, hdr[:])
 		switch {
+		case errors.Is(err, ErrLimit):
+			return r.fail(fmt.Errorf("importers: after record %d: %w", r.record, err))
 		case err == io.EOF || (n == 0 && errors.Is(err, io.ErrUnexpectedEOF)):
 			return r.fail(io.EOF)
 		case err != nil:
@@ -184,6 +186,13 @@ func (r *shapefileReader) Next() (Feature, error) {
 		}
 		r.record++
 		contentLen := int64(binary.BigEndian.Uint32(hdr[4:8])) * 2
+		if contentLen < 4 {
+			// Every record starts with its shape type: a shorter one
+			// means the rest of the file cannot be trusted either (a
+			// file of zeros would otherwise be read to its end, one bad
+			// record every 8 bytes).
+			return r.fail(fmt.Errorf("importers: %s: %w: record %d has %d bytes, too few for its shape type: the .shp is corrupt", r.name, ErrFormat, r.record, contentLen))
+		}
 		if r.shpLeft >= 0 {
 			r.shpLeft -= 8
 			if contentLen > r.shpLeft {
@@ -200,7 +209,9 @@ func (r *shapefileReader) Next() (Feature, error) {
 			r.buf = make([]byte, contentLen)
 		}
 		content := r.buf[:contentLen]
-		if _, err := io.ReadFull(r.shp, content); err != nil {
+		if _, err := io.ReadFull(r.shp, content); errors.Is(err, ErrLimit) {
+			return r.fail(fmt.Errorf("importers: record %d: %w", r.record, err))
+		} else if err != nil {
 			return r.fail(fmt.Errorf("importers: %s: %w: record %d is truncated: %w", r.name, ErrFormat, r.record, err))
 		}
 
