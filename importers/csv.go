@@ -72,6 +72,7 @@ var (
 
 type csvReader struct {
 	name   string
+	naive  int // date-times without an offset (see inZone)
 	open   func() (io.ReadCloser, error)
 	opts   Options
 	utf16  encoding.Encoding // non-nil when the file has a UTF-16 BOM
@@ -955,6 +956,9 @@ func (r *csvReader) Next() (Feature, error) {
 			}
 		} else if pv, err = parseAs(r.types[i], v); err != nil {
 			return fail(name, err)
+		}
+		if r.types[i] == TypeDateTime {
+			pv = r.inZone(pv, v)
 		}
 		if r.guessed && r.enc == nil && r.utf16 == nil && !utf8.ValidString(v) {
 			r.err = r.wrongGuess(fmt.Sprintf("column %q: text that is not UTF-8", name))

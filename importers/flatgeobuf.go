@@ -74,6 +74,7 @@ type flatGeobufReader struct {
 	values bool
 	record int
 	naive  int
+	budget int // of geometry tables and positions, for the feature being read
 	err    error
 	buf    bytes.Buffer
 }
@@ -302,6 +303,7 @@ func (r *flatGeobufReader) Next() (Feature, error) {
 // feature decodes one feature table.
 func (r *flatGeobufReader) feature(b []byte) (Feature, error) {
 	f := Feature{Record: r.record}
+	r.budget = len(b)
 	t, err := fbRoot(b)
 	if err != nil {
 		return f, err

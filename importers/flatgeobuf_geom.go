@@ -119,6 +119,11 @@ func (r *flatGeobufReader) geometry(t fbTable, typ uint8, depth int) (geom.T, er
 	if depth > maxWKBDepth {
 		return nil, fmt.Errorf("%w: geometry collections nested deeper than %d", ErrGeometry, maxWKBDepth)
 	}
+	// Tables may share their parts (offsets can point anywhere): the work
+	// a feature may cost is bounded by its size.
+	if r.budget--; r.budget < 0 {
+		return nil, fmt.Errorf("%w: geometry parts repeat more than the feature's size allows", ErrGeometry)
+	}
 	own, err := t.uint8(6, 0)
 	if err != nil {
 		return nil, err
@@ -176,6 +181,9 @@ func (r *flatGeobufReader) geometry(t fbTable, typ uint8, depth int) (geom.T, er
 	flat, layout, err := fgbCoords(t)
 	if err != nil {
 		return nil, err
+	}
+	if r.budget -= len(flat); r.budget < 0 {
+		return nil, fmt.Errorf("%w: geometry parts repeat more than the feature's size allows", ErrGeometry)
 	}
 	if len(flat) == 0 {
 		return nil, nil

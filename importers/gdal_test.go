@@ -352,3 +352,37 @@ func TestGDALIndexed(t *testing.T) {
 		t.Errorf("unknown layer: %v, want the layers named", err)
 	}
 }
+
+// TestCSVNaiveDateTimes: a CSV date-time without offset is UTC, or in
+// Options.Location; one with an offset keeps it.
+func TestCSVNaiveDateTimes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "times.csv")
+	if err := os.WriteFile(p, []byte("name,at\na,2022-04-16T10:15:10\nb,2022-04-16T10:15:10Z\nc,4/16/2022 10:15\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Skipf("no time zone database: %v", err)
+	}
+	for _, tc := range []struct {
+		loc  *time.Location
+		want []time.Time
+	}{
+		{nil, []time.Time{time.Date(2022, 4, 16, 10, 15, 10, 0, time.UTC), time.Date(2022, 4, 16, 10, 15, 10, 0, time.UTC), time.Date(2022, 4, 16, 10, 15, 0, 0, time.UTC)}},
+		{la, []time.Time{time.Date(2022, 4, 16, 17, 15, 10, 0, time.UTC), time.Date(2022, 4, 16, 10, 15, 10, 0, time.UTC), time.Date(2022, 4, 16, 17, 15, 0, 0, time.UTC)}},
+	} {
+		r := openOne(t, p, Options{Location: tc.loc})
+		fs, errs := readAll(t, r)
+		if len(errs) > 0 || len(fs) != 3 {
+			t.Fatalf("%d rows, %v", len(fs), errs)
+		}
+		for i, f := range fs {
+			if got := f.Properties["at"].(time.Time); !got.Equal(tc.want[i]) {
+				t.Errorf("zone %v row %d: %v, want %v", tc.loc, i+1, got.UTC(), tc.want[i])
+			}
+		}
+		if n := r.(NaiveCounter).NaiveDateTimes(); n != 2 {
+			t.Errorf("NaiveDateTimes %d, want 2", n)
+		}
+	}
+}

@@ -70,8 +70,9 @@ type Feature struct {
 	// data row (the header is not counted), the GeoJSON feature's position
 	// in the file.
 	Record int
-	// ID is the GeoJSON feature id (a string, or a number as written);
-	// empty when the source has none.
+	// ID is the GeoJSON feature id (a string, or a number as written) or
+	// the GeoPackage feature id (the table's integer primary key); empty
+	// when the source has none.
 	ID string
 	// Rewound: a polygon's rings were wound against the RFC 7946
 	// right-hand rule (exterior counter-clockwise, holes clockwise) in the

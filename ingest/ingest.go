@@ -20,10 +20,11 @@
 //
 // Rows are upserted by external id, so importing the same file again
 // changes nothing and importing a corrected file updates in place. The
-// external id is the Options.IDField value; else the GeoJSON feature id;
-// else "FILE#RECORD" (the file's base name and the record number). An id
-// that two rows give is a bad row: the check keeps a 64-bit hash of each
-// id (16 bytes a row, the only memory that grows with the file).
+// external id is the Options.IDField value; else the GeoJSON feature id
+// or the GeoPackage feature id; else "FILE#RECORD" (the file's base name
+// and the record number). An id that two rows give is a bad row: the
+// check keeps a 64-bit hash of each id (16 bytes a row, the only memory
+// that grows with the file).
 //
 // A store.Store on the same backend sees the new rows after its next Sync
 // (the change log), as a running server does.
