@@ -5,6 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +50,36 @@ func TestPostGISDeployment(t *testing.T) {
 	for id, n := range want {
 		if got[id] != n {
 			t.Errorf("%s: %d features over PostGIS, want %d (the demo with seed 1)", id, got[id], n)
+		}
+	}
+	// A whole-layer download and an export over PostGIS, read by GDAL.
+	dir := t.TempDir()
+	res, err := http.Get(base + "/collections/stop_signs/download?f=gpkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || res.Header.Get("X-Number-Matched") != "1432" || res.Header.Get("ETag") == "" {
+		t.Fatalf("download: %v, status %d, headers %v", err, res.StatusCode, res.Header)
+	}
+	gpkgPath := filepath.Join(dir, "stop_signs.gpkg")
+	os.WriteFile(gpkgPath, body, 0o644)
+	fgbPath := filepath.Join(dir, "stop_signs.fgb")
+	if err := run(ctx, []string{"export", "--database-url", url, "--log-level", "warn", "--collection", "stop_signs", "--output", fgbPath}, env, io.Discard, io.Discard); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ogrinfo not found (gdal-bin)")
+		}
+		return
+	}
+	for _, p := range []string{gpkgPath, fgbPath} {
+		out, err := exec.Command(ogrinfo, "-so", "-al", p).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Feature Count: 1432") {
+			t.Errorf("%s: %v\n%s", p, err, out)
 		}
 	}
 }

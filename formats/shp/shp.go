@@ -5,7 +5,8 @@
 // available as a module. It writes 2D shapes (Point, MultiPoint, PolyLine,
 // Polygon, and null shapes); polygons are reoriented to the shapefile's
 // rule (outer rings clockwise, holes counter-clockwise). The .dbf columns'
-// widths are known only once every value has been seen, so values are
+// widths are known only once every value has been seen (text loses its
+// NUL characters, and readers trim the spaces around it), so values are
 // spooled to a temporary file and the table written by Close.
 package shp
 
@@ -158,6 +159,9 @@ func (w *Writer) spoolValues(values []string) error {
 		f := w.fields[i]
 		switch f.Kind {
 		case Character:
+			if strings.IndexByte(v, 0) >= 0 {
+				v = strings.ReplaceAll(v, "\x00", "") // a NUL ends text in .dbf readers
+			}
 			if len(v) > MaxText {
 				v = cut(v, MaxText)
 				w.Truncated++
