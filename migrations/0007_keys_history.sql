@@ -17,11 +17,10 @@ CREATE TABLE keys (
 
 ALTER TABLE collections ADD COLUMN private boolean NOT NULL DEFAULT false;
 
--- Every version of a feature that has been replaced or deleted: with the
--- live row in features (its current version), they are the feature's
--- history. cityatlas writes them itself, one statement a batch; for other
--- clients a row trigger does. Versions replaced before this migration are
--- not there.
+-- Every version of a feature that has been replaced or deleted, written by
+-- a trigger whoever the writer: with the live row in features (its current
+-- version), they are the feature's history. Versions replaced before this
+-- migration are not there.
 CREATE TABLE feature_versions (
     collection  text COLLATE "C" NOT NULL,
     feature_id  bigint NOT NULL,
@@ -44,12 +43,11 @@ END
 $$;
 
 CREATE TRIGGER features_keep_version AFTER UPDATE OR DELETE ON features
-    FOR EACH ROW WHEN (coalesce(current_setting('cityatlas.writer', true), '') = '')
-    EXECUTE FUNCTION cityatlas_keep_version();
+    FOR EACH ROW EXECUTE FUNCTION cityatlas_keep_version();
 
 -- Writes made by other clients (psql, QGIS) than cityatlas, which sets
--- cityatlas.writer in its own write transactions and logs and keeps its
--- writes itself. For the others a trigger moves the version and the times on and
+-- cityatlas.writer in its own write transactions and logs its writes
+-- itself. For the others a trigger moves the version and the times on and
 -- writes the change log, under the writers' advisory lock (see
 -- store/postgis/sql.go) so that seqs commit in order, with the database
 -- user as the actor; the NOTIFY wakes the instances.
