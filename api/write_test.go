@@ -368,6 +368,16 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	e.clock.Add(auth.DefaultTTL)
 	wantStatus(t, "POST with a revoked key", e.do(t, "POST", "/collections/signs/items", "crew", okSign), 401)
 
+	// A key past its expiry is refused like a revoked one.
+	token, rec, _ := auth.New("temp", auth.RoleEditor, nil, e.clock.Now().Add(time.Hour))
+	if _, err := e.b.(store.Keys).CreateKey(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	e.keys["temp"] = token
+	wantStatus(t, "POST with a key before its expiry", e.do(t, "POST", "/collections/signs/items", "temp", okSign), 201)
+	e.clock.Add(time.Hour)
+	wantStatus(t, "POST with an expired key", e.do(t, "POST", "/collections/signs/items", "temp", okSign), 401)
+
 	// Admins make and drop collections.
 	r = e.do(t, "POST", "/collections", "admin", `{"id":"hydrants","title":"Hydrants","geometryType":"Point","fields":[{"name":"flow","type":"number"}]}`, "Content-Type", "application/json")
 	wantStatus(t, "POST /collections", r, 201)

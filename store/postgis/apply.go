@@ -154,6 +154,9 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []muta
 	for i, m := range ms {
 		ids[i] = m.Feature.ID
 	}
+	if _, err := tx.Exec(ctx, sqlKeepVersions, c.ID, ids); err != nil {
+		return nil, fmt.Errorf("delete: keep versions: %w", err)
+	}
 	rows, err := tx.Query(ctx, sqlDeleteMany, c.ID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("delete: %w", err)
@@ -430,6 +433,9 @@ func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		}
 	}
 	if len(changed) > 0 {
+		if _, err := tx.Exec(ctx, sqlKeepVersions, c.ID, changedID); err != nil {
+			return fmt.Errorf("bulk: keep versions: %w", err)
+		}
 		if _, err := tx.Exec(ctx, sqlLoadUpdate, c.ID, changed, changedID); err != nil {
 			return fmt.Errorf("bulk: update: %w", err)
 		}

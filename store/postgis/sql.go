@@ -100,7 +100,12 @@ const (
 SELECT f.id, f.created, f.updated, c.seq FROM f, c`
 
 	// $1 collection, $2 id, $3 WKB, $4 properties, $5 IfVersion (0: any), $6 actor.
-	sqlUpdate = `WITH f AS (
+	sqlUpdate = `WITH v AS (
+	INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
+	SELECT collection, id, version, external_id, geom, properties, updated FROM features
+	WHERE collection = $1 AND id = $2 AND ($5::bigint = 0 OR version = $5)
+	ON CONFLICT DO NOTHING
+), f AS (
 	UPDATE features SET geom = ST_GeomFromWKB($3, 4326), properties = $4, version = version + 1, updated = now()
 	WHERE collection = $1 AND id = $2 AND ($5::bigint = 0 OR version = $5)
 	RETURNING id, external_id, version, created, updated
@@ -112,7 +117,12 @@ SELECT f.id, f.created, f.updated, c.seq FROM f, c`
 SELECT coalesce(f.external_id, ''), f.version, f.created, f.updated, c.seq FROM f, c`
 
 	// $1 collection, $2 id, $3 IfVersion (0: any), $4 actor.
-	sqlDelete = `WITH f AS (
+	sqlDelete = `WITH v AS (
+	INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
+	SELECT collection, id, version, external_id, geom, properties, updated FROM features
+	WHERE collection = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
+	ON CONFLICT DO NOTHING
+), f AS (
 	DELETE FROM features WHERE collection = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
 	RETURNING ` + sqlFeatureColumnsNamed + `
 ), c AS (
@@ -172,6 +182,15 @@ WHERE f.collection = $1 AND f.id = u.id`
 	sqlLoadDrop = `DROP TABLE ca_load`
 
 	// A batch of deletes in one statement; $1 collection, $2 ids.
+	// sqlKeepVersions writes the current versions of features $2 of
+	// collection $1 to the history before a bulk update or delete replaces
+	// them (migrations/0007: for its own writes cityatlas does this itself,
+	// one statement a batch, instead of the row trigger other clients get).
+	sqlKeepVersions = `INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
+SELECT collection, id, version, external_id, geom, properties, updated FROM features
+WHERE collection = $1 AND id = ANY($2)
+ON CONFLICT DO NOTHING`
+
 	sqlDeleteMany = `DELETE FROM features WHERE collection = $1 AND id = ANY($2) RETURNING ` + sqlFeatureColumnsNamed
 )
 
