@@ -276,7 +276,7 @@ func newMatcher(l *layer, f Filter) (*matcher, error) {
 		m.props = append(m.props, pt)
 	}
 	if f.Where != nil {
-		w, err := cql2.Compile(f.Where, queryables(c))
+		w, err := cql2.Compile(f.Where, Queryables(c))
 		if err != nil {
 			return nil, Invalidf("filter: %s", err)
 		}
@@ -372,9 +372,9 @@ func jsonString(s string) string {
 // GeometryQueryable is the name CQL2 filters give a feature's geometry.
 const GeometryQueryable = "geometry"
 
-// queryables are what a CQL2 filter on the collection may name: its
-// fields, in schema order, and its geometry.
-func queryables(c *Collection) cql2.Queryables {
+// Queryables are what a CQL2 filter on the collection may name: its
+// fields, in schema order, and its geometry (GeometryQueryable).
+func Queryables(c *Collection) cql2.Queryables {
 	q := cql2.Queryables{Geometry: GeometryQueryable}
 	for _, f := range c.Fields {
 		q.Fields = append(q.Fields, cql2.Field{Name: f.Name, Type: cql2.Type(f.Type)})
