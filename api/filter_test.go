@@ -192,7 +192,7 @@ func TestFilterErrors(t *testing.T) {
 	for _, tc := range []struct{ path, param, want string }{
 		{"/collections/stop_signs/items?filter=" + url.QueryEscape("condition = "), "filter", "at character 13"},
 		{"/collections/stop_signs/items?filter=" + url.QueryEscape("colour = 'red'"), "filter", `no queryable "colour"`},
-		{"/collections/stop_signs/items?filter=" + url.QueryEscape("sign_size_in = 'big'"), "filter", `property "sign_size_in" (a integer)`},
+		{"/collections/stop_signs/items?filter=" + url.QueryEscape("sign_size_in = 'big'"), "filter", `property "sign_size_in" (an integer)`},
 		{"/collections/stop_signs/items?filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"=","args":[1]}`), "filter", "$.args"},
 		{"/collections/stop_signs/items?filter-lang=ecql&filter=a", "filter-lang", "cql2-text"},
 		{"/collections/stop_signs/items?filter-crs=EPSG:3857&filter=" + url.QueryEscape("condition = 'poor'"), "filter-crs", "CRS84"},

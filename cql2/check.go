@@ -153,11 +153,19 @@ func mismatch(e Expr, t Type, want string) error {
 	what := describeExpr(e)
 	if p, ok := e.(Property); ok {
 		name = string(p)
-		what = fmt.Sprintf("property %q (a %s)", name, t)
+		what = fmt.Sprintf("property %q (%s)", name, article(t))
 	} else if t != "" {
-		what += " (a " + string(t) + ")"
+		what += " (" + article(t) + ")"
 	}
 	return &CheckError{Property: name, Msg: what + " cannot be " + want}
+}
+
+// article returns "a date", "an integer", ...
+func article(t Type) string {
+	if strings.ContainsRune("aeiou", rune(t[0])) {
+		return "an " + string(t)
+	}
+	return "a " + string(t)
 }
 
 func describeExpr(e Expr) string {
@@ -187,7 +195,7 @@ func checkOperator(e Op, q Queryables) (Type, error) {
 			if _, ok := e.Args[1].(Property); !ok {
 				i, j = 0, 1
 			}
-			return bad(i, fmt.Sprintf("compared with %s (a %s)", describeOperand(e.Args[j]), types[j]))
+			return bad(i, fmt.Sprintf("compared with %s (%s)", describeOperand(e.Args[j]), article(types[j])))
 		}
 		if types[0] == TypeBoolean && e.Op != "=" && e.Op != "<>" {
 			return bad(0, "ordered with "+e.Op+"; booleans compare with = or <> only")
@@ -217,7 +225,7 @@ func checkOperator(e Op, q Queryables) (Type, error) {
 		for _, x := range e.Args[1].(Array) {
 			t, _ := checkExpr(x, q)
 			if !comparable(types[0], t) {
-				return "", mismatch(x, t, fmt.Sprintf("in the list of %s (a %s)", describeOperand(e.Args[0]), types[0]))
+				return "", mismatch(x, t, fmt.Sprintf("in the list of %s (%s)", describeOperand(e.Args[0]), article(types[0])))
 			}
 		}
 		return TypeBoolean, nil
