@@ -31,6 +31,9 @@ type Filter struct {
 	// unknown property or an incompatible comparison is ErrInvalid naming
 	// the property.
 	Where cql2.Expr
+	// SortBy orders the matches by these keys, then by id (which is the
+	// whole order when SortBy is empty).
+	SortBy []SortKey
 	// Limit caps the page (0: no limit); Offset skips that many matches.
 	Limit, Offset int
 }
@@ -106,6 +109,9 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 	m, err := newMatcher(l, f)
 	if err != nil {
 		return nil, err
+	}
+	if len(f.SortBy) > 0 {
+		return s.selectSorted(ctx, l, f, m)
 	}
 	sel := &Selection{l: l}
 	keep := func(it *item) {

@@ -104,6 +104,38 @@ func testCQL2(t *testing.T, b store.Backend) {
 	if err != nil || page.Matched != 2 || len(page.Features) != 1 {
 		t.Errorf("filter, bbox and paging: %+v, %v", page, err)
 	}
+	// Sorting: several keys, descending, nulls last ascending and first
+	// descending, id last; with a filter and paging.
+	cond := func(e string) cql2.Expr { x, _ := cql2.ParseText(e); return x }
+	for _, tc := range []struct {
+		f    store.Filter
+		want []string
+	}{
+		{store.Filter{SortBy: []store.SortKey{{Name: "condition"}, {Name: "installed", Desc: true}}},
+			[]string{"Imperial Tower", "Impala", "Stop B", "Straße Ünter", "Stop A"}},
+		{store.Filter{SortBy: []store.SortKey{{Name: "lanes", Desc: true}}},
+			[]string{"Straße Ünter", "Impala", "Imperial Tower", "Stop B", "Stop A"}},
+		{store.Filter{SortBy: []store.SortKey{{Name: "name"}}, Where: cond("condition <> 'poor'"), Offset: 1, Limit: 2},
+			[]string{"Imperial Tower", "Stop B"}},
+		{store.Filter{SortBy: []store.SortKey{{Name: "id", Desc: true}}, BBox: &[4]float64{0, 0, 30, 30}, Limit: 2},
+			[]string{"Impala", "Imperial Tower"}},
+	} {
+		page, err := s.Items(ctx, c.ID, tc.f)
+		if err != nil {
+			t.Fatalf("sort %v: %v", tc.f.SortBy, err)
+		}
+		got := []string{}
+		for _, f := range page.Features {
+			r, _ := f.Properties.Get("name")
+			got = append(got, r.String())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("sort %v: got %v, want %v", tc.f.SortBy, got, tc.want)
+		}
+	}
+	if _, err := s.Items(ctx, c.ID, store.Filter{SortBy: []store.SortKey{{Name: "colour"}}}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("sort by an unknown property: %v", err)
+	}
 	// Unknown properties and mismatched comparisons are ErrInvalid naming
 	// the property.
 	for filter, name := range map[string]string{"colour = 'red'": "colour", "lanes = 'two'": "lanes", "S_INTERSECTS(name, POINT(0 0))": "name"} {
