@@ -105,3 +105,35 @@ func TestProperties(t *testing.T) {
 		t.Errorf("properties=colour: %d %s", r.status, r.body)
 	}
 }
+
+// TestDownloadFilterSort: a download takes the CQL2 filter and sortby.
+func TestDownloadFilterSort(t *testing.T) {
+	srv, _ := demoServer(t)
+	q := url.Values{"f": {"csv"}, "properties": {"condition,installed"}, "sortby": {"-installed"},
+		"filter": {"condition = 'poor' AND installed IS NOT NULL"}}
+	r := get(t, srv, "/collections/stop_signs/download?"+q.Encode())
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
+	if err != nil || len(rows) < 3 {
+		t.Fatalf("%v %d rows", err, len(rows))
+	}
+	ci, inst := slices.Index(rows[0], "condition"), slices.Index(rows[0], "installed")
+	if ci < 0 || inst < 0 {
+		t.Fatalf("header %v", rows[0])
+	}
+	var fc featureCollection
+	decode(t, get(t, srv, "/collections/stop_signs/items?limit=1&filter="+url.QueryEscape(q.Get("filter"))), &fc)
+	if len(rows)-1 != fc.NumberMatched {
+		t.Errorf("download has %d rows, items matches %d", len(rows)-1, fc.NumberMatched)
+	}
+	for i, row := range rows[1:] {
+		if row[ci] != "poor" {
+			t.Fatalf("row %d: condition %q", i, row[ci])
+		}
+		if i > 0 && row[inst] > rows[i][inst] {
+			t.Fatalf("row %d: installed %s after %s, not descending", i, row[inst], rows[i][inst])
+		}
+	}
+}
