@@ -189,13 +189,9 @@ func (c *compiler) op(e Op) (pred, error) {
 	case classCompare:
 		return compare(e.Op, vs[0], vs[1]), nil
 	case classBetween:
-		return func(en *env) tri {
-			x, lo, hi := vs[0](en), vs[1](en), vs[2](en)
-			if x.k == vNull || lo.k == vNull || hi.k == vNull {
-				return unknown
-			}
-			return truth(x.n >= lo.n && x.n <= hi.n)
-		}, nil
+		// x BETWEEN lo AND hi is x >= lo AND x <= hi, in three-valued
+		// logic as SQL has it: 9 BETWEEN NULL AND 5 is false, not unknown.
+		return logic("and", []pred{compare(">=", vs[0], vs[1]), compare("<=", vs[0], vs[2])}), nil
 	case classIn:
 		return in(vs[0], vs[1:]), nil
 	case classIsNull:

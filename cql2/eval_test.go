@@ -65,6 +65,7 @@ func TestEvaluate(t *testing.T) {
 		{"name LIKE 'imp%'", nil},
 		{"height BETWEEN 1.8 AND 2.1", []int{1, 2}},
 		{"height NOT BETWEEN 1.8 AND 2.1", []int{3}},
+		{"NOT (height BETWEEN count AND 2)", []int{1, 2, 3}}, // 2.5 BETWEEN NULL AND 2 is false, as in SQL
 		{"condition IN ('good', 'fair')", []int{2, 4}},
 		{"condition NOT IN ('good', 'fair')", []int{1, 3}},
 		{"count IN (3, 10)", []int{1, 4}},
