@@ -19,7 +19,7 @@ import (
 // feature that the query selects (no limit) in one of the formats package's
 // formats.
 
-var downloadParams = []string{"f", "bbox", "bbox-crs", "datetime", "properties", "crs"}
+var downloadParams = []string{"f", "bbox", "bbox-crs", "datetime", "properties", "crs", "sortby"}
 
 // compressible lists the formats worth gzip: the binary ones are either
 // compressed already (zip, Parquet) or mostly numbers.
@@ -49,6 +49,9 @@ func downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, sto
 		return formats.Format{}, f, nil, err
 	}
 	if f.BBox, err = parseBBox(q); err != nil {
+		return formats.Format{}, f, nil, err
+	}
+	if f.SortBy, err = parseSortBy(q, ci); err != nil {
 		return formats.Format{}, f, nil, err
 	}
 	name, ok, err := single(q, "f")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,7 +66,7 @@ func (s *Server) conformance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"conformsTo": conformanceClasses}
+	body := map[string]any{"conformsTo": append(append([]string{}, conformanceClasses...), cql2Classes...)}
 	if f == fmtHTML {
 		return s.html(c, "conformance", "Conformance", body)
 	}
@@ -195,7 +196,7 @@ func (s *Server) queryables(c echo.Context) error {
 		return s.html(c, "queryables", "Queryables of "+ci.Title, map[string]any{"C": ci, "Fields": ci.Fields})
 	}
 	props := map[string]any{
-		"geometry": map[string]any{"format": "geometry-any", "title": "Geometry"},
+		store.GeometryQueryable: map[string]any{"format": geometryFormat(ci.Geometry), "title": "Geometry", "x-ogc-role": "primary-geometry"},
 	}
 	for _, fd := range ci.Fields {
 		props[fd.Name] = jsonSchema(fd)
@@ -209,6 +210,15 @@ func (s *Server) queryables(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
 	return c.JSON(http.StatusOK, body)
+}
+
+// geometryFormat is the JSON Schema format of Part 3 for a geometry type
+// ("geometry-point", ..., "geometry-any").
+func geometryFormat(g store.GeometryType) string {
+	if g == "" || g == store.GeometryAny {
+		return "geometry-any"
+	}
+	return "geometry-" + strings.ToLower(string(g))
 }
 
 func jsonSchema(fd store.Field) map[string]any {

@@ -16,7 +16,7 @@ import (
 	"github.com/cityatlas/cityatlas/store"
 )
 
-var itemsParams = []string{"f", "bbox", "bbox-crs", "limit", "offset", "datetime"}
+var itemsParams = []string{"f", "bbox", "bbox-crs", "limit", "offset", "datetime", "sortby", "properties"}
 
 // itemsQuery parses the items endpoint's query into a store filter.
 func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filter, error) {
@@ -34,6 +34,9 @@ func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filt
 	if f.Offset, err = parseInt(q, "offset", 0, 0, 1<<31-1); err != nil {
 		return f, err
 	}
+	if f.SortBy, err = parseSortBy(q, ci); err != nil {
+		return f, err
+	}
 	return f, nil
 }
 
@@ -43,6 +46,10 @@ func (s *Server) items(c echo.Context) error {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
 	f, err := s.itemsQuery(c, ci)
+	if err != nil {
+		return err
+	}
+	pick, picked, err := parseProperties(c.QueryParams(), ci)
 	if err != nil {
 		return err
 	}
@@ -69,7 +76,7 @@ func (s *Server) items(c echo.Context) error {
 	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
 	switch outFmt {
 	case fmtHTML:
-		return s.itemsHTML(c, ci, sel, f, links)
+		return s.itemsHTML(c, picked, sel, f, links)
 	case fmtCSV:
 		// A page of CSV has no room for links: they go in a Link header
 		// (RFC 8288), with the whole-layer download beside them.
@@ -79,9 +86,9 @@ func (s *Server) items(c echo.Context) error {
 			}
 		}
 		c.Response().Header().Add("Link", "<"+s.base(c)+downloadPath(ci.ID)+`?f=csv>; rel="enclosure"; type="text/csv"`)
-		return writeCSV(c, ci, sel)
+		return writeCSV(c, picked, sel)
 	}
-	return s.writeGeoJSON(c, sel, links)
+	return s.writeGeoJSON(c, sel, links, pick)
 }
 
 // bulkPage is the page size a GeoJSON page's next link asks for at least:
@@ -115,7 +122,8 @@ func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel
 
 // writeGeoJSON streams a FeatureCollection: each feature is encoded straight
 // into the response buffer, never as a whole document in memory.
-func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link) error {
+// pick, when not nil, chooses the properties written (properties=).
+func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link, pick *fieldPick) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeGeoJSON)
 	h.Set("Content-Crs", "<"+crs84+">")
@@ -150,7 +158,7 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendHit(buf, h)
+		buf = appendHit(buf, h, pick)
 		if len(buf) > wholeLimit || (streaming && len(buf) > chunkLimit) {
 			if !streaming {
 				streaming = true
@@ -190,14 +198,19 @@ type outBuf struct {
 
 var outPool = sync.Pool{New: func() any { return &outBuf{buf: make([]byte, 0, 64<<10)} }}
 
-// appendHit appends the GeoJSON of one feature read in place from the index.
-func appendHit(buf []byte, h *store.Hit) []byte {
+// appendHit appends the GeoJSON of one feature read in place from the
+// index, with the properties pick chooses (all when it is nil).
+func appendHit(buf []byte, h *store.Hit, pick *fieldPick) []byte {
 	buf = append(buf, `{"type":"Feature","id":`...)
 	buf = strconv.AppendInt(buf, h.ID, 10)
 	buf = append(buf, `,"geometry":`...)
 	buf = h.AppendGeoJSON(buf)
 	buf = append(buf, `,"properties":`...)
-	buf = h.AppendProperties(buf)
+	if pick != nil {
+		buf = pick.appendProps(buf, h)
+	} else {
+		buf = h.AppendProperties(buf)
+	}
 	return append(buf, '}')
 }
 

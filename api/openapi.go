@@ -36,7 +36,7 @@ func (s *Server) openAPI(c echo.Context) error {
 	}
 	for _, ci := range s.readable(c) {
 		base := "/collections/" + ci.ID
-		params := []any{ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("f")}
+		params := []any{ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("filter"), ref("filter-lang"), ref("filter-crs"), ref("sortby"), ref("properties"), ref("f")}
 		for _, fd := range ci.Fields {
 			params = append(params, map[string]any{"name": fd.Name, "in": "query", "required": false, "style": "form", "explode": false,
 				"description": "Keep features whose " + fd.Name + " equals this value", "schema": jsonSchema(fd)})
@@ -86,6 +86,19 @@ func (s *Server) openAPI(c echo.Context) error {
 				"datetime": map[string]any{"name": "datetime", "in": "query", "required": false,
 					"description": "An instant or interval (RFC 3339, '..' for an open end) on the collection's time property",
 					"schema":      map[string]any{"type": "string"}},
+				"filter": map[string]any{"name": "filter", "in": "query", "required": false,
+					"description": "A CQL2 filter (OGC 21-065) on the queryables, in CQL2 text or, with filter-lang=cql2-json, CQL2 JSON",
+					"schema":      map[string]any{"type": "string"}},
+				"filter-lang": map[string]any{"name": "filter-lang", "in": "query", "required": false,
+					"schema": map[string]any{"type": "string", "enum": []string{langText, langJSON}, "default": langText}},
+				"filter-crs": map[string]any{"name": "filter-crs", "in": "query", "required": false,
+					"schema": map[string]any{"type": "string", "format": "uri", "enum": []string{crs84}, "default": crs84}},
+				"sortby": map[string]any{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Sort keys, each a property or id with + (ascending, default) or - (descending) before it; id always breaks ties",
+					"schema":      map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": "^[+-]?[A-Za-z_][A-Za-z0-9_]*$"}}},
+				"properties": map[string]any{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+					"description": "Only these properties in the answer (empty: none)",
+					"schema":      map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
 				"featureId": map[string]any{"name": "featureId", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}},
 				"groupby": map[string]any{"name": "groupby", "in": "query", "required": false,
 					"description": "Count per value of this property", "schema": map[string]any{"type": "string"}},

@@ -212,6 +212,9 @@ func parseDatetime(q url.Values) (*store.Interval, error) {
 		if s == ".." || s == "" {
 			return nil, nil
 		}
+		if len(s) == len("2006-01-02T") && s[10] == 'T' {
+			s = s[:10] // GDAL 3.6's OAPIF driver writes a date with a bare "T"
+		}
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 			return &t, nil
 		}

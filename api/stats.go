@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
+	"github.com/cityatlas/cityatlas/cql2"
 	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"
 )
@@ -226,7 +227,7 @@ func (s *Server) count(c echo.Context) error {
 		}
 		perColl[coll][prop] = v
 	}
-	if err := checkParams(plain, append([]string{"f", "collections", "groupby"}, areaParams...)...); err != nil {
+	if err := checkParams(plain, withFilterParams(append([]string{"f", "collections", "groupby"}, areaParams...)...)...); err != nil {
 		if p, ok := err.(*Problem); ok {
 			p.Detail += ", and COLLECTION.PROPERTY=VALUE filters"
 		}
@@ -237,6 +238,10 @@ func (s *Server) count(c echo.Context) error {
 	}
 	var f store.Filter
 	if _, err := s.parseArea(c, &f); err != nil {
+		return err
+	}
+	where, err := parseFilterTree(q)
+	if err != nil {
 		return err
 	}
 	infos := s.readable(c)
@@ -285,6 +290,12 @@ func (s *Server) count(c echo.Context) error {
 			}
 			cf.Props = props
 		}
+		if where != nil {
+			if err := cql2.Check(where, store.Queryables(&ci.Collection)); err != nil {
+				return filterProblem(ci.ID, err)
+			}
+			cf.Where = where
+		}
 		n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, cf, g)
 		if err != nil {
 			return err
@@ -296,10 +307,11 @@ func (s *Server) count(c echo.Context) error {
 }
 
 // attributeFilter answers 400 for a parameter of q that is neither one of
-// params nor a property of collection ci, and reads the datetime and
-// NAME=VALUE filters the items, stats and tile endpoints share.
+// params (or filter, filter-lang, filter-crs) nor a property of collection
+// ci, and reads the datetime, NAME=VALUE and CQL2 filters the items, stats
+// and tile endpoints share.
 func attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (store.Filter, error) {
-	known := append([]string{}, params...)
+	known := withFilterParams(params...)
 	for _, fd := range ci.Fields {
 		known = append(known, fd.Name)
 	}
@@ -309,6 +321,9 @@ func attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (s
 	}
 	var err error
 	if f.Time, err = parseDatetime(q); err != nil {
+		return f, err
+	}
+	if f.Where, err = parseFilter(q, ci); err != nil {
 		return f, err
 	}
 	f.Props, err = propFilters(q, ci.Fields)

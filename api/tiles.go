@@ -408,7 +408,7 @@ func (s *Server) collectionTileJSON(c echo.Context) error {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
 	q := c.QueryParams()
-	known := []string{"f", "datetime"}
+	known := withFilterParams("f", "datetime")
 	for _, fd := range ci.Fields {
 		known = append(known, fd.Name)
 	}
@@ -419,6 +419,9 @@ func (s *Server) collectionTileJSON(c echo.Context) error {
 		return err
 	}
 	if _, err := parseDatetime(q); err != nil {
+		return err
+	}
+	if _, err := parseFilter(q, ci); err != nil {
 		return err
 	}
 	if _, err := propFilters(q, ci.Fields); err != nil {

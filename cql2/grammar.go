@@ -235,8 +235,8 @@ func checkOp(op string, args []Expr) (int, string, bool) {
 			return want(2)
 		}
 		list, ok := args[1].(Array)
-		if !fits(args[0], kScalar) || !ok {
-			return 0, "in takes a value and a list of values", false
+		if !fits(args[0], kScalar) || !ok || len(list) == 0 {
+			return 0, "in takes a value and a list of one or more values", false
 		}
 		for _, a := range list {
 			if !fits(a, kScalar) {

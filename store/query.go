@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"github.com/cityatlas/cityatlas/cql2"
 )
 
 // Filter selects features from the index. Every set condition must hold.
@@ -24,6 +26,14 @@ type Filter struct {
 	// Time keeps features whose time (the collection's TimeField, or the
 	// feature's Updated time) lies in the interval.
 	Time *Interval
+	// Where keeps the features a CQL2 filter selects. It is checked
+	// against the collection's schema (and its geometry, "geometry"): an
+	// unknown property or an incompatible comparison is ErrInvalid naming
+	// the property.
+	Where cql2.Expr
+	// SortBy orders the matches by these keys, then by id (which is the
+	// whole order when SortBy is empty).
+	SortBy []SortKey
 	// Limit caps the page (0: no limit); Offset skips that many matches.
 	Limit, Offset int
 }
@@ -100,6 +110,9 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 	if err != nil {
 		return nil, err
 	}
+	if len(f.SortBy) > 0 {
+		return s.selectSorted(ctx, l, f, m)
+	}
 	sel := &Selection{l: l}
 	keep := func(it *item) {
 		if sel.Matched >= f.Offset && (f.Limit == 0 || len(sel.items) < f.Limit) {
@@ -107,7 +120,7 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 		}
 		sel.Matched++
 	}
-	if f.BBox == nil && f.Area == nil {
+	if !m.spatial(f) {
 		if m.empty() {
 			sel.Matched = l.ids.Len()
 			if f.Offset >= sel.Matched {
@@ -155,7 +168,7 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 	if err != nil {
 		return 0, err
 	}
-	if f.BBox == nil && f.Area == nil {
+	if !m.spatial(f) {
 		if m.empty() {
 			return l.ids.Len(), nil
 		}
@@ -172,26 +185,30 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 }
 
 // search returns the items that intersect f's bbox and area and pass m, in
-// no particular order.
+// no particular order. The R-tree is searched in the intersection of the
+// bbox, the area's bounds and the envelope of m's CQL2 filter.
 func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
-	var box orb.Bound
-	switch {
-	case f.BBox != nil:
-		box = orb.Bound{Min: orb.Point{f.BBox[0], f.BBox[1]}, Max: orb.Point{f.BBox[2], f.BBox[3]}}
-		if f.Area != nil {
-			ab := f.Area.Bound()
-			box = orb.Bound{
-				Min: orb.Point{max(box.Min[0], ab.Min[0]), max(box.Min[1], ab.Min[1])},
-				Max: orb.Point{min(box.Max[0], ab.Max[0]), min(box.Max[1], ab.Max[1])},
-			}
+	var boxes []orb.Bound
+	if f.BBox != nil {
+		boxes = append(boxes, orb.Bound{Min: orb.Point{f.BBox[0], f.BBox[1]}, Max: orb.Point{f.BBox[2], f.BBox[3]}})
+	}
+	if f.Area != nil {
+		boxes = append(boxes, f.Area.Bound())
+	}
+	if m.box != nil {
+		boxes = append(boxes, orb.Bound{Min: orb.Point{m.box[0], m.box[1]}, Max: orb.Point{m.box[2], m.box[3]}})
+	}
+	box := boxes[0] // the bbox when there is one: the exact test below uses it
+	for _, b := range boxes[1:] {
+		box = orb.Bound{
+			Min: orb.Point{max(box.Min[0], b.Min[0]), max(box.Min[1], b.Min[1])},
+			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
-	default:
-		box = f.Area.Bound()
 	}
 	var hits []*item
 	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
 		it := l.item(r)
-		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, box) {
+		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
 			return true
 		}
 		if f.Area != nil && !l.within(it, f.Area) {
@@ -226,6 +243,8 @@ type matcher struct {
 	end       string
 	startT    *time.Time
 	endT      *time.Time
+	where     *cql2.Filter // the compiled CQL2 filter, nil for none
+	box       *[4]float64  // its envelope, when it has one
 }
 
 type propTest struct {
@@ -262,6 +281,16 @@ func newMatcher(l *layer, f Filter) (*matcher, error) {
 		}
 		m.props = append(m.props, pt)
 	}
+	if f.Where != nil {
+		w, err := cql2.Compile(f.Where, Queryables(c))
+		if err != nil {
+			return nil, Invalidf("filter: %s", err)
+		}
+		m.where = w
+		if box, ok := w.Envelope(); ok {
+			m.box = &box
+		}
+	}
 	if f.Time != nil {
 		m.timeField = c.TimeField
 		m.timeIdx = l.fieldIndex(c.TimeField)
@@ -278,9 +307,18 @@ func newMatcher(l *layer, f Filter) (*matcher, error) {
 	return m, nil
 }
 
-func (m *matcher) empty() bool { return len(m.props) == 0 && m.startT == nil && m.endT == nil }
+func (m *matcher) empty() bool {
+	return len(m.props) == 0 && m.startT == nil && m.endT == nil && m.where == nil
+}
+
+// spatial reports whether the filter narrows the search to a box, so that
+// the R-tree finds the candidates.
+func (m *matcher) spatial(f Filter) bool { return f.BBox != nil || f.Area != nil || m.box != nil }
 
 func (m *matcher) match(it *item) bool {
+	if m.where != nil && !m.where.Match(record{m.l, it}) {
+		return false
+	}
 	for _, p := range m.props {
 		v := m.l.value(it, p.idx)
 		if v == "" {
@@ -335,4 +373,35 @@ func (m *matcher) inTime(t time.Time) bool {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// GeometryQueryable is the name CQL2 filters give a feature's geometry.
+const GeometryQueryable = "geometry"
+
+// Queryables are what a CQL2 filter on the collection may name: its
+// fields, in schema order, and its geometry (GeometryQueryable).
+func Queryables(c *Collection) cql2.Queryables {
+	q := cql2.Queryables{Geometry: GeometryQueryable}
+	for _, f := range c.Fields {
+		q.Fields = append(q.Fields, cql2.Field{Name: f.Name, Type: cql2.Type(f.Type)})
+	}
+	return q
+}
+
+// record shows an item to a compiled CQL2 filter.
+type record struct {
+	l  *layer
+	it *item
+}
+
+func (r record) Value(i int) string { return r.l.value(r.it, i) }
+
+func (r record) Geometry() orb.Geometry {
+	if !r.it.hasGeom() {
+		return nil
+	}
+	if o := r.l.exact(r.it); o != nil {
+		return o
+	}
+	return orb.Point{r.it.bound[0], r.it.bound[1]}
 }

@@ -129,7 +129,7 @@ func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy 
 			counts[l.value(it, gi)]++
 		}
 	}
-	if f.BBox == nil && f.Area == nil {
+	if !m.spatial(f) {
 		if groupBy == "" && m.empty() {
 			return l.ids.Len(), nil, nil
 		}
