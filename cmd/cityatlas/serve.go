@@ -100,7 +100,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
 
-	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"), Title: cfg.Title})
+	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"),
+		DataAttribution: getenv("CITYATLAS_ATTRIBUTION"), Title: cfg.Title})
 	srv := api.NewServer(st, api.Config{
 		Title:        cfg.Title,
 		Description:  "Street and park assets: stop signs, traffic signals, parks, Wi-Fi towers and more, as OGC API - Features.",
