@@ -197,7 +197,13 @@ func TestMapInBrowser(t *testing.T) {
 	sf := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
 		return importInto(ctx, b, "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", "osm_points", "OSM signals and stops")
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	// The browser test gets what is left of the test binary's time (go test
+	// -timeout, 10 minutes by default), less a margin to report.
+	deadline := time.Now().Add(9 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-20 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "map.test.mjs"), city.URL, out, empty.URL, sf.URL)
 	cmd.Dir = dir

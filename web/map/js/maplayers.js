@@ -37,10 +37,11 @@ export function addBase(map) {
     const ids = [];
     const add = adder(map, l, src, ids);
     const cls = ['coalesce', ['get', 'street_class'], ['get', 'class'], 'local'];
-    const width = ['interpolate', ['exponential', 1.6], ['zoom'], 12, ['match', cls, 'arterial', 2, 'collector', 1.4, 0.8], 18, ['match', cls, 'arterial', 22, 'collector', 16, 11]];
+    const widthOf = (extra) => ['interpolate', ['exponential', 1.6], ['zoom'], 12, ['match', cls, 'arterial', 2 + extra, 'collector', 1.4 + extra, 0.8 + extra], 18, ['match', cls, 'arterial', 22 + extra, 'collector', 16 + extra, 11 + extra]];
+    const width = widthOf(0);
     add({ id: 'B-' + l.id + '-fill', type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#dfe6d8', 'fill-opacity': 0.6 } });
     add({ id: 'B-' + l.id + '-casing', type: 'line', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-cap': 'round', 'line-join': 'round' },
-      paint: { 'line-color': '#b9b3a6', 'line-width': ['+', width, 1.5] } });
+      paint: { 'line-color': '#aaa294', 'line-width': widthOf(1.5) } });
     add({ id: 'B-' + l.id + '-line', type: 'line', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': ['match', cls, 'arterial', '#fde7a6', '#ffffff'], 'line-width': width } });
     l.mapLayers = ids;

@@ -41,7 +41,7 @@ export function look(l) {
   const color = (known && known.color) || PALETTE[hash(l.id) % PALETTE.length];
   let icon = poly ? 'fill' : line ? 'line' : 'dot';
   if (known && !poly && !line && known.icon !== 'fill') icon = known.icon;
-  const stateField = STATE_FIELDS.find((f) => l.enums && l.enums[f] && l.enums[f].some((v) => STATE_COLORS[v]));
+  const stateField = !poly && !line && STATE_FIELDS.find((f) => l.enums && l.enums[f] && l.enums[f].some((v) => STATE_COLORS[v]));
   return { color, icon, poly, line, point: !poly && !line, stateField };
 }
 

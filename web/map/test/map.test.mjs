@@ -18,12 +18,13 @@ if (!base || !outdir) {
 }
 mkdirSync(outdir, { recursive: true });
 
+const t0 = Date.now();
 let passed = 0;
 let failed = 0;
 function check(name, ok, detail) {
   if (ok) {
     passed++;
-    console.log('ok   ' + name);
+    console.log('ok   ' + name + ' (' + ((Date.now() - t0) / 1000).toFixed(0) + ' s)');
   } else {
     failed++;
     console.log('FAIL ' + name + (detail === undefined ? '' : ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))));
@@ -44,7 +45,7 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
   page.setDefaultTimeout(30000);
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push('page error: ' + e.message));
@@ -146,7 +147,6 @@ try {
   await page.waitForFunction(() => !location.hash.includes('f.stop_signs'));
   await page.click('li[data-layer="stop_signs"] .filter-toggle');
   await page.click('li[data-layer="traffic_signals"] .filter-toggle');
-  await idle();
 
   // 5. A drawn rectangle shows the counts /count gives.
   const box = await page.locator('#map canvas').boundingBox();
@@ -242,7 +242,6 @@ try {
   check('search results are one per place', new Set(places).size === places.length, places);
   await page.screenshot({ path: join(outdir, 'map-search.png') });
   await page.locator('.search-hits button').first().click();
-  await idle();
   let center = await page.evaluate(() => window.cityatlas.map.getCenter().toArray());
   check('choosing the intersection goes there', Math.abs(center[0] - hits[0].point[0]) < 1e-4 && Math.abs(center[1] - hits[0].point[1]) < 1e-4, { center, want: hits[0].point });
   hits = await searchFor('traffic light');
@@ -289,6 +288,7 @@ try {
     await page.selectOption('#groupby', 'condition');
     await page.waitForFunction(() => document.querySelector('#area-result .groups'));
     check('the park count can be grouped', (await page.textContent('#area-result')).includes('by condition'));
+    await page.locator('#area-result').scrollIntoViewIfNeeded();
     await idle();
     await page.screenshot({ path: join(outdir, 'map-park-count.png') });
     await page.selectOption('#groupby', '');
@@ -311,6 +311,7 @@ try {
     const wantC = m && await api('count?collections=' + layers.map((l) => l.id).join(',') + '&lon=' + ctr[0].toFixed(7) + '&lat=' + ctr[1].toFixed(7) + '&radius=' + m[1].replace(/,/g, ''));
     const shownC = await page.evaluate(() => Number(document.querySelector('#area-result tfoot td.total').dataset.count));
     check('the circle tool shows /count for its centre and radius', !!m && wantC.total === shownC, { label: lab, shown: shownC, api: wantC && wantC.total });
+    await page.locator('#area-result').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(outdir, 'map-circle.png') });
     await page.click('#draw-clear');
   }
@@ -333,9 +334,10 @@ try {
   await page.emulateMedia({ media: 'screen' });
   center = await page.evaluate(() => window.cityatlas.map.getCenter().toArray());
 
-  // 8. The URL reproduces the view.
+  // 8. The URL reproduces the view, on a phone-sized screen, where the
+  // panel can be opened and read.
   const hash = await page.evaluate(() => location.hash);
-  const page2 = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  const page2 = await browser.newPage({ viewport: { width: 390, height: 780 } });
   page2.on('console', (m) => { if (m.type() === 'error') errors.push('(reload) ' + m.text()); });
   const hp = new URLSearchParams(hash.slice(1));
   hp.set('layers', 'stop_signs,parks');
@@ -344,15 +346,10 @@ try {
   await page2.evaluate(() => window.cityatlas.ready);
   const view2 = await page2.evaluate(() => ({ z: window.cityatlas.map.getZoom(), c: window.cityatlas.map.getCenter().toArray(), vis: window.cityatlas.state.visible }));
   check('a link reproduces the view and the layers', Math.abs(view2.c[0] - center[0]) < 1e-4 && view2.z > 12 && view2.vis.traffic_signals === false && view2.vis.stop_signs === true, view2);
-
-  // 9. Phone-sized screen: the panel can be opened and read.
-  await page2.setViewportSize({ width: 390, height: 780 });
-  await page2.reload();
-  await page2.waitForFunction(() => window.cityatlas && window.cityatlas.map);
-  await page2.evaluate(() => window.cityatlas.ready);
   await page2.click('#panel-toggle');
   check('on a phone the layer panel opens', await page2.locator('#layers').isVisible());
   await page2.screenshot({ path: join(outdir, 'map-phone.png') });
+  await page2.close();
 
   // An empty store draws no boundary; the OSM San Francisco points open on
   // San Francisco.
