@@ -200,6 +200,9 @@ func (s *Server) queryables(c echo.Context) error {
 	}
 	for _, fd := range ci.Fields {
 		props[fd.Name] = jsonSchema(fd)
+		if fd.Name == ci.TimeField {
+			props[fd.Name].(map[string]any)["x-ogc-role"] = "primary-instant" // what datetime filters
+		}
 	}
 	body := map[string]any{
 		"$schema":    "https://json-schema.org/draft/2020-12/schema",

@@ -89,6 +89,10 @@ type Options struct {
 	Location *time.Location
 	// Layer names the one GeoPackage layer to import (default: all).
 	Layer string
+	// Role is the role of a collection made by Create: store.RoleBase
+	// for a base layer such as streets, store.RoleBoundary for the city
+	// limits; empty for a layer of assets.
+	Role store.Role
 	// DryRun reads and checks everything and writes nothing.
 	DryRun bool
 	// IDField names the source field (as in the file) whose value is a
@@ -337,7 +341,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 			title = opts.Collection
 		}
 		coll = store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs,
-			Description: opts.Description, License: opts.License, Keywords: opts.Keywords}
+			Description: opts.Description, License: opts.License, Keywords: opts.Keywords, Role: opts.Role}
 		if err := store.ValidateCollection(&coll); err != nil {
 			return rep, fmt.Errorf("ingest: new collection: %w", err)
 		}

@@ -1,15 +1,17 @@
 // Package web serves cityatlas's web map: the static files of web/map
-// (HTML, JavaScript, CSS and MapLibre GL JS 5.24.1 vendored from npm under
-// web/map/vendor), embedded in the binary so that the map works on an
-// intranet with no CDN, plus two small documents the page reads: its
-// configuration (the basemap) and the city boundary for the offline
-// basemap.
+// (HTML, the ES modules of js/, CSS, MapLibre GL JS 5.24.1 vendored from
+// npm and the DejaVu Sans glyphs built with fontnik under web/map/vendor),
+// embedded in the binary so that the map works on an intranet with no CDN,
+// plus its configuration document. The map knows no city: the boundary,
+// the first view and the base layers come from the collections' roles, the
+// title and attribution from Config.
 //
 // The Go package sits beside the folder because `map` is a Go keyword.
 //
 // Routes (see Register): /map/ (the page), /map/config.json,
-// /map/boundary.geojson and /map/{file}. The Map is also an http.Handler
-// that serves the page, for the api's landing route to give browsers.
+// /map/fonts/{font}/{range}.pbf (glyphs) and /map/{file}. The Map is also
+// an http.Handler that serves the page, for the api's landing route to give
+// browsers.
 package web
 
 import (
@@ -18,45 +20,59 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/twpayne/go-geom"
-
-	"github.com/cityatlas/cityatlas/demo"
-	"github.com/cityatlas/cityatlas/geo"
 )
 
-//go:embed map/index.html map/app.js map/style.css map/vendor
+//go:embed map/index.html map/style.css map/js map/vendor
 var files embed.FS
+
+// fonts maps the font names of the map's style to their glyph folders
+// under map/vendor/glyphs.
+var fonts = map[string]string{
+	"DejaVu Sans Book": "DejaVuSans",
+	"DejaVu Sans Bold": "DejaVuSans-Bold",
+}
+
+var glyphRange = regexp.MustCompile(`^([0-9]{1,5})-([0-9]{1,5})\.pbf$`)
 
 // Config configures the map.
 type Config struct {
 	// Basemap is a MapLibre style URL (…/style.json) or a raster tile URL
 	// template with {z}, {x} and {y} (such as OpenStreetMap's
 	// https://tile.openstreetmap.org/{z}/{x}/{y}.png). Empty: the offline
-	// basemap drawn from cityatlas's own data (city limits, county, parks).
+	// basemap drawn from cityatlas's own data (base layers such as streets,
+	// the city limits).
 	Basemap string
 	// Attribution is shown for the basemap; for a tile URL on
 	// openstreetmap.org it defaults to OpenStreetMap's.
 	Attribution string
+	// DataAttribution is shown for cityatlas's own layers (default: the
+	// title).
+	DataAttribution string
 	// Title heads the page (default "cityatlas").
 	Title string
 }
 
 // Map serves the web map.
 type Map struct {
-	cfg      Config
-	static   http.Handler
-	index    []byte
-	config   []byte
-	boundary []byte
+	cfg    Config
+	static http.Handler
+	sub    fs.FS
+	index  []byte
+	config []byte
 }
 
 // New returns the map for cfg.
 func New(cfg Config) *Map {
 	if cfg.Title == "" {
 		cfg.Title = "cityatlas"
+	}
+	if cfg.DataAttribution == "" {
+		cfg.DataAttribution = cfg.Title
 	}
 	if cfg.Attribution == "" && strings.Contains(cfg.Basemap, "openstreetmap.org") {
 		cfg.Attribution = `© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
@@ -79,44 +95,20 @@ func New(cfg Config) *Map {
 		kind = "style"
 	}
 	conf, _ := json.Marshal(map[string]any{
-		"title": cfg.Title,
+		"title":       cfg.Title,
+		"attribution": cfg.DataAttribution,
+		"font":        "DejaVu Sans Book",
+		"fontBold":    "DejaVu Sans Bold",
 		"basemap": map[string]string{
 			"kind": kind, "url": cfg.Basemap, "attribution": cfg.Attribution,
 		},
 	})
-	return &Map{
-		cfg: cfg, static: http.FileServer(http.FS(sub)), index: index, config: conf,
-		boundary: boundaryGeoJSON(),
-	}
+	return &Map{cfg: cfg, static: http.FileServer(http.FS(sub)), sub: sub, index: index, config: conf}
 }
 
 func htmlEscape(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
 	return r.Replace(s)
-}
-
-// boundaryGeoJSON returns the city limits and the county boundary as a
-// GeoJSON FeatureCollection (WGS84), each with a "kind" property.
-func boundaryGeoJSON() []byte {
-	city, county := demo.Boundary()
-	var b []byte
-	b = append(b, `{"type":"FeatureCollection","features":[`...)
-	for i, part := range []struct {
-		kind, name string
-		g          geom.T
-	}{{"county", "Imperial County", county}, {"city", "City of Imperial", city}} {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"type":"Feature","properties":{"kind":"`...)
-		b = append(b, part.kind...)
-		b = append(b, `","name":"`...)
-		b = append(b, part.name...)
-		b = append(b, `"},"geometry":`...)
-		b = geo.AppendGeoJSON(b, part.g)
-		b = append(b, '}')
-	}
-	return append(b, "]}\n"...)
 }
 
 // ServeHTTP serves the map page. Its links are relative to the page's
@@ -146,10 +138,7 @@ func (m *Map) Register(e *echo.Echo) {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 		return c.Blob(http.StatusOK, "application/json", m.config)
 	})
-	e.GET("/map/boundary.geojson", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
-		return c.Blob(http.StatusOK, "application/geo+json", m.boundary)
-	})
+	e.GET("/map/fonts/:font/:range", m.glyphs)
 	static := http.StripPrefix("/map", m.static)
 	e.GET("/map/*", func(c echo.Context) error {
 		p := c.Param("*")
@@ -165,4 +154,27 @@ func (m *Map) Register(e *echo.Echo) {
 		static.ServeHTTP(c.Response(), c.Request())
 		return nil
 	})
+}
+
+// glyphs answers a glyph request of the map's style: the vendored PBF of
+// a known font and range; a range the vendored files lack (a script beyond
+// Latin) is an empty PBF, so that the map draws what it can; an unknown
+// font or a malformed range is a 404.
+func (m *Map) glyphs(c echo.Context) error {
+	font, err := url.PathUnescape(c.Param("font"))
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	dir, ok := fonts[font]
+	r := glyphRange.FindStringSubmatch(c.Param("range"))
+	if !ok || r == nil {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=604800")
+	b, err := fs.ReadFile(m.sub, "vendor/glyphs/"+dir+"/"+r[0])
+	if err != nil {
+		b = []byte{}
+	}
+	return c.Blob(http.StatusOK, "application/x-protobuf", b)
 }

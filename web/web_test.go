@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,22 +14,25 @@ import (
 
 	"github.com/cityatlas/cityatlas/api"
 	"github.com/cityatlas/cityatlas/demo"
+	"github.com/cityatlas/cityatlas/ingest"
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/gpkg"
 	"github.com/cityatlas/cityatlas/web"
 )
 
-// demoServer starts the real server (GeoPackage store seeded with the demo
-// city, the api and the map) on a free port.
-func demoServer(t *testing.T, cfg web.Config) *httptest.Server {
+// server starts the real server (a GeoPackage store, the api and the map)
+// on a free port, after fill has loaded the store.
+func server(t *testing.T, cfg web.Config, fill func(ctx context.Context, b store.Backend) error) *httptest.Server {
 	t.Helper()
 	ctx := context.Background()
-	b, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "demo.gpkg"))
+	b, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "map.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1}); err != nil {
-		t.Fatal(err)
+	if fill != nil {
+		if err := fill(ctx, b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	st, err := store.Open(ctx, b, nil)
 	if err != nil {
@@ -41,6 +43,20 @@ func demoServer(t *testing.T, cfg web.Config) *httptest.Server {
 	srv := httptest.NewServer(api.NewServer(st, api.Config{Map: m, Extra: m.Register}, nil))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// demoServer serves the demo city.
+func demoServer(t *testing.T, cfg web.Config) *httptest.Server {
+	return server(t, cfg, func(ctx context.Context, b store.Backend) error {
+		_, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1})
+		return err
+	})
+}
+
+// importInto imports a file into a new collection.
+func importInto(ctx context.Context, b store.Backend, file, collection, title string) error {
+	_, err := ingest.Run(ctx, b, []string{file}, ingest.Options{Collection: collection, Create: true, Title: title})
+	return err
 }
 
 func fetch(t *testing.T, srv *httptest.Server, path, accept string) (int, http.Header, string) {
@@ -84,8 +100,15 @@ func TestRoutes(t *testing.T) {
 		{"config gives OpenStreetMap's attribution", "/map/config.json", "", 200, "application/json", "OpenStreetMap", ""},
 		{"MapLibre is served from the binary", "/map/vendor/maplibre-gl/maplibre-gl.js", "", 200, "javascript", "maplibregl", ""},
 		{"MapLibre CSS", "/map/vendor/maplibre-gl/maplibre-gl.css", "", 200, "text/css", "maplibregl", ""},
-		{"the app", "/map/app.js", "", 200, "javascript", "cityatlas", ""},
-		{"boundary", "/map/boundary.geojson", "", 200, "application/geo+json", `"kind":"city"`, ""},
+		{"the app's modules", "/map/js/main.js", "", 200, "javascript", "cityatlas", ""},
+		{"the search module", "/map/js/search.js", "", 200, "javascript", "search", ""},
+		{"glyphs of a vendored range", "/map/fonts/DejaVu%20Sans%20Book/0-255.pbf", "", 200, "application/x-protobuf", "DejaVu Sans", ""},
+		{"glyphs of the bold font", "/map/fonts/DejaVu%20Sans%20Bold/256-511.pbf", "", 200, "application/x-protobuf", "DejaVu Sans", ""},
+		{"a range beyond Latin is empty", "/map/fonts/DejaVu%20Sans%20Book/19968-20223.pbf", "", 200, "application/x-protobuf", "", ""},
+		{"an unknown font", "/map/fonts/Comic%20Sans/0-255.pbf", "", 404, "", "", ""},
+		{"a malformed range", "/map/fonts/DejaVu%20Sans%20Book/0-255.txt", "", 404, "", "", ""},
+		{"the font's licence is served", "/map/vendor/glyphs/LICENSE-DejaVu.txt", "", 200, "text/plain", "Bitstream", ""},
+		{"no boundary document: the city limits are a collection", "/map/boundary.geojson", "", 404, "", "", ""},
 		{"missing file", "/map/nothing.js", "", 404, "", "", ""},
 		{"test files are not embedded", "/map/test/map.test.mjs", "", 404, "", "", ""},
 	}
@@ -108,32 +131,17 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
-func TestBoundaryGeoJSON(t *testing.T) {
-	srv := demoServer(t, web.Config{})
-	_, _, body := fetch(t, srv, "/map/boundary.geojson", "")
-	var fc struct {
-		Type     string `json:"type"`
-		Features []struct {
-			Properties map[string]string `json:"properties"`
-			Geometry   struct {
-				Type        string          `json:"type"`
-				Coordinates json.RawMessage `json:"coordinates"`
-			} `json:"geometry"`
-		} `json:"features"`
-	}
-	if err := json.Unmarshal([]byte(body), &fc); err != nil {
-		t.Fatal(err)
-	}
-	kinds := map[string]string{}
-	for _, f := range fc.Features {
-		kinds[f.Properties["kind"]] = f.Geometry.Type
-	}
-	if fc.Type != "FeatureCollection" || kinds["city"] != "Polygon" || kinds["county"] == "" {
-		t.Fatalf("boundary: %v", kinds)
-	}
+func TestConfig(t *testing.T) {
+	srv := server(t, web.Config{Title: "Springfield assets", DataAttribution: "City of Springfield GIS"}, nil)
 	_, _, conf := fetch(t, srv, "/map/config.json", "")
-	if !strings.Contains(conf, `"kind":""`) {
-		t.Errorf("no basemap configured, yet config says %s", conf)
+	for _, want := range []string{`"kind":""`, `"title":"Springfield assets"`, `"attribution":"City of Springfield GIS"`, `"font":"DejaVu Sans Book"`} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("config lacks %s: %s", want, conf)
+		}
+	}
+	_, _, page := fetch(t, srv, "/", browserAccept)
+	if !strings.Contains(page, "<h1>Springfield assets</h1>") || strings.Contains(page, "Imperial") {
+		t.Errorf("the page is not Springfield's: %.400s", page)
 	}
 }
 
@@ -177,10 +185,27 @@ func TestMapInBrowser(t *testing.T) {
 	if out == "" {
 		out = filepath.Join(dir, "out") // gitignored
 	}
-	srv := demoServer(t, web.Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	// The demo city with the Chicago landmarks imported, an empty store,
+	// and the OpenStreetMap points of San Francisco.
+	city := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
+		if _, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1}); err != nil {
+			return err
+		}
+		return importInto(ctx, b, "../importers/testdata/chicago/Individual_Landmarks.csv", "landmarks", "Chicago landmarks")
+	})
+	empty := server(t, web.Config{Title: "Empty atlas"}, nil)
+	sf := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
+		return importInto(ctx, b, "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", "osm_points", "OSM signals and stops")
+	})
+	// The browser test gets what is left of the test binary's time (go test
+	// -timeout, 10 minutes by default), less a margin to report.
+	deadline := time.Now().Add(9 * time.Minute)
+	if d, ok := t.Deadline(); ok {
+		deadline = d.Add(-20 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "map.test.mjs"), srv.URL, out)
+	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "map.test.mjs"), city.URL, out, empty.URL, sf.URL)
 	cmd.Dir = dir
 	res, err := cmd.CombinedOutput()
 	t.Logf("browser test output (screenshots in %s):\n%s", out, res)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cityatlas/cityatlas/importers"
 	"github.com/cityatlas/cityatlas/ingest"
+	"github.com/cityatlas/cityatlas/store"
 )
 
 // importFlags are the flags of "cityatlas import" beyond the storage ones
@@ -29,6 +30,7 @@ type importFlags struct {
 	force       bool
 	timezone    string
 	layer       string
+	role        string
 	dryRun      bool
 	idField     string
 	maps        map[string]string
@@ -96,6 +98,7 @@ Flags:
 	fs.BoolVar(&f.force, "force", false, "import even when the rows would add as many features as the collection already has (a re-import with another --id-field does that)")
 	fs.StringVar(&f.timezone, "timezone", "UTC", "time zone of date-times written without a UTC offset (2022-04-16T10:15:10), e.g. America/Chicago")
 	fs.StringVar(&f.layer, "layer", "", "the one GeoPackage layer (table) to import (default: every layer)")
+	fs.StringVar(&f.role, "role", "", "role of a collection made by --create on the web map: base (a base layer such as streets) or boundary (the city limits)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "read and check everything, print the report, write nothing")
 	fs.StringVar(&f.idField, "id-field", "", "source field holding each row's external id (default: GeoJSON id, else file name and record number)")
 	fs.Var(pairFlag{f.maps, "map"}, "map", "rename a source field: SRC=DST; SRC= drops it (repeatable)")
@@ -181,6 +184,7 @@ Flags:
 		Force:         f.force,
 		Location:      loc,
 		Layer:         f.layer,
+		Role:          store.Role(f.role),
 		DryRun:        f.dryRun,
 		IDField:       f.idField,
 		Map:           f.maps,

@@ -102,7 +102,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
 
-	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"), Title: cfg.Title})
+	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"),
+		DataAttribution: getenv("CITYATLAS_ATTRIBUTION"), Title: cfg.Title})
 	proxies, _ := cfg.trustedProxies() // validated
 	srv := api.NewServer(st, api.Config{
 		Title:            cfg.Title,
