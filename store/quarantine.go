@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -37,6 +38,15 @@ type SkippingScanner interface {
 	ScanSkipping(ctx context.Context, collection string, fn func(Feature) error, skip func(BadRow)) error
 }
 
+// CollectionSkipper is implemented by backends that can list the
+// collections past those whose stored definition they cannot read.
+type CollectionSkipper interface {
+	// CollectionsSkipping is Backend.Collections, except that a collection
+	// whose definition cannot be read (one for which Collections would
+	// fail with ErrBadData) is passed to skip and left out.
+	CollectionsSkipping(ctx context.Context, skip func(id string, err error)) ([]Collection, error)
+}
+
 // MaxQuarantineSample is how many ids of quarantined features Quarantined
 // gives per collection.
 const MaxQuarantineSample = 5
@@ -52,6 +62,9 @@ type Quarantine struct {
 	Count int `json:"count"`
 	// Sample holds the smallest of their ids, at most MaxQuarantineSample.
 	Sample []int64 `json:"sample"`
+	// Unreadable means the collection's own definition cannot be read: it
+	// is not served at all (Count and Sample are then empty).
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // quarantine holds the ids of the features of each collection that are
@@ -59,8 +72,17 @@ type Quarantine struct {
 // layer of bad rows must not cost memory for each message). It has its
 // own lock so that /metrics never waits for a writer.
 type quarantine struct {
-	mu  sync.Mutex
-	bad map[string]map[int64]struct{}
+	mu         sync.Mutex
+	bad        map[string]map[int64]struct{}
+	unreadable []string // collections whose definition cannot be read
+}
+
+// setUnreadable replaces the list of collections whose definition cannot
+// be read (from a complete listing of the collections).
+func (q *quarantine) setUnreadable(ids []string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.unreadable = ids
 }
 
 // set replaces the quarantine of a collection (after it was loaded whole);
@@ -112,11 +134,15 @@ func (s *Store) Quarantined() []Quarantine {
 	q := &s.quarantine
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]Quarantine, 0, len(q.bad))
+	out := make([]Quarantine, 0, len(q.bad)+len(q.unreadable))
 	for _, c := range slices.Sorted(maps.Keys(q.bad)) {
 		m := q.bad[c]
 		out = append(out, Quarantine{Collection: c, Count: len(m), Sample: smallest(maps.Keys(m), MaxQuarantineSample)})
 	}
+	for _, c := range q.unreadable {
+		out = append(out, Quarantine{Collection: c, Sample: []int64{}, Unreadable: true})
+	}
+	slices.SortStableFunc(out, func(a, b Quarantine) int { return strings.Compare(a.Collection, b.Collection) })
 	return out
 }
 
@@ -158,4 +184,24 @@ func (b *badRowLog) done() {
 	if n := len(b.bad); n > maxBadRowLogs {
 		b.log.Warn("index: features quarantined", "collection", b.collection, "count", n, "logged", maxBadRowLogs)
 	}
+}
+
+// collections lists the backend's collections, leaving out, with an
+// error in the log, those whose definition cannot be read: they are
+// quarantined whole, and the rest is served.
+func (s *Store) collections(ctx context.Context) ([]Collection, error) {
+	cs, ok := s.backend.(CollectionSkipper)
+	if !ok {
+		return s.backend.Collections(ctx)
+	}
+	var bad []string
+	list, err := cs.CollectionsSkipping(ctx, func(id string, err error) {
+		s.log.Error("index: collection quarantined, its definition cannot be read; the other collections are served", "collection", id, "err", err)
+		bad = append(bad, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.quarantine.setUnreadable(bad)
+	return list, nil
 }

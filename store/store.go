@@ -52,7 +52,7 @@ func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.synced = seq
-	cs, err := b.Collections(ctx)
+	cs, err := s.collections(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -318,7 +318,7 @@ func (s *Store) Apply(ctx context.Context, collection string, ms []Mutation, act
 }
 
 func (s *Store) reloadLocked(ctx context.Context, collection string) error {
-	cs, err := s.backend.Collections(ctx)
+	cs, err := s.collections(ctx)
 	if err != nil {
 		return err
 	}
@@ -376,7 +376,7 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 	l, ok := s.master[ch.Collection]
 	if !ok {
 		// A collection made elsewhere: pick up the list again.
-		cs, err := s.backend.Collections(ctx)
+		cs, err := s.collections(ctx)
 		if err != nil {
 			return err
 		}

@@ -230,26 +230,27 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const metaSQL = `SELECT c.meta, g.geometry_type_name, g.z, g.m, ct.min_x, ct.min_y, ct.max_x, ct.max_y
+const metaSQL = `SELECT c.id, c.meta, g.geometry_type_name, g.z, g.m, ct.min_x, ct.min_y, ct.max_x, ct.max_y
 	FROM cityatlas_collections c
 	JOIN gpkg_geometry_columns g ON g.table_name = c.id
 	JOIN gpkg_contents ct ON ct.table_name = c.id`
 
 func scanMeta(sc interface{ Scan(...any) error }) (*meta, error) {
 	var (
-		js     string
+		id, js string
 		m      meta
 		ext    [4]sql.NullFloat64
 		zf, mf int
 	)
-	if err := sc.Scan(&js, &m.geomType, &zf, &mf, &ext[0], &ext[1], &ext[2], &ext[3]); err != nil {
+	if err := sc.Scan(&id, &js, &m.geomType, &zf, &mf, &ext[0], &ext[1], &ext[2], &ext[3]); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(js), &m); err != nil {
-		return nil, fmt.Errorf("decode collection metadata: %w", err)
+		return &meta{Collection: store.Collection{ID: id}}, fmt.Errorf("collection %q: %w: decode its metadata: %v", id, store.ErrBadData, err)
 	}
-	if len(m.Columns) != len(m.Collection.Fields) {
-		return nil, fmt.Errorf("collection %q: metadata has %d columns for %d fields", m.Collection.ID, len(m.Columns), len(m.Collection.Fields))
+	if m.Collection.ID != id || len(m.Columns) != len(m.Collection.Fields) {
+		return &meta{Collection: store.Collection{ID: id}}, fmt.Errorf("collection %q: %w: its metadata names collection %q with %d columns for %d fields",
+			id, store.ErrBadData, m.Collection.ID, len(m.Columns), len(m.Collection.Fields))
 	}
 	m.z, m.m = zf, mf
 	if ext[0].Valid && ext[1].Valid && ext[2].Valid && ext[3].Valid {
@@ -269,8 +270,21 @@ func loadMeta(ctx context.Context, q queryer, id string) (*meta, error) {
 	return m, err
 }
 
-// Collections returns every collection, ordered by id.
+// Collections returns every collection, ordered by id. ErrBadData if the
+// stored definition of one cannot be read.
 func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
+	return s.collections(ctx, nil)
+}
+
+var _ store.CollectionSkipper = (*Store)(nil)
+
+// CollectionsSkipping is Collections, passing the collections whose
+// definition cannot be read to skip.
+func (s *Store) CollectionsSkipping(ctx context.Context, skip func(id string, err error)) ([]store.Collection, error) {
+	return s.collections(ctx, skip)
+}
+
+func (s *Store) collections(ctx context.Context, skip func(id string, err error)) ([]store.Collection, error) {
 	rows, err := s.r.QueryContext(ctx, metaSQL+" ORDER BY c.id")
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: collections: %w", err)
@@ -280,6 +294,10 @@ func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
 	for rows.Next() {
 		m, err := scanMeta(rows)
 		if err != nil {
+			if skip != nil && errors.Is(err, store.ErrBadData) {
+				skip(m.Collection.ID, err)
+				continue
+			}
 			return nil, fmt.Errorf("gpkg: collections: %w", err)
 		}
 		out = append(out, m.Collection)

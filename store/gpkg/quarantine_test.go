@@ -158,3 +158,34 @@ func equalQuarantine(a, b []store.Quarantine) bool {
 		return x.Collection == y.Collection && x.Count == y.Count && slices.Equal(x.Sample, y.Sample)
 	})
 }
+
+// TestQuarantineCollection: a collection whose stored definition another
+// program broke is left out, whole, and the other collections are served.
+func TestQuarantineCollection(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpen(t)
+	good := storetest.MustCreate(t, s, storetest.Assets("good", store.GeometryPoint))
+	storetest.MustCreate(t, s, storetest.Assets("broken", store.GeometryPoint))
+	storetest.MustApply(t, s, good.ID, store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: storetest.Point(1, 1)}})
+	if _, err := s.w.ExecContext(ctx, "UPDATE cityatlas_collections SET meta = '{\"collection\":' WHERE id = 'broken'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Collections(ctx); !errors.Is(err, store.ErrBadData) {
+		t.Errorf("Collections: %v, want ErrBadData", err)
+	}
+	var logs bytes.Buffer
+	st, err := store.Open(ctx, s, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	if cs := st.Collections(); len(cs) != 1 || cs[0].ID != "good" || cs[0].Count != 1 {
+		t.Errorf("collections %+v, want good with its feature", cs)
+	}
+	q := st.Quarantined()
+	if len(q) != 1 || q[0].Collection != "broken" || !q[0].Unreadable {
+		t.Errorf("Quarantined = %+v, want broken, unreadable", q)
+	}
+	if !strings.Contains(logs.String(), "collection=broken") {
+		t.Errorf("no error names the collection:\n%s", logs.String())
+	}
+}

@@ -113,16 +113,37 @@ type querier interface {
 
 // Collections returns every collection, ordered by id.
 func (s *Store) Collections(ctx context.Context) ([]store.Collection, error) {
+	return s.collections(ctx, nil)
+}
+
+var _ store.CollectionSkipper = (*Store)(nil)
+
+// CollectionsSkipping is Collections, passing the collections whose
+// definition cannot be read (store.ErrBadData) to skip.
+func (s *Store) CollectionsSkipping(ctx context.Context, skip func(id string, err error)) ([]store.Collection, error) {
+	return s.collections(ctx, skip)
+}
+
+func (s *Store) collections(ctx context.Context, skip func(id string, err error)) ([]store.Collection, error) {
 	rows, err := s.pool.Query(ctx, sqlCollections)
 	if err != nil {
 		return nil, translate(err, "list collections")
 	}
-	cs, err := pgx.CollectRows(rows, scanCollection)
-	if err != nil {
-		return nil, translate(err, "list collections")
+	defer rows.Close()
+	cs := []store.Collection{}
+	for rows.Next() {
+		c, err := scanCollection(rows)
+		if err != nil {
+			if skip != nil && errors.Is(err, store.ErrBadData) {
+				skip(c.ID, err)
+				continue
+			}
+			return nil, translate(err, "list collections")
+		}
+		cs = append(cs, c)
 	}
-	if cs == nil {
-		cs = []store.Collection{}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "list collections")
 	}
 	return cs, nil
 }
@@ -141,7 +162,7 @@ func scanCollection(row pgx.CollectableRow) (store.Collection, error) {
 	c.Geometry = store.GeometryType(geomType)
 	c.Role = store.Role(role)
 	if err := json.Unmarshal(fields, &c.Fields); err != nil {
-		return c, fmt.Errorf("collection %q: decode fields: %w", c.ID, err)
+		return c, fmt.Errorf("collection %q: %w: decode its fields: %v", c.ID, store.ErrBadData, err)
 	}
 	if len(c.Fields) == 0 {
 		c.Fields = nil

@@ -353,3 +353,57 @@ func TestStagedLoadRefusesUnstorable(t *testing.T) {
 		})
 	}
 }
+
+// TestQuarantineCollection: a collection whose fields a client overwrote
+// with something that is not a list of fields is left out, whole, at
+// start-up and when Sync looks for new collections; the others are served.
+func TestQuarantineCollection(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpen(t)
+	c, ids := seedThings(t, s)
+	storetest.MustCreate(t, s, storetest.Assets("broken", store.GeometryPoint))
+	if _, err := s.pool.Exec(ctx, `UPDATE collections SET fields = '{"name": "not a list"}' WHERE id = 'broken'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Collections(ctx); !errors.Is(err, store.ErrBadData) {
+		t.Errorf("Collections: %v, want ErrBadData", err)
+	}
+	st, err := store.Open(ctx, s, nil)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	if cs := st.Collections(); len(cs) != 1 || cs[0].ID != c.ID || cs[0].Count != len(ids) {
+		t.Errorf("collections %+v, want %s with its %d features", cs, c.ID, len(ids))
+	}
+	q := st.Quarantined()
+	if len(q) != 1 || q[0].Collection != "broken" || !q[0].Unreadable {
+		t.Errorf("Quarantined = %+v, want broken, unreadable", q)
+	}
+
+	// A collection made by another instance is picked up by Sync past the
+	// broken one; the broken one, put right, comes back.
+	other := storetest.MustCreate(t, s, storetest.Assets("later", store.GeometryPoint))
+	storetest.MustApply(t, s, other.ID, store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: storetest.Point(1, 1)}})
+	if err := st.Sync(ctx); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if _, err := st.Collection(other.ID); err != nil {
+		t.Errorf("the later collection: %v", err)
+	}
+	if q := st.Quarantined(); len(q) != 1 || q[0].Collection != "broken" {
+		t.Errorf("after Sync Quarantined = %+v, want broken", q)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE collections SET fields = '[]' WHERE id = 'broken'`); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustApply(t, s, "broken", store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: storetest.Point(2, 2)}})
+	if err := st.Sync(ctx); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if ci, err := st.Collection("broken"); err != nil || ci.Count != 1 {
+		t.Errorf("the mended collection: %+v, %v", ci, err)
+	}
+	if q := st.Quarantined(); len(q) != 0 {
+		t.Errorf("after the mend Quarantined = %+v, want none", q)
+	}
+}
