@@ -147,7 +147,7 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 		AllowOrigins:  []string{"*"},
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", "Last-Event-ID"},
-		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Location"},
+		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Retry-After", "Location"},
 	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
 	s.routes()

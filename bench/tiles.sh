@@ -13,7 +13,9 @@
 # Serve the benchmark data with cityatlas first, e.g.:
 #   go test ./bench/tiles -run XXX -bench Tiles/z16 -benchtime 1x   # builds bench/out/points-1m.gpkg
 #   go run ./cmd/cityatlas serve --data bench/out/points-1m.gpkg --addr 127.0.0.1:18182
-# Only loopback addresses are allowed as targets.
+# Only loopback addresses are allowed as targets. cityatlas lets one client
+# run 16 tile requests at once: for more CONNECTIONS, serve with
+# --client-concurrency N.
 set -euo pipefail
 url=${1:?usage: bench/tiles.sh URL_TEMPLATE [ZOOM] [SECONDS] [CONNECTIONS]}
 zoom=${2:-14}
