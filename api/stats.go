@@ -203,7 +203,8 @@ func (s *Server) stats(c echo.Context) error {
 
 // count answers /count: how many features of each collection lie in an
 // area (bbox, circle, or a posted polygon), optionally grouped, with
-// COLLECTION.PROPERTY=VALUE and COLLECTION.datetime=INTERVAL filters.
+// COLLECTION.PROPERTY=VALUE, COLLECTION.datetime=INTERVAL and
+// COLLECTION.filter=CQL2 filters for one collection, and a filter for all.
 func (s *Server) count(c echo.Context) error {
 	q := c.QueryParams()
 	// COLLECTION.PROPERTY=VALUE filters one collection's features.
@@ -219,8 +220,8 @@ func (s *Server) count(c echo.Context) error {
 		if err != nil {
 			return badParam(k, "%s: there is no collection %q; filter with COLLECTION.PROPERTY=VALUE", k, coll)
 		}
-		if _, ok := ci.Field(prop); !ok && prop != "datetime" {
-			return badParam(k, "%s: collection %q has no property %q (known: %s, and datetime)", k, coll, prop, strings.Join(fieldList(ci.Fields), ", "))
+		if _, ok := ci.Field(prop); !ok && prop != "datetime" && !slices.Contains(filterParams, prop) {
+			return badParam(k, "%s: collection %q has no property %q (known: %s, and datetime, filter, filter-lang)", k, coll, prop, strings.Join(fieldList(ci.Fields), ", "))
 		}
 		if perColl[coll] == nil {
 			perColl[coll] = url.Values{}
@@ -282,6 +283,9 @@ func (s *Server) count(c echo.Context) error {
 			if err == nil {
 				cf.Time, err = parseDatetime(pq)
 			}
+			if err == nil {
+				cf.Where, err = parseFilter(pq, ci) // COLLECTION.filter: this layer's CQL2
+			}
 			if err != nil {
 				if p, ok := err.(*Problem); ok {
 					p.Parameter = ci.ID + "." + p.Parameter
@@ -294,7 +298,11 @@ func (s *Server) count(c echo.Context) error {
 			if err := cql2.Check(where, store.Queryables(&ci.Collection)); err != nil {
 				return filterProblem(ci.ID, err)
 			}
-			cf.Where = where
+			if cf.Where != nil {
+				cf.Where = cql2.Op{Op: "and", Args: []cql2.Expr{where, cf.Where}}
+			} else {
+				cf.Where = where
+			}
 		}
 		n, groups, err := s.store.Stats(c.Request().Context(), ci.ID, cf, g)
 		if err != nil {

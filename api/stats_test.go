@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,40 @@ func TestCountWithLayerDatetime(t *testing.T) {
 	r := get(t, srv, "/count?stop_signs.datetime=yesterday")
 	if r.status != 400 || !strings.Contains(string(r.body), `"parameter":"stop_signs.datetime"`) {
 		t.Errorf("bad interval: %d %s", r.status, r.body)
+	}
+}
+
+// TestCountWithLayerCQL2: COLLECTION.filter narrows one layer by CQL2, as
+// the map's filter panel sends it; it agrees with the layer's stats and
+// combines with a filter for all layers.
+func TestCountWithLayerCQL2(t *testing.T) {
+	srv, _ := demoServer(t)
+	cql := "installed >= DATE('2000-01-01') AND installed <= DATE('2010-12-31') AND sign_size_in >= 36"
+	var all, some, both countDoc
+	var st struct{ Count int }
+	decode(t, get(t, srv, "/count"), &all)
+	decode(t, get(t, srv, "/count?stop_signs.filter="+url.QueryEscape(cql)), &some)
+	decode(t, get(t, srv, "/collections/stop_signs/stats?filter="+url.QueryEscape(cql)), &st)
+	for i, c := range some.Collections {
+		w := all.Collections[i].Count
+		if c.ID == "stop_signs" {
+			w = st.Count
+			if w == 0 || w >= all.Collections[i].Count {
+				t.Errorf("the filter does not narrow the stop signs: %d of %d", w, all.Collections[i].Count)
+			}
+		}
+		if c.Count != w {
+			t.Errorf("%s: %d, want %d", c.ID, c.Count, w)
+		}
+	}
+	var poor struct{ Count int }
+	decode(t, get(t, srv, "/collections/stop_signs/stats?filter="+url.QueryEscape(cql+" AND condition = 'poor'")), &poor)
+	decode(t, get(t, srv, "/count?collections=stop_signs&filter="+url.QueryEscape("condition = 'poor'")+"&stop_signs.filter="+url.QueryEscape(cql)), &both)
+	if len(both.Collections) != 1 || both.Collections[0].Count != poor.Count {
+		t.Errorf("a filter for all and one for the layer: %+v, want %d", both, poor.Count)
+	}
+	r := get(t, srv, "/count?stop_signs.filter="+url.QueryEscape("colour = 'red'"))
+	if r.status != 400 || !strings.Contains(string(r.body), `"parameter":"stop_signs.filter"`) {
+		t.Errorf("bad layer filter: %d %s", r.status, r.body)
 	}
 }

@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +217,61 @@ func TestMapInBrowser(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "map.png")); err != nil {
 		t.Errorf("no screenshot: %v", err)
+	}
+}
+
+// TestSearchImportedCity: after importing Chicago's landmarks and
+// neighbourhoods, /search finds a landmark by a word of its name
+// (landmark_name), a neighbourhood by its name (pri_neigh), and the count
+// inside that neighbourhood is the landmarks in it.
+func TestSearchImportedCity(t *testing.T) {
+	srv := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
+		if err := importInto(ctx, b, "../importers/testdata/chicago/Individual_Landmarks.csv", "landmarks", "Landmarks"); err != nil {
+			return err
+		}
+		return importInto(ctx, b, "../importers/testdata/chicago/chicago_neighborhoods_shp/Neighborhoods_2012b.shp", "neighborhoods", "Neighborhoods")
+	})
+	type result struct {
+		Kind       string     `json:"kind"`
+		Collection string     `json:"collection"`
+		ID         int64      `json:"id"`
+		Title      string     `json:"title"`
+		BBox       [4]float64 `json:"bbox"`
+	}
+	search := func(q string) []result {
+		status, _, body := fetch(t, srv, "/search?q="+url.QueryEscape(q), "")
+		if status != 200 {
+			t.Fatalf("search %q: %d %s", q, status, body)
+		}
+		var d struct{ Results []result }
+		if err := json.Unmarshal([]byte(body), &d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Results
+	}
+	rs := search("Wrigley")
+	if len(rs) == 0 || rs[0].Collection != "landmarks" || !strings.Contains(rs[0].Title, "Wrigley") {
+		t.Errorf("Wrigley: %+v", rs)
+	}
+	rs = search("Loop")
+	if len(rs) == 0 || rs[0].Collection != "neighborhoods" || rs[0].Title != "Loop" {
+		t.Fatalf("Loop: %+v", rs)
+	}
+	status, _, body := fetch(t, srv, "/collections/neighborhoods/items/"+strconv.FormatInt(rs[0].ID, 10), "")
+	if status != 200 {
+		t.Fatalf("the Loop: %d", status)
+	}
+	var f struct{ Geometry json.RawMessage }
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(srv.URL+"/count?collections=landmarks", "application/geo+json", strings.NewReader(string(f.Geometry)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var c struct{ Total int }
+	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || res.StatusCode != 200 || c.Total == 0 {
+		t.Errorf("landmarks in the Loop: %d %+v %v", res.StatusCode, c, err)
 	}
 }

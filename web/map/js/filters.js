@@ -17,9 +17,10 @@ export function cql2(l) {
   for (const [name, f] of Object.entries(state.filters[l.id] || {})) {
     const fd = l.fields.find((x) => x.name === name);
     if (!fd) continue;
-    const lit = (v) => (fd.type === 'integer' || fd.type === 'number' ? String(Number(v)) : fd.format === 'date' ? 'DATE(' + quote(v) + ')' : fd.format === 'date-time' ? 'TIMESTAMP(' + quote(v) + ')' : quote(v));
+    const lit = (v) => (fd.type === 'integer' || fd.type === 'number' ? String(Number(v)) : fd.type === 'boolean' ? (v === 'true' ? 'TRUE' : 'FALSE')
+      : fd.format === 'date' ? 'DATE(' + quote(v) + ')' : fd.format === 'date-time' ? 'TIMESTAMP(' + quote(v) + ')' : quote(v));
     if (f.kind === 'eq') parts.push(name + ' = ' + lit(f.value));
-    if (f.kind === 'text') parts.push(name + ' LIKE ' + quote('%' + f.value + '%'));
+    if (f.kind === 'text') parts.push('CASEI(' + name + ') LIKE CASEI(' + quote('%' + f.value.replace(/[%_\\]/g, '\\$&') + '%') + ')');
     if (f.kind === 'range') {
       const [lo, hi] = rangeBounds(fd, f);
       if (lo !== null) parts.push(name + ' >= ' + lit(lo));
@@ -33,8 +34,9 @@ export function cql2(l) {
 // date field (2000..2010 is 2000-01-01 to 2010-12-31).
 function rangeBounds(fd, f) {
   const isDate = fd.format === 'date' || fd.format === 'date-time';
-  const lo = f.min === '' || f.min === undefined ? null : isDate ? f.min + '-01-01' : f.min;
-  const hi = f.max === '' || f.max === undefined ? null : isDate ? f.max + '-12-31' : f.max;
+  const t = fd.format === 'date-time';
+  const lo = f.min === '' || f.min === undefined ? null : isDate ? f.min + '-01-01' + (t ? 'T00:00:00Z' : '') : f.min;
+  const hi = f.max === '' || f.max === undefined ? null : isDate ? f.max + '-12-31' + (t ? 'T23:59:59Z' : '') : f.max;
   return [lo, hi];
 }
 

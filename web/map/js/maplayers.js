@@ -37,7 +37,7 @@ export function addBase(map) {
     const ids = [];
     const add = adder(map, l, src, ids);
     const cls = ['coalesce', ['get', 'street_class'], ['get', 'class'], 'local'];
-    const widthOf = (extra) => ['interpolate', ['exponential', 1.6], ['zoom'], 12, ['match', cls, 'arterial', 2 + extra, 'collector', 1.4 + extra, 0.8 + extra], 18, ['match', cls, 'arterial', 22 + extra, 'collector', 16 + extra, 11 + extra]];
+    const widthOf = (extra) => ['interpolate', ['exponential', 1.6], ['zoom'], 12, ['match', cls, 'arterial', 2 + extra, 'collector', 1.4 + extra, 0.8 + extra], 18, ['match', cls, 'arterial', 30 + extra, 'collector', 22 + extra, 16 + extra]];
     const width = widthOf(0);
     add({ id: 'B-' + l.id + '-fill', type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#dfe6d8', 'fill-opacity': 0.6 } });
     add({ id: 'B-' + l.id + '-casing', type: 'line', filter: ['==', ['geometry-type'], 'LineString'], layout: { 'line-cap': 'round', 'line-join': 'round' },
@@ -95,13 +95,13 @@ export function addAssets(map) {
       add({
         id: 'L-' + l.id + '-cluster', type: 'circle', filter: ['all', isPoint, ['has', 'cluster']],
         paint: {
-          'circle-color': look.color, 'circle-opacity': 0.8, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
-          'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 9, 4, 13, 10, 20, 30, 32],
+          'circle-color': look.color, 'circle-opacity': 0.8, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+          'circle-radius': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 6, 1.5, 7.5, 2, 9.5, 4, 13, 10, 20, 30, 32],
         },
       });
       add({
         id: 'L-' + l.id + '-count', type: 'symbol', filter: ['all', isPoint, ['has', 'cluster']],
-        layout: { 'text-field': ['to-string', ['get', 'point_count']], 'text-font': bold(), 'text-size': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 11, 10, 14, 30, 17], 'text-allow-overlap': true, 'text-ignore-placement': true },
+        layout: { 'text-field': ['to-string', ['get', 'point_count']], 'text-font': bold(), 'text-size': ['interpolate', ['linear'], ['sqrt', ['get', 'point_count']], 1, 9, 2, 11, 10, 14, 30, 17], 'text-allow-overlap': true, 'text-ignore-placement': true },
         paint: { 'text-color': '#ffffff', 'text-halo-color': 'rgba(0,0,0,0.35)', 'text-halo-width': 1 },
       });
       if (look.stateField) {

@@ -140,6 +140,19 @@ try {
   check('a range filter on the install year (2000–2010) changes the stop sign count to the API\'s', shown.total === ranged.count && ranged.count < before && ranged.count > 0, { shown: shown.total, api: ranged.count, before });
   const cql = await page.textContent('#filters-stop_signs .cql2');
   check('the filter panel writes the range as CQL2', cql.includes("installed >= DATE('2000-01-01') AND installed <= DATE('2010-12-31')"), cql);
+  // A range on a number, with the year range: several filters on one layer, sent as CQL2.
+  const cqlOn = await page.evaluate(() => window.cityatlas.state.caps.cql2);
+  check('the server takes CQL2 filters, and the map uses them', cqlOn);
+  const v1 = await page.evaluate(() => window.cityatlas.countsVersion);
+  await page.fill('#f-stop_signs-sign_size_in-min', '36');
+  await page.press('#f-stop_signs-sign_size_in-min', 'Tab');
+  await page.waitForFunction((v) => window.cityatlas.countsVersion > v && location.hash.includes('f.stop_signs.sign_size_in=36..'), v1);
+  counts = await settledCounts();
+  shown = counts.find((c) => c.id === 'stop_signs');
+  const both = await api('collections/stop_signs/stats?filter=' + encodeURIComponent("installed >= DATE('2000-01-01') AND installed <= DATE('2010-12-31') AND sign_size_in >= 36"));
+  check('a number range and the year range together give the API\'s count', shown.total === both.count && both.count < ranged.count, { shown: shown.total, api: both.count, yearsOnly: ranged.count });
+  await page.fill('#f-stop_signs-sign_size_in-min', '');
+  await page.press('#f-stop_signs-sign_size_in-min', 'Tab');
   await page.screenshot({ path: join(outdir, 'map-filters.png') });
   await page.fill('#f-stop_signs-installed-min', '');
   await page.fill('#f-stop_signs-installed-max', '');
