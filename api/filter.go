@@ -41,14 +41,15 @@ var cql2Classes = []string{
 // parseFilter reads filter, filter-lang and filter-crs into a CQL2 tree
 // checked against collection ci (nil when there is no filter). A filter
 // that does not parse is a 400 naming the position; one that names an
-// unknown property or compares mismatched types, a 400 naming the property.
+// unknown property, compares mismatched types or holds an invalid geometry,
+// a 400 naming the property or the geometry.
 func parseFilter(q url.Values, ci store.CollectionInfo) (cql2.Expr, error) {
 	e, err := parseFilterTree(q)
 	if err != nil || e == nil {
 		return nil, err
 	}
-	if err := cql2.Check(e, store.Queryables(&ci.Collection)); err != nil {
-		return nil, filterProblem(ci.ID, err)
+	if _, err := cql2.Compile(e, store.Queryables(&ci.Collection)); err != nil {
+		return nil, filterProblem(ci.ID, err) // also a geometry literal that is not valid
 	}
 	return e, nil
 }

@@ -199,6 +199,7 @@ func TestFilterErrors(t *testing.T) {
 		{"/collections/stop_signs/items?filter=a&filter=b", "filter", "once"},
 		{"/collections/stop_signs/stats?filter=" + url.QueryEscape("avg(x) > 1"), "filter", "unknown function"},
 		{"/count?filter=" + url.QueryEscape("sign_size_in > 30"), "filter", `collection "parks"`},
+		{"/collections/stop_signs/items?filter=" + url.QueryEscape("S_WITHIN(geometry, POLYGON((0 0, 2 2, 2 0, 0 2, 0 0)))"), "filter", "is not valid"},
 		{"/collections/stop_signs/tiles/WebMercatorQuad/14/0/0?filter=" + url.QueryEscape("x = 1"), "filter", `"x"`},
 	} {
 		r := get(t, srv, tc.path)

@@ -25,6 +25,10 @@ func FuzzQueries(f *testing.F) {
 		"bbox-crs=EPSG:4326&bbox=1,2,3,4",
 		"%zz=1",
 		"groupby=&groupby=status",
+		"filter=condition%20%3D%20%27poor%27%20AND%20installed%20%3C%20DATE(%272000-01-01%27)&sortby=-installed,id",
+		"filter=S_INTERSECTS(geometry,BBOX(-115.6,32.8,-115.5,32.9))&properties=name",
+		"filter-lang=cql2-json&filter=%7B%22op%22%3A%22isNull%22%2C%22args%22%3A%5B%7B%22property%22%3A%22plaque%22%7D%5D%7D",
+		"filter=T_DURING(INTERVAL(installed,last_inspected),INTERVAL(%27..%27,%272020-01-01%27))&filter-crs=x",
 	} {
 		f.Add("/collections/stop_signs/items", seed)
 		f.Add("/count", seed)

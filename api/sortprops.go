@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -46,37 +45,26 @@ type fieldPick struct {
 	keys []string
 }
 
-// parseProperties reads properties=NAME[,NAME...] (empty: none). It
-// returns nil when every property is wanted, and ci with only the chosen
-// fields, in the order asked, for the CSV and HTML writers.
+// parseProperties reads properties=NAME[,NAME...] (empty: none) as the
+// downloads do (pickProperties: schema order). It returns nil when every
+// property is wanted, and ci with only the chosen fields, for the CSV and
+// HTML writers.
 func parseProperties(q url.Values, ci store.CollectionInfo) (*fieldPick, store.CollectionInfo, error) {
 	v, ok, err := single(q, "properties")
 	if err != nil || !ok {
 		return nil, ci, err
 	}
-	pick := &fieldPick{}
-	var fields []store.Field
-	if v != "" {
-		for _, name := range strings.Split(v, ",") {
-			i := -1
-			for j, fd := range ci.Fields {
-				if fd.Name == name {
-					i = j
-				}
-			}
-			if i < 0 {
-				return nil, ci, badParam("properties", "properties: collection %q has no property %q; choose from: %s", ci.ID, name, strings.Join(fieldList(ci.Fields), ", "))
-			}
-			if slices.Contains(pick.idx, i) {
-				return nil, ci, badParam("properties", "properties names %q twice", name)
-			}
-			pick.idx = append(pick.idx, i)
-			pick.keys = append(pick.keys, strconv.Quote(name)+":")
-			fields = append(fields, ci.Fields[i])
-		}
+	idx, err := pickProperties(v, true, ci)
+	if err != nil {
+		return nil, ci, err
 	}
+	pick := &fieldPick{idx: idx}
 	picked := ci
-	picked.Fields = fields
+	picked.Fields = nil
+	for _, i := range idx {
+		pick.keys = append(pick.keys, strconv.Quote(ci.Fields[i].Name)+":")
+		picked.Fields = append(picked.Fields, ci.Fields[i])
+	}
 	return pick, picked, nil
 }
 

@@ -98,7 +98,7 @@ func TestProperties(t *testing.T) {
 	}
 	r := get(t, srv, "/collections/stop_signs/items?f=csv&limit=5&properties=installed,condition")
 	rows, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
-	if err != nil || len(rows) != 6 || strings.Join(rows[0], ",") != "id,installed,condition,longitude,latitude" {
+	if err != nil || len(rows) != 6 || strings.Join(rows[0], ",") != "id,condition,installed,longitude,latitude" {
 		t.Errorf("CSV with properties: %v %v", err, rows)
 	}
 	if r := get(t, srv, "/collections/stop_signs/items?properties=colour"); r.status != 400 || !strings.Contains(string(r.body), `"parameter":"properties"`) {

@@ -295,7 +295,7 @@ func (s *Server) count(c echo.Context) error {
 			cf.Props = props
 		}
 		if where != nil {
-			if err := cql2.Check(where, store.Queryables(&ci.Collection)); err != nil {
+			if _, err := cql2.Compile(where, store.Queryables(&ci.Collection)); err != nil {
 				return filterProblem(ci.ID, err)
 			}
 			if cf.Where != nil {

@@ -70,3 +70,33 @@ func stable(t *testing.T, e Expr) {
 		t.Fatalf("text %q is written again as %q, %v", text, again, err)
 	}
 }
+
+// FuzzEvaluate: a filter that parses either fails to compile against the
+// test queryables with a *CheckError, or runs on every fixture without
+// panicking.
+func FuzzEvaluate(f *testing.F) {
+	for _, src := range readExamples(f, ".txt") {
+		f.Add(src)
+	}
+	for _, src := range []string{"condition = 'poor' AND installed < DATE('2000-01-01')", "S_TOUCHES(geometry, POLYGON((0 0, 4 0, 4 4, 0 0)))",
+		"T_MEETS(INTERVAL(installed, ends), INTERVAL('2001-01-01', '..'))", "CASEI(name) LIKE ACCENTI('%\\%_')", "count ^ -1.5 > height div 0"} {
+		f.Add(src)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		e, err := ParseText(src)
+		if err != nil {
+			return
+		}
+		flt, err := Compile(e, fixtureQ)
+		if err != nil {
+			var cerr *CheckError
+			if !errors.As(err, &cerr) {
+				t.Fatalf("Compile(%q): %v, not a *CheckError", src, err)
+			}
+			return
+		}
+		for _, r := range fixtures {
+			flt.Match(recView{r})
+		}
+	})
+}

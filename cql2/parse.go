@@ -452,28 +452,7 @@ func (p *parser) opCall(op string, t token) (Expr, error) {
 
 // interval reads INTERVAL(start, end) after the word.
 func (p *parser) interval() (Expr, error) {
-	var ends []Expr
-	_, err := p.list(func() (Expr, error) {
-		t := p.peek()
-		var e Expr
-		if t.kind == tString {
-			p.next()
-			var ok bool
-			if e, ok = intervalEnd(t.text); !ok {
-				return nil, &Error{Pos: t.pos, Msg: "'" + t.text + "' is not a date (YYYY-MM-DD), a timestamp (YYYY-MM-DDThh:mm:ss[.fff]Z) or '..'"}
-			}
-		} else {
-			var err error
-			if e, err = p.arith(); err != nil {
-				return nil, err
-			}
-			if !fits(e, kInstant) {
-				return nil, &Error{Pos: t.pos, Msg: "an end of an interval must be " + kindNames[kInstant]}
-			}
-		}
-		ends = append(ends, e)
-		return e, nil
-	}, false)
+	ends, err := p.list(p.intervalEnd, false)
 	if err != nil {
 		return nil, err
 	}
@@ -481,6 +460,25 @@ func (p *parser) interval() (Expr, error) {
 		return nil, &Error{Pos: p.toks[p.i-1].pos, Msg: "INTERVAL takes 2 arguments, its start and end"}
 	}
 	return Interval{Start: ends[0], End: ends[1]}, nil
+}
+
+// intervalEnd reads a date or timestamp string, '..', a property or a
+// function.
+func (p *parser) intervalEnd() (Expr, error) {
+	t := p.peek()
+	if t.kind == tString {
+		p.next()
+		e, ok := intervalEnd(t.text)
+		if !ok {
+			return nil, &Error{Pos: t.pos, Msg: "'" + t.text + "' is not a date (YYYY-MM-DD), a timestamp (YYYY-MM-DDThh:mm:ss[.fff]Z) or '..'"}
+		}
+		return e, nil
+	}
+	e, err := p.arith()
+	if err == nil && !fits(e, kInstant) {
+		err = &Error{Pos: t.pos, Msg: "an end of an interval must be " + kindNames[kInstant]}
+	}
+	return e, err
 }
 
 // bbox reads BBOX(w, s, e, n) or BBOX(w, s, minz, e, n, maxz).

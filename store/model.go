@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/twpayne/go-geom"
+
+	"github.com/cityatlas/cityatlas/cql2"
 )
 
 // Errors that callers branch on. Backends translate their driver errors into
@@ -230,4 +232,10 @@ type Query struct {
 	Limit int
 	// Offset skips that many features of the ordered result.
 	Offset int
+	// Where, when set, keeps the features a CQL2 filter selects, with the
+	// meaning the index gives it (Filter.Where). store/postgis translates
+	// it to SQL (all but ACCENTI, the array functions and functions);
+	// store/gpkg does not take one. Either answers ErrInvalid for what it
+	// cannot do.
+	Where cql2.Expr
 }

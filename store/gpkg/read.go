@@ -175,6 +175,9 @@ func (s *Store) Query(ctx context.Context, collection string, q store.Query) ([]
 	if q.Limit < 0 || q.Offset < 0 {
 		return nil, 0, fmt.Errorf("gpkg: query: %w", store.Invalidf("limit %d and offset %d must not be negative", q.Limit, q.Offset))
 	}
+	if q.Where != nil {
+		return nil, 0, fmt.Errorf("gpkg: query: %w", store.Invalidf("CQL2 filters run on the index (store.Filter.Where), not in the GeoPackage"))
+	}
 	var rects []orb.Bound
 	if q.BBox != nil {
 		var err error

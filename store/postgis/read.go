@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -128,6 +129,11 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 		if err != nil {
 			return err
 		}
+		if q.Where != nil {
+			if countSQL, pageSQL, countArgs, pageArgs, err = withWhere(&c, q, countArgs, limit); err != nil {
+				return err
+			}
+		}
 		if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&matched); err != nil {
 			return err
 		}
@@ -160,6 +166,24 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 		return nil, 0, translate(err, "query %q", coll)
 	}
 	return features, matched, nil
+}
+
+// withWhere returns the count and page statements of a query with a CQL2
+// filter, and their arguments (countArgs are the collection and the bbox).
+func withWhere(c *store.Collection, q store.Query, countArgs []any, limit any) (string, string, []any, []any, error) {
+	cond, wargs, err := whereSQL(q.Where, c, len(countArgs)+1)
+	if err != nil {
+		return "", "", nil, nil, err
+	}
+	where := ` FROM features WHERE collection = $1`
+	if q.BBox != nil {
+		where += sqlBBoxWhere
+	}
+	where += ` AND ` + cond
+	args := append(append([]any{}, countArgs...), wargs...)
+	n := len(args)
+	page := `SELECT ` + sqlFeatureColumns + where + ` ORDER BY id LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+	return `SELECT count(*)` + where, page, args, append(append([]any{}, args...), limit, q.Offset), nil
 }
 
 // Scan calls fn for every feature of the collection in id order, streaming
