@@ -217,7 +217,10 @@ Flags:
 		bar.clear()
 	}
 	printReport(stdout, rep)
-	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+	// A signal cancels ctx; the failure it causes need not wrap ctx's
+	// error (a GeoPackage transaction rolled back by the cancellation
+	// closes its statements first).
+	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("import: interrupted (%w): nothing was written, the import's transaction was rolled back", context.Cause(ctx))
 	}
 	if err != nil {

@@ -31,6 +31,15 @@ var (
 	binErr  error
 )
 
+// TestMain removes the binary that the process tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // binary builds the cityatlas command once for the tests that run it as a
 // process (to send it signals) and returns its path.
 func binary(t *testing.T) string {
