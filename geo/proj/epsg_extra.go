@@ -14,7 +14,7 @@ import (
 // 2SP, Albers) in metres, US survey feet or international feet: State
 // Plane on NAD83, NAD83(HARN), NAD83(NSRS2007), NAD83(2011) and NAD27,
 // UTM zones north and south, state and county systems. The numbers are
-// facts of the EPSG dataset, written by internal/epsggen (angles in
+// facts of the EPSG dataset, written by scripts/epsggen (angles in
 // degrees, false easting and northing in the CRS's unit, areas of use in
 // WGS84 degrees [west, south, east, north], the datum as this package
 // treats it and the base geographic CRS's code). The hand-kept table

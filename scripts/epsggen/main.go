@@ -9,7 +9,7 @@
 // written are facts of the EPSG dataset; the database itself is not part of
 // cityatlas.
 //
-//	go run ./geo/proj/internal/epsggen -db /usr/share/proj/proj.db > geo/proj/epsg_extra.csv
+//	go run ./scripts/epsggen -db /usr/share/proj/proj.db > geo/proj/epsg_extra.csv
 package main
 
 import (
