@@ -131,6 +131,10 @@ func (r *flatGeobufReader) geometry(t fbTable, typ uint8, depth int) (geom.T, er
 	if own != 0 {
 		typ = own
 	}
+	if typ == 7 && depth > 0 {
+		// go-geom's Bounds panics on one; GeoJSON advises against them.
+		return nil, fmt.Errorf("%w: a geometry collection inside a collection", ErrUnsupported)
+	}
 	switch typ {
 	case 6, 7: // MultiPolygon, GeometryCollection: parts
 		parts, err := t.tables(7)

@@ -16,7 +16,8 @@ import (
 // count is met by the bytes that follow and nesting stays shallow: only a
 // blob that passes is handed to go-geom.
 
-// maxWKBDepth is how deep geometry collections may nest.
+// maxWKBDepth is how deep geometries may nest (a collection holds no
+// collection; the bound is for the walk).
 const maxWKBDepth = 16
 
 // checkWKB returns the length of the ISO WKB geometry at the start of b,
@@ -93,6 +94,10 @@ func checkWKB(b []byte, depth int) (int, error) {
 			}
 		}
 	case wkbcommon.MultiPointID, wkbcommon.MultiLineStringID, wkbcommon.MultiPolygonID, wkbcommon.GeometryCollectionID:
+		if t%1000 == wkbcommon.GeometryCollectionID && depth > 0 {
+			// go-geom's Bounds panics on one; GeoJSON advises against them.
+			return 0, fmt.Errorf("%w: a geometry collection inside a collection", ErrUnsupported)
+		}
 		n, err := count()
 		if err != nil {
 			return 0, err

@@ -126,6 +126,19 @@ func builtinEntries() []builtinEntry {
 	for _, z := range spcsZones {
 		out = append(out, builtinEntry{z, grs80, datumNAD83})
 	}
+	have := make(map[string]bool, len(out))
+	for _, e := range out {
+		have[e.def.code] = true
+	}
+	extra, _, err := extraEntries()
+	if err != nil {
+		panic(err) // the embedded table is fixed; TestExtraTable reads it
+	}
+	for _, e := range extra {
+		if !have[e.def.code] {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 
@@ -139,6 +152,10 @@ var builtins = sync.OnceValue(func() map[string]*CRS {
 			panic(err)
 		}
 		out[e.def.code] = c
+	}
+	_, bases, _ := extraEntries()
+	for code, base := range bases {
+		out[code].base = base
 	}
 	return out
 })
@@ -173,7 +190,7 @@ func lookup(auth, code string) (*CRS, error) {
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("%s is not in the built-in table (geographic WGS84/NAD83/NAD27, UTM, US State Plane NAD83, Web Mercator, Albers); pass the CRS as WKT instead: %w", key, ErrUnknownCRS)
+	return nil, fmt.Errorf("%s is not in the built-in table (geographic WGS84/NAD83/NAD27; the EPSG dataset's Transverse Mercator, Lambert Conformal Conic 2SP and Albers systems on NAD83, its realisations, NAD27 and WGS 84: UTM, State Plane and more; Web Mercator); pass the CRS as WKT instead: %w", key, ErrUnknownCRS)
 }
 
 // builtinArea returns the area of use of a built-in code.

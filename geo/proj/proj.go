@@ -67,6 +67,7 @@ type CRS struct {
 	unit float64
 	pm   float64 // prime meridian, radians east of Greenwich
 	area *[4]float64
+	base string // code of the base geographic CRS, when the table gives it
 }
 
 // Name returns the CRS's name as its definition gives it, for example

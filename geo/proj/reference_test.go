@@ -14,7 +14,10 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "regenerate testdata/builtin_reference.csv and testdata/wkt_reference.csv with PROJ's cs2cs (must be installed)")
+var (
+	update      = flag.Bool("update", false, "regenerate testdata/builtin_reference.csv and testdata/wkt_reference.csv with PROJ's cs2cs (must be installed)")
+	updateCodes = flag.String("update-codes", "", "with -update, regenerate only the rows of these comma-separated codes in builtin_reference.csv")
+)
 
 // mmPerDegLat is a safe upper bound on metres per degree of latitude, used to
 // turn angle differences into ground distances.
@@ -50,6 +53,8 @@ func refPoints(a [4]float64) [][2]float64 {
 // alone.
 func baseGeographic(c *CRS) string {
 	switch {
+	case c.base != "":
+		return c.base
 	case c.ell.a == clarke1866.a:
 		return "EPSG:4267"
 	case c.ell.a == wgs84Ell.a && math.Abs(c.ell.f-wgs84Ell.f) < 1e-15, c.ell.f == 0:
@@ -148,8 +153,25 @@ func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // reference points projected by cs2cs from the CRS's base geographic CRS.
 func updateBuiltinReference(t *testing.T) {
 	var rows [][]string
+	only := map[string]bool{}
+	for _, c := range strings.Split(*updateCodes, ",") {
+		if c != "" {
+			only[c] = true
+		}
+	}
+	var kept map[string][][]string
+	if len(only) > 0 {
+		kept = map[string][][]string{}
+		for _, r := range readCSV(t, "testdata/builtin_reference.csv") {
+			kept[r[0]] = append(kept[r[0]], r)
+		}
+	}
 	for _, code := range Codes() {
 		c := builtins()[code]
+		if len(only) > 0 && !only[code] {
+			rows = append(rows, kept[code]...)
+			continue
+		}
 		if c.proj == nil || !projKnows(code) {
 			continue
 		}
