@@ -128,7 +128,7 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions},
 		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id"},
 	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: binaryDownload}))
 	s.routes()
 	if cfg.Extra != nil {
 		cfg.Extra(e)
