@@ -147,18 +147,16 @@ func (s *Server) download(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ff.MediaType)
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+ff.Ext+`"`)
 	h.Set("X-Number-Matched", strconv.Itoa(sel.Matched))
-	if c.Request().Method == http.MethodHead {
+	if method(c) == http.MethodHead {
 		return c.NoContent(http.StatusOK)
-	}
-	if !slices.Contains(compressible, ff.Name) {
-		if u, ok := c.Response().Writer.(interface{ Unwrap() http.ResponseWriter }); ok {
-			c.Response().Writer = u.Unwrap() // skip gzip for zips, SQLite and Parquet files
-		}
 	}
 	w, err := ff.New(c.Response(), formats.LayerOf(ci, fields, sel.Len()))
 	if err != nil {
 		return err
 	}
+	// GeoPackage and shapefile files are built before anything is sent:
+	// the write deadline must not pass meanwhile.
+	w = &keepAlive{Writer: w, extend: func() { s.ExtendWriteDeadline(c) }}
 	n, err := formats.Copy(ctx, w, sel, picked)
 	if err == nil {
 		err = w.Close()
@@ -200,4 +198,35 @@ func (s *Server) notModifiedSince(c echo.Context, updated time.Time) bool {
 	}
 	_ = c.NoContent(http.StatusNotModified)
 	return true
+}
+
+// binaryDownload is the gzip middleware's skipper: downloads in formats that
+// are compressed already (zip, Parquet) or mostly binary numbers are sent
+// as they are.
+func binaryDownload(c echo.Context) bool {
+	if !strings.HasSuffix(c.Request().URL.Path, "/download") {
+		return false
+	}
+	f := strings.ToLower(c.QueryParam("f"))
+	return f != "" && f != "json" && !slices.Contains(compressible, f)
+}
+
+// keepAlive moves the write deadline ahead every 4096 features, for the
+// writers that send nothing until they are closed.
+type keepAlive struct {
+	formats.Writer
+	extend func()
+	n      int
+}
+
+func (k *keepAlive) Write(f *formats.Feature) error {
+	if k.n++; k.n&4095 == 0 {
+		k.extend()
+	}
+	return k.Writer.Write(f)
+}
+
+func (k *keepAlive) Close() error {
+	k.extend()
+	return k.Writer.Close()
 }

@@ -294,3 +294,28 @@ func (c *cancelAfter) Write(b []byte) (int, error) {
 }
 
 func (c *cancelAfter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+func TestDownloadEncodingAndHead(t *testing.T) {
+	srv, _ := demoServer(t)
+	base := "/collections/" + demo.StopSigns + "/download?f="
+	for _, tc := range []struct {
+		format string
+		gzip   bool
+	}{{"geojson", true}, {"csv", true}, {"gpkg", false}, {"shp", false}, {"parquet", false}, {"fgb", false}} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+base+tc.format, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if got := res.Header.Get("Content-Encoding") == "gzip"; got != tc.gzip {
+			t.Errorf("%s: gzip %v, want %v", tc.format, got, tc.gzip)
+		}
+	}
+	r := send(t, srv.URL, http.MethodHead, base+"gpkg", nil)
+	if r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Disposition") == "" || r.header.Get("X-Number-Matched") == "" {
+		t.Errorf("HEAD: status %d, %d bytes, headers %v", r.status, len(r.body), r.header)
+	}
+}

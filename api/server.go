@@ -149,7 +149,7 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", "Last-Event-ID"},
 		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Retry-After", "Location"},
 	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: binaryDownload}))
 	s.routes()
 	if cfg.Extra != nil {
 		cfg.Extra(e)

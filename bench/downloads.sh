@@ -26,8 +26,9 @@ fi
 "$work/cityatlas" serve --addr 127.0.0.1:$port --data "$work/big.gpkg" --log-level warn &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 1; done
+for _ in $(seq 900); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 1; done
 base=http://127.0.0.1:$port/collections/stop_signs
+curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "the server did not start" >&2; exit 1; }
 n=$(curl -s "$base" | sed -n 's/.*"numberOfFeatures":\([0-9]*\).*/\1/p')
 rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
 hwm() { awk '/VmHWM/ {print $2}' /proc/$pid/status; }

@@ -2,6 +2,7 @@ package formats_test
 
 import (
 	"io"
+	"os"
 	"strconv"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 	"github.com/cityatlas/cityatlas/store"
 )
 
-// BenchmarkWriters writes 10,000 stop-sign-like points per op in each
+// BenchmarkWriters writes 10,000 (or $BENCH_N) stop-sign-like points per op in each
 // format to io.Discard (GeoPackage and shapefile through their temporary
 // files). bench/downloads.sh measures the served downloads.
 func BenchmarkWriters(b *testing.B) {
@@ -20,7 +21,10 @@ func BenchmarkWriters(b *testing.B) {
 		{Name: "height_m", Type: store.TypeNumber}, {Name: "reflective", Type: store.TypeBoolean},
 		{Name: "approaches", Type: store.TypeInteger},
 	}
-	const n = 10000
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_N")); err == nil && v > 0 {
+		n = v // BENCH_N=1000000 for the scale of a real layer
+	}
 	feats := make([]formats.Feature, n)
 	for i := range feats {
 		feats[i] = formats.Feature{ID: int64(i + 1),
@@ -30,7 +34,7 @@ func BenchmarkWriters(b *testing.B) {
 	for _, f := range formats.All {
 		b.Run(f.Name, func(b *testing.B) {
 			b.ReportAllocs()
-			l := formats.Layer{Name: "stop_signs", Geometry: store.GeometryPoint, Fields: fields, Count: n, TempDir: b.TempDir()}
+			l := formats.Layer{Name: "stop_signs", Geometry: store.GeometryPoint, Fields: fields, Count: n, TempDir: benchDir(b)}
 			for b.Loop() {
 				w, err := f.New(io.Discard, l)
 				if err != nil {
@@ -48,4 +52,14 @@ func BenchmarkWriters(b *testing.B) {
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "features/s")
 		})
 	}
+}
+
+// benchDir is where the GeoPackage and shapefile writers build their
+// files: $BENCH_TMPDIR (say /dev/shm, to leave the disk out), else a
+// temporary directory.
+func benchDir(b *testing.B) string {
+	if d := os.Getenv("BENCH_TMPDIR"); d != "" {
+		return d
+	}
+	return b.TempDir()
 }
