@@ -340,7 +340,7 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r := e.do(t, "GET", "/collections", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
 		t.Errorf("viewer's collection list lacks the private one")
 	}
-	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/", "/search?q=hidden", "/data.json", "/catalog.jsonld"} {
+	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/", "/search?q=hidden", "/data.json", "/catalog.jsonld", "/metrics"} {
 		if r := get(t, e.srv, p); r.status != 200 || strings.Contains(string(r.body), "collections/secret") || strings.Contains(string(r.body), `"secret"`) {
 			t.Errorf("anonymous %s: %d, shows the private collection: %.300s", p, r.status, r.body)
 		}
