@@ -351,6 +351,12 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r := e.do(t, "GET", "/search?q=hidden", "viewer", ""); !strings.Contains(string(r.body), `hidden hydrant`) {
 		t.Errorf("viewer's search does not find the private feature: %s", r.body)
 	}
+	// A browser's CORS preflight carries no key: it passes.
+	r = send(t, e.srv.URL, "OPTIONS", "/collections/secret/items", nil, "Origin", "https://app.example",
+		"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization")
+	if r.status != 204 || !strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("preflight: %d %v", r.status, r.header)
+	}
 	// Reads stay public.
 	wantStatus(t, "public items anonymous", get(t, e.srv, "/collections/signs/items"), 200)
 
