@@ -62,6 +62,9 @@ func (s *Server) dataJSON(c echo.Context) error {
 	b := s.base(c)
 	var datasets []any
 	for _, ci := range s.store.Collections() {
+		if ci.Private { // the catalog publishes open data only (auth.go)
+			continue
+		}
 		datasets = append(datasets, s.dcatDataset(c, ci, cat))
 	}
 	if datasets == nil {
@@ -146,6 +149,9 @@ func (s *Server) catalogJSONLD(c echo.Context) error {
 	b := s.base(c)
 	datasets := []any{}
 	for _, ci := range s.store.Collections() {
+		if ci.Private { // open data only
+			continue
+		}
 		var dists []any
 		for _, f := range formats.All {
 			mt, _, _ := strings.Cut(f.MediaType, ";")

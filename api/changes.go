@@ -19,7 +19,7 @@ import (
 // Historian is what the history and the change feed read; *store.Store
 // implements it.
 type Historian interface {
-	History(ctx context.Context, collection string, id int64) ([]store.Version, error)
+	History(ctx context.Context, collection string, id int64, after int64, limit int) ([]store.Version, error)
 	// Changes reads the change log of one collection, or of all when
 	// collection is "".
 	Changes(ctx context.Context, collection string, after int64, limit int) ([]store.Change, error)
@@ -27,6 +27,8 @@ type Historian interface {
 
 // Limits of the change feed.
 const (
+	historyDefaultLimit = 1000
+	historyMaxLimit     = 10000
 	changesDefaultLimit = 100
 	changesMaxLimit     = 1000
 	// A Server-Sent Events stream polls the change log this often, ends
@@ -48,10 +50,18 @@ func (s *Server) historian() (Historian, error) {
 // history: GET /collections/{id}/items/{fid}/history, every version of a
 // feature, oldest first.
 func (s *Server) history(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
+	if err := checkParams(c.QueryParams(), "since", "limit", "f"); err != nil {
 		return err
 	}
 	if _, err := format(c, fmtJSON); err != nil {
+		return err
+	}
+	since, err := intParam(c, "since", 0, 0, 1<<62)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(c, "limit", historyDefaultLimit, 1, historyMaxLimit)
+	if err != nil {
 		return err
 	}
 	h, err := s.historian()
@@ -63,7 +73,7 @@ func (s *Server) history(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vs, err := h.History(c.Request().Context(), coll, id)
+	vs, err := h.History(c.Request().Context(), coll, id, since, int(limit))
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("collection %q has no history of a feature %d", coll, id)
 	}
@@ -87,15 +97,20 @@ func (s *Server) history(c echo.Context) error {
 			out[i].Feature = appendFeature(nil, &f)
 		}
 	}
+	links := []Link{
+		{Href: base + path + "/history", Rel: "self", Type: mimeJSON, Title: "This history"},
+		{Href: base + path, Rel: "about", Type: mimeGeoJSON, Title: "The feature"},
+		{Href: base + "/collections/" + coll, Rel: "collection", Type: mimeJSON},
+	}
+	if len(vs) >= int(limit) {
+		q := url.Values{"since": {strconv.FormatInt(vs[len(vs)-1].Seq, 10)}, "limit": {strconv.FormatInt(limit, 10)}}
+		links = append(links, Link{Href: base + path + "/history?" + q.Encode(), Rel: "next", Type: mimeJSON, Title: "The later versions"})
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"collection": coll,
 		"featureId":  id,
 		"versions":   out,
-		"links": []Link{
-			{Href: base + path + "/history", Rel: "self", Type: mimeJSON, Title: "This history"},
-			{Href: base + path, Rel: "about", Type: mimeGeoJSON, Title: "The feature"},
-			{Href: base + "/collections/" + coll, Rel: "collection", Type: mimeJSON},
-		},
+		"links":      links,
 	})
 }
 

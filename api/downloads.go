@@ -155,8 +155,8 @@ func (s *Server) download(c echo.Context) error {
 		return err
 	}
 	// GeoPackage and shapefile files are built before anything is sent:
-	// the write deadline must not pass meanwhile.
-	w = &keepAlive{Writer: w, extend: func() { s.ExtendWriteDeadline(c) }}
+	// the write deadline is set at each write (deadlineWriter), so the
+	// time spent building them does not count against it.
 	n, err := formats.Copy(ctx, w, sel, picked)
 	if err == nil {
 		err = w.Close()
@@ -209,24 +209,4 @@ func binaryDownload(c echo.Context) bool {
 	}
 	f := strings.ToLower(c.QueryParam("f"))
 	return f != "" && f != "json" && !slices.Contains(compressible, f)
-}
-
-// keepAlive moves the write deadline ahead every 4096 features, for the
-// writers that send nothing until they are closed.
-type keepAlive struct {
-	formats.Writer
-	extend func()
-	n      int
-}
-
-func (k *keepAlive) Write(f *formats.Feature) error {
-	if k.n++; k.n&4095 == 0 {
-		k.extend()
-	}
-	return k.Writer.Write(f)
-}
-
-func (k *keepAlive) Close() error {
-	k.extend()
-	return k.Writer.Close()
 }

@@ -116,6 +116,25 @@ func TestTwoInstances(t *testing.T) {
 		hist.Versions[0].Feature.Properties["condition"] != "good" {
 		t.Errorf("history on instance 2: %+v", hist)
 	}
+	var page struct {
+		Versions []struct{ Op string }
+		Links    []struct{ Href, Rel string }
+	}
+	decode(t, get(t, srvs[1], path+"/history?limit=1"), &page)
+	next := ""
+	for _, l := range page.Links {
+		if l.Rel == "next" {
+			next = strings.TrimPrefix(l.Href, srvs[1].URL)
+		}
+	}
+	if len(page.Versions) != 1 || page.Versions[0].Op != "insert" || next == "" {
+		t.Fatalf("history?limit=1: %+v", page)
+	}
+	page.Versions = nil
+	decode(t, get(t, srvs[1], next), &page)
+	if len(page.Versions) != 1 || page.Versions[0].Op != "update" {
+		t.Errorf("history page 2 (%s): %+v", next, page)
+	}
 	if g := get(t, srvs[0], path); g.header.Get("ETag") == tag {
 		t.Error("instance 1 did not see the database edit")
 	}
@@ -135,7 +154,7 @@ func TestTwoInstances(t *testing.T) {
 	if len(feed.Changes) != 1 || feed.Changes[0].Op != "insert" || !strings.HasSuffix(feed.Changes[0].Href, path) {
 		t.Fatalf("first page of /changes: %+v", feed)
 	}
-	next := ""
+	next = ""
 	for _, l := range feed.Links {
 		if l.Rel == "next" {
 			next = strings.TrimPrefix(l.Href, srvs[1].URL)

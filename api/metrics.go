@@ -81,9 +81,12 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	m.mu.Unlock()
 	s.writeBuildInfo(&b)
 	b.WriteString("# HELP cityatlas_features Features per collection.\n# TYPE cityatlas_features gauge\n")
-	for _, ci := range s.store.Collections() {
+	// Private collections only for a key granted them (a scraper's
+	// bearer_token).
+	infos := s.readable(c)
+	for _, ci := range infos {
 		fmt.Fprintf(&b, "cityatlas_features{collection=%q} %d\n", ci.ID, ci.Count)
 	}
-	writeQuarantineMetrics(&b, s.store)
+	writeQuarantineMetrics(&b, s.store, infos)
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }

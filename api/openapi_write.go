@@ -60,7 +60,9 @@ func describeWrites(doc map[string]any, ids []string) {
 			"tags": tags, "security": secured, "parameters": params,
 			"responses": with(errs("401", "403", "404", "412"), "204", map[string]any{"description": "Deleted"})}
 		paths[base+"/items/{featureId}/history"] = map[string]any{"get": map[string]any{"summary": "Every version of a feature of " + id + ", oldest first",
-			"operationId": "getFeatureHistory_" + id, "tags": tags, "parameters": []any{map[string]any{"$ref": "#/components/parameters/featureId"}},
+			"operationId": "getFeatureHistory_" + id, "tags": tags, "parameters": []any{map[string]any{"$ref": "#/components/parameters/featureId"},
+				map[string]any{"name": "since", "in": "query", "required": false, "description": "Only versions written after this change-log seq (the next link's)", "schema": map[string]any{"type": "integer", "minimum": 0, "default": 0}},
+				map[string]any{"name": "limit", "in": "query", "required": false, "schema": map[string]any{"type": "integer", "minimum": 1, "maximum": historyMaxLimit, "default": historyDefaultLimit}}},
 			"responses": with(errs("404"), "200", map[string]any{"description": "The versions with operation, time, actor and content"})}}
 		paths[base+"/changes"] = map[string]any{"get": changesOperation("getChanges_"+id, "The change log of "+id, errs)}
 	}

@@ -32,9 +32,9 @@ func withQuarantine(st Store, body map[string]any) map[string]any {
 }
 
 // writeQuarantineMetrics writes the cityatlas_quarantined_features gauge
-// (for every collection, the stored features left out of the index) and
-// cityatlas_quarantined_collections (those not served at all).
-func writeQuarantineMetrics(b *strings.Builder, st Store) {
+// (for every collection of infos, the stored features left out of the
+// index) and cityatlas_quarantined_collections (those not served at all).
+func writeQuarantineMetrics(b *strings.Builder, st Store, infos []store.CollectionInfo) {
 	n, unreadable := map[string]int{}, 0
 	for _, q := range quarantined(st) {
 		n[q.Collection] = q.Count
@@ -43,7 +43,7 @@ func writeQuarantineMetrics(b *strings.Builder, st Store) {
 		}
 	}
 	b.WriteString("# HELP cityatlas_quarantined_features Stored features left out of the index because they cannot be read or held (see the log and /readyz).\n# TYPE cityatlas_quarantined_features gauge\n")
-	for _, ci := range st.Collections() {
+	for _, ci := range infos {
 		fmt.Fprintf(b, "cityatlas_quarantined_features{collection=%q} %d\n", ci.ID, n[ci.ID])
 	}
 	b.WriteString("# HELP cityatlas_quarantined_collections Collections not served because their own definition cannot be read (see the log and /readyz).\n# TYPE cityatlas_quarantined_collections gauge\n")

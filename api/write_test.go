@@ -328,7 +328,10 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	wantStatus(t, "POST by an editor of other collections", e.do(t, "POST", "/collections/signs/items", "other-editor", okSign), 403)
 	wantStatus(t, "keys as editor", e.do(t, "GET", "/keys", "editor", ""), 403)
 	// Private collections: 401 anonymous, 403 without a grant, 200 with one.
-	wantStatus(t, "private items anonymous", get(t, e.srv, "/collections/secret/items"), 401)
+	for _, p := range []string{"/collections/secret/items", "/collections/secret", "/collections/secret/download?f=csv",
+		"/collections/secret/tiles/WebMercatorQuad/0/0/0", "/collections/secret/stats", "/collections/secret/changes"} {
+		wantStatus(t, "anonymous "+p, get(t, e.srv, p), 401)
+	}
 	wantStatus(t, "private items, key without the grant", e.do(t, "GET", "/collections/secret/items", "other-editor", ""), 403)
 	wantStatus(t, "private items as viewer", e.do(t, "GET", "/collections/secret/items", "viewer", ""), 200)
 	if r := get(t, e.srv, "/collections"); strings.Contains(string(r.body), `"secret"`) {
@@ -337,7 +340,7 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r := e.do(t, "GET", "/collections", "viewer", ""); !strings.Contains(string(r.body), `"secret"`) {
 		t.Errorf("viewer's collection list lacks the private one")
 	}
-	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/", "/search?q=hidden"} {
+	for _, p := range []string{"/count?bbox=-180,-90,180,90", "/tiles.json", "/api", "/", "/search?q=hidden", "/data.json", "/catalog.jsonld", "/metrics"} {
 		if r := get(t, e.srv, p); r.status != 200 || strings.Contains(string(r.body), "collections/secret") || strings.Contains(string(r.body), `"secret"`) {
 			t.Errorf("anonymous %s: %d, shows the private collection: %.300s", p, r.status, r.body)
 		}
@@ -347,6 +350,12 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	}
 	if r := e.do(t, "GET", "/search?q=hidden", "viewer", ""); !strings.Contains(string(r.body), `hidden hydrant`) {
 		t.Errorf("viewer's search does not find the private feature: %s", r.body)
+	}
+	// A browser's CORS preflight carries no key: it passes.
+	r = send(t, e.srv.URL, "OPTIONS", "/collections/secret/items", nil, "Origin", "https://app.example",
+		"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization")
+	if r.status != 204 || !strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Errorf("preflight: %d %v", r.status, r.header)
 	}
 	// Reads stay public.
 	wantStatus(t, "public items anonymous", get(t, e.srv, "/collections/signs/items"), 200)

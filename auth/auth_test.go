@@ -140,3 +140,23 @@ func TestThrottle(t *testing.T) {
 		t.Error("still blocked after the bucket refilled one")
 	}
 }
+
+// FuzzParse: any string parses to a key id and secret of the right form,
+// or is ErrMalformed.
+func FuzzParse(f *testing.F) {
+	f.Add("ca_0123456789ab_" + strings.Repeat("f", 64))
+	f.Add("ca_")
+	f.Add("Bearer x")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, secret, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatal(err)
+			}
+			return
+		}
+		if len(id) != 12 || len(secret) != 64 || "ca_"+id+"_"+secret != s {
+			t.Fatalf("Parse(%q) = %q, %q", s, id, secret)
+		}
+	})
+}

@@ -27,8 +27,10 @@ type Historian interface {
 	// oldest first: one entry a change-log entry of the feature (insert,
 	// update, delete), preceded by the collection's bulk load when the
 	// feature came from one. A delete carries the content it removed.
-	// ErrNotFound if the change log has nothing on the feature.
-	History(ctx context.Context, collection string, id int64) ([]Version, error)
+	// Only versions of change-log seq > after are returned, at most limit
+	// of them (limit <= 0: all), so that a long history is read in pages.
+	// ErrNotFound if the change log has nothing on the feature (after 0).
+	History(ctx context.Context, collection string, id int64, after int64, limit int) ([]Version, error)
 	// CollectionChanges is Changes for one collection: up to limit entries
 	// with Seq > after, in Seq order (limit <= 0: no limit).
 	CollectionChanges(ctx context.Context, collection string, after int64, limit int) ([]Change, error)
@@ -39,12 +41,12 @@ type Historian interface {
 var ErrNoHistory = fmt.Errorf("the store keeps no history: %w", ErrNotFound)
 
 // History returns every version of a feature (see Historian.History).
-func (s *Store) History(ctx context.Context, collection string, id int64) ([]Version, error) {
+func (s *Store) History(ctx context.Context, collection string, id int64, after int64, limit int) ([]Version, error) {
 	h, ok := s.backend.(Historian)
 	if !ok {
 		return nil, ErrNoHistory
 	}
-	return h.History(ctx, collection, id)
+	return h.History(ctx, collection, id, after, limit)
 }
 
 // Changes returns up to limit change-log entries with Seq > after, of one

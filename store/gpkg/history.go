@@ -17,7 +17,10 @@ var _ store.Historian = (*Store)(nil)
 // change-log entries with the content kept in cityatlas_versions (replaced
 // and deleted versions) or the feature table (the current one). Versions
 // replaced before cityatlas kept them have no content.
-func (s *Store) History(ctx context.Context, collection string, id int64) ([]store.Version, error) {
+func (s *Store) History(ctx context.Context, collection string, id int64, after int64, limit int) ([]store.Version, error) {
+	if limit <= 0 {
+		limit = -1
+	}
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: history: %w", err)
@@ -27,7 +30,7 @@ func (s *Store) History(ctx context.Context, collection string, id int64) ([]sto
 			v.feature_id IS NOT NULL, v.external_id, v.geom, v.properties
 		FROM cityatlas_changes c
 		LEFT JOIN cityatlas_versions v ON v.feature_id = c.feature_id AND v.version = c.version
-		WHERE c.collection = ? AND c.feature_id = ? ORDER BY c.seq`, collection, id)
+		WHERE c.collection = ? AND c.feature_id = ? AND c.seq > ? ORDER BY c.seq LIMIT ?`, collection, id, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: history of feature %d of %q: %w", id, collection, err)
 	}
@@ -63,6 +66,9 @@ func (s *Store) History(ctx context.Context, collection string, id int64) ([]sto
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("gpkg: history: %w", err)
+	}
+	if len(out) == 0 && after > 0 {
+		return []store.Version{}, nil
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("gpkg: history of feature %d of %q: %w", id, collection, store.ErrNotFound)

@@ -55,7 +55,7 @@ func TestDirectEdits(t *testing.T) {
 	if f.Version != 2 || !f.Updated.After(r.Feature.Updated) && !f.Updated.Equal(r.Feature.Updated) {
 		t.Errorf("after a direct update: version %d, updated %v (was %v)", f.Version, f.Updated, r.Feature.Updated)
 	}
-	vs, err := s.History(ctx, c.ID, r.Feature.ID)
+	vs, err := s.History(ctx, c.ID, r.Feature.ID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestDirectEdits(t *testing.T) {
 	if _, err := conn.Exec(ctx, `DELETE FROM features WHERE id = $1`, r.Feature.ID); err != nil {
 		t.Fatal(err)
 	}
-	vs, err = s.History(ctx, c.ID, r.Feature.ID)
+	vs, err = s.History(ctx, c.ID, r.Feature.ID, 0, 0)
 	if err != nil || len(vs) != 3 || vs[2].Op != store.OpDelete || vs[2].Actor != user || !vs[2].Content {
 		t.Errorf("history after a direct delete: %+v, %v", vs, err)
 	}
@@ -118,7 +118,7 @@ func TestHistoryOfImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := s.History(ctx, c.ID, first.Feature.ID)
+	vs, err := s.History(ctx, c.ID, first.Feature.ID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestHistoryOfImports(t *testing.T) {
 	if _, err := s.Apply(ctx, c.ID, changed, "reimport"); err != nil {
 		t.Fatal(err)
 	}
-	vs, err = s.History(ctx, c.ID, first.Feature.ID)
+	vs, err = s.History(ctx, c.ID, first.Feature.ID, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

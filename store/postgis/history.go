@@ -17,8 +17,12 @@ var _ store.Historian = (*Store)(nil)
 // History returns every version of feature id (see store.Historian): its
 // change-log entries with the content that feature_versions and features
 // keep (migrations/0007; versions replaced before it have none).
-func (s *Store) History(ctx context.Context, coll string, id int64) ([]store.Version, error) {
+func (s *Store) History(ctx context.Context, coll string, id int64, after int64, limit int) ([]store.Version, error) {
 	var out []store.Version
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		c, err := collection(ctx, tx, sqlCollection, coll)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -30,7 +34,7 @@ func (s *Store) History(ctx context.Context, coll string, id int64) ([]store.Ver
 		if err != nil {
 			cp = nil
 		}
-		rows, err := tx.Query(ctx, sqlHistory, coll, id)
+		rows, err := tx.Query(ctx, sqlHistory, coll, id, after, lim)
 		if err != nil {
 			return err
 		}
@@ -42,6 +46,9 @@ func (s *Store) History(ctx context.Context, coll string, id int64) ([]store.Ver
 		})
 		if err != nil {
 			return err
+		}
+		if after > 0 {
+			return nil // the load, if any, came first
 		}
 		first := int64(math.MaxInt64)
 		if len(out) > 0 {
@@ -67,6 +74,9 @@ func (s *Store) History(ctx context.Context, coll string, id int64) ([]store.Ver
 	})
 	if err != nil {
 		return nil, translate(err, "history of feature %d of %q", id, coll)
+	}
+	if len(out) == 0 && after > 0 {
+		return []store.Version{}, nil
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("postgis: history of feature %d of %q: %w", id, coll, store.ErrNotFound)

@@ -201,7 +201,7 @@ var loadColumns = []string{"ord", "external_id", "wkb", "properties"}
 // name, with the content of each from feature_versions (replaced and
 // deleted versions) or features (the current one).
 const (
-	// $1 collection, $2 feature id.
+	// $1 collection, $2 feature id, $3 after seq, $4 limit (NULL: none).
 	sqlHistory = `SELECT c.seq, c.op, c.version, c.actor, c.time,
 	v.feature_id IS NOT NULL OR f.id IS NOT NULL,
 	coalesce(CASE WHEN v.feature_id IS NOT NULL THEN v.external_id ELSE f.external_id END, ''),
@@ -210,8 +210,8 @@ const (
 FROM changes c
 LEFT JOIN feature_versions v ON v.feature_id = c.feature_id AND v.version = c.version
 LEFT JOIN features f ON f.collection = c.collection AND f.id = c.feature_id AND f.version = c.version
-WHERE c.collection = $1 AND c.feature_id = $2
-ORDER BY c.seq`
+WHERE c.collection = $1 AND c.feature_id = $2 AND c.seq > $3
+ORDER BY c.seq LIMIT $4`
 
 	// The bulk load a feature came from: the last load of its collection
 	// before $3 (the seq of the feature's first own entry). $1 collection,

@@ -32,7 +32,7 @@ func testHistory(t *testing.T, b store.Backend) {
 	if _, err := b.Apply(ctx, c.ID, []store.Mutation{{Op: store.OpDelete, Feature: store.Feature{ID: id}}}, "bob"); err != nil {
 		t.Fatal(err)
 	}
-	vs, err := h.History(ctx, c.ID, id)
+	vs, err := h.History(ctx, c.ID, id, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,14 @@ func testHistory(t *testing.T, b store.Backend) {
 			t.Errorf("history not in seq order")
 		}
 	}
-	if _, err := h.History(ctx, c.ID, id+1000); !errors.Is(err, store.ErrNotFound) {
+	page, err := h.History(ctx, c.ID, id, vs[0].Seq, 1)
+	if err != nil || len(page) != 1 || page[0].Seq != vs[1].Seq || !page[0].Content {
+		t.Errorf("History(after the first, limit 1) = %+v, %v", page, err)
+	}
+	if page, err := h.History(ctx, c.ID, id, vs[2].Seq, 0); err != nil || len(page) != 0 {
+		t.Errorf("History(after the last) = %+v, %v; want none", page, err)
+	}
+	if _, err := h.History(ctx, c.ID, id+1000, 0, 0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("history of a feature never written: %v, want ErrNotFound", err)
 	}
 	chs, err := h.CollectionChanges(ctx, c.ID, 0, 0)
