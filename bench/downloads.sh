@@ -11,6 +11,7 @@
 # POSTGIS_URL, when given, must hold the same city (cityatlas seed --scale
 # 860 --database-url URL); its stop signs are then read by ogr2ogr from the
 # partition table features_stop_signs.
+# FORMATS (default: every one) lists the formats to download.
 # Needs curl and gdal-bin. Run it on an idle machine: the figures are times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,11 +35,11 @@ rss() { awk '/VmRSS/ {print $2}' /proc/$pid/status; }
 hwm() { awk '/VmHWM/ {print $2}' /proc/$pid/status; }
 echo "stop signs: $n features; server RSS $(( $(rss) / 1024 )) MB before the downloads"
 printf '%-11s %9s %10s %12s %14s\n' format seconds MB features/s "RSS peak +MB"
-for f in geojson geojsonseq ndjson csv kml fgb gpkg shp parquet; do
+for f in ${FORMATS:-geojson geojsonseq ndjson csv kml fgb gpkg shp parquet}; do
 	before=$(rss)
 	# Reset the peak so VmHWM is this download's (Linux 4.0+).
 	echo 5 > /proc/$pid/clear_refs 2>/dev/null || true
-	out=$(curl -s -o "$work/dl.$f" -w '%{time_total} %{size_download}' "$base/download?f=$f")
+	out=$(curl -s -o /dev/null -w '%{time_total} %{size_download}' "$base/download?f=$f")
 	t=${out% *}; size=${out#* }
 	peak=$(hwm)
 	printf '%-11s %9.2f %10.1f %12.0f %14d\n' "$f" "$t" "$(echo "$size/1048576" | bc -l)" "$(echo "$n/$t" | bc -l)" $(( (peak - before) / 1024 ))
@@ -56,4 +57,3 @@ if [ -n "$pg" ]; then
 		/usr/bin/time -f '%e s' ogr2ogr -f $f "$work/pg.$ext" "PG:$pg" features_stop_signs 2>&1 | tail -1
 	done
 fi
-rm -f "$work"/dl.*

@@ -126,6 +126,13 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 			if f.Offset >= sel.Matched {
 				return sel, nil
 			}
+			// Sized up front: a whole layer (a download) would otherwise
+			// leave twice its size of slices behind for the collector.
+			n := sel.Matched - f.Offset
+			if f.Limit > 0 {
+				n = min(n, f.Limit)
+			}
+			sel.items = make([]*item, 0, n)
 			first, _ := l.ids.GetAt(f.Offset)
 			l.ids.Ascend(first, func(e entry) bool {
 				sel.items = append(sel.items, l.item(e.ref))
