@@ -415,6 +415,12 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
+		// Once ctx is done database/sql rolls the transaction back and
+		// closes its statements, so the statement running then fails with
+		// "statement is closed": say that it was the cancellation.
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			return fmt.Errorf("%w: %w", cerr, err)
+		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {
