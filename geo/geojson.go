@@ -155,9 +155,19 @@ func checkShape(data []byte) error {
 	if len(data) > MaxGeoJSONBytes {
 		return geomErr("GeoJSON geometry of %d bytes; at most %d", len(data), MaxGeoJSONBytes)
 	}
-	depth, inString := 0, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
+	if JSONDepth(data) > maxJSONDepth {
+		return geomErr("GeoJSON nested more than %d deep", maxJSONDepth)
+	}
+	return nil
+}
+
+// JSONDepth is how deeply the JSON text b nests arrays and objects (0 for
+// a scalar), counted without decoding or allocating; brackets inside
+// strings do not count. It does not check that b is well-formed JSON.
+func JSONDepth(b []byte) int {
+	depth, most, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		switch {
 		case inString:
 			if c == '\\' {
@@ -168,14 +178,13 @@ func checkShape(data []byte) error {
 		case c == '"':
 			inString = true
 		case c == '[' || c == '{':
-			if depth++; depth > maxJSONDepth {
-				return geomErr("GeoJSON nested more than %d deep", maxJSONDepth)
-			}
+			depth++
+			most = max(most, depth)
 		case c == ']' || c == '}':
 			depth--
 		}
 	}
-	return nil
+	return most
 }
 
 func decodeGeometry(data []byte, depth int) (geom.T, error) {

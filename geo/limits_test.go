@@ -127,3 +127,21 @@ func TestDecodeGeoJSONBounds(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONDepth(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int
+	}{
+		{`1`, 0},
+		{`"[[{"`, 0},
+		{`[1,2]`, 1},
+		{`{"a":[1,[2]]}`, 3},
+		{`{"a":"\"[[["}`, 1},
+		{`[[[]],[]]`, 3},
+	} {
+		if got := JSONDepth([]byte(c.in)); got != c.want {
+			t.Errorf("JSONDepth(%s) = %d, want %d", c.in, got, c.want)
+		}
+	}
+}

@@ -372,7 +372,7 @@ func typeOf(m map[string]json.RawMessage) string {
 }
 
 func (r *geojsonReader) featureFromRaw(raw json.RawMessage) (Feature, error) {
-	if d := jsonDepth(raw); d > r.opts.Limits.Depth {
+	if d := geo.JSONDepth(raw); d > r.opts.Limits.Depth {
 		return Feature{}, fmt.Errorf("%w: the feature nests arrays and objects %d deep, more than %d (--max-depth)", ErrLimit, d, r.opts.Limits.Depth)
 	}
 	var m map[string]json.RawMessage

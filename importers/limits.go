@@ -258,31 +258,3 @@ func (o Options) ctxErr() error {
 	}
 	return o.ctx.Err()
 }
-
-// jsonDepth is how deeply the JSON text b nests arrays and objects (0 for
-// a scalar). It does not check b: the decoder already has.
-func jsonDepth(b []byte) int {
-	depth, most := 0, 0
-	inString, escaped := false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			most = max(most, depth)
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return most
-}

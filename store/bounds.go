@@ -1,5 +1,7 @@
 package store
 
+import "github.com/cityatlas/cityatlas/geo"
+
 // MaxPropertiesBytes is the longest a feature's canonical properties
 // (see EncodeProperties) may be: 1 MiB. Longer ones are refused on the way
 // in and quarantined when found stored.
@@ -19,25 +21,8 @@ func CheckPropertiesJSON(p []byte) error {
 	if len(p) > maxRawProperties {
 		return Invalidf("properties of %d bytes; at most %d", len(p), maxRawProperties)
 	}
-	depth, inString := 0, false
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			if depth++; depth > 2 {
-				return Invalidf("properties nest arrays or objects; a property's value must be a string, number, boolean or null")
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
+	if geo.JSONDepth(p) > 2 {
+		return Invalidf("properties nest arrays or objects; a property's value must be a string, number, boolean or null")
 	}
 	return nil
 }
