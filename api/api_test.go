@@ -498,3 +498,29 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestBBoxAcrossAntimeridian: a bbox with minLon > maxLon is the box that
+// crosses the antimeridian (OGC API - Features Part 1, 7.15.3), answered,
+// not refused: the Imperial demo (longitude -115.5) lies in neither half
+// of a box over the Pacific, and a box from 100°E eastwards to 110°W holds
+// the whole layer in its western half.
+func TestBBoxAcrossAntimeridian(t *testing.T) {
+	srv, st := demoServer(t)
+	var page struct {
+		NumberMatched int `json:"numberMatched"`
+	}
+	r := get(t, srv, "/collections/stop_signs/items?bbox=170,-10,-170,10")
+	decode(t, r, &page)
+	if r.status != 200 || page.NumberMatched != 0 {
+		t.Errorf("Pacific box: %d, %d matched: %s", r.status, page.NumberMatched, r.body)
+	}
+	ci, err := st.Collection("stop_signs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = get(t, srv, "/collections/stop_signs/items?limit=1&bbox=100,30,-110,35")
+	decode(t, r, &page)
+	if r.status != 200 || page.NumberMatched != ci.Count {
+		t.Errorf("box around the world: %d, %d matched, want %d", r.status, page.NumberMatched, ci.Count)
+	}
+}

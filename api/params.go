@@ -123,8 +123,6 @@ func parseBBox(q url.Values) (*[4]float64, error) {
 	switch {
 	case b[1] > b[3]:
 		return nil, badParam("bbox", "bbox minLat %g is greater than maxLat %g; the order is minLon,minLat,maxLon,maxLat", b[1], b[3])
-	case b[0] > b[2]:
-		return nil, badParam("bbox", "bbox minLon %g is greater than maxLon %g; a box crossing the antimeridian is not supported, split it in two", b[0], b[2])
 	case b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90:
 		return nil, badParam("bbox", "bbox %v is outside longitude -180..180 / latitude -90..90 (WGS84 lon,lat order)", b)
 	}

@@ -15,7 +15,8 @@ import (
 // Filter selects features from the index. Every set condition must hold.
 type Filter struct {
 	// BBox keeps features whose geometry intersects [minLon, minLat,
-	// maxLon, maxLat] (exactly, not only by bounds).
+	// maxLon, maxLat] (exactly, not only by bounds); minLon > maxLon is a
+	// box that crosses the antimeridian.
 	BBox *[4]float64
 	// Area keeps features whose geometry intersects this Polygon or
 	// MultiPolygon (WGS84, planar test).
@@ -193,8 +194,27 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 
 // search returns the items that intersect f's bbox and area and pass m, in
 // no particular order. The R-tree is searched in the intersection of the
-// bbox, the area's bounds and the envelope of m's CQL2 filter.
+// bbox, the area's bounds and the envelope of m's CQL2 filter. A bbox
+// whose minLon is greater than its maxLon crosses the antimeridian: it is
+// the two boxes on either side of it.
 func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
+	if f.BBox != nil && f.BBox[0] > f.BBox[2] {
+		east, west := *f.BBox, *f.BBox
+		east[2], west[0] = 180, -180
+		fe, fw := f, f
+		fe.BBox, fw.BBox = &east, &west
+		hits := s.search(l, fe, m)
+		seen := make(map[*item]bool, len(hits))
+		for _, it := range hits {
+			seen[it] = true
+		}
+		for _, it := range s.search(l, fw, m) {
+			if !seen[it] {
+				hits = append(hits, it)
+			}
+		}
+		return hits
+	}
 	var boxes []orb.Bound
 	if f.BBox != nil {
 		boxes = append(boxes, orb.Bound{Min: orb.Point{f.BBox[0], f.BBox[1]}, Max: orb.Point{f.BBox[2], f.BBox[3]}})

@@ -84,8 +84,10 @@ func TestCreateStream(t *testing.T) {
 			}
 		})
 	}
-	// An id taken is a conflict, and leaves the collection as it was.
-	c := storetest.Assets("made_30_30", store.GeometryPoint)
+	// An id taken is a conflict, and leaves the collection as it was. (The
+	// collection is made here, not by a case above, so that the check
+	// holds when -run picks cases.)
+	c := storetest.MustCreate(t, s, storetest.Assets("taken", store.GeometryPoint))
 	if _, err := s.CreateStream(ctx, c, store.Stream(nil, nil), "test", func(store.Result) error { return nil }); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("create of an existing collection: %v, want ErrConflict", err)
 	}

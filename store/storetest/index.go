@@ -211,3 +211,32 @@ func randProps(t testing.TB, rng *rand.Rand, c store.Collection) store.Propertie
 		"installed": fmt.Sprintf("%d-%02d-%02d", 1970+rng.IntN(55), 1+rng.IntN(12), 1+rng.IntN(28)),
 	})
 }
+
+// testAntimeridian: a bbox whose minLon is greater than its maxLon crosses
+// the antimeridian and keeps what lies on either side of it, once each.
+func testAntimeridian(t *testing.T, b store.Backend) {
+	ctx := context.Background()
+	c := MustCreate(t, b, Assets("fiji", store.GeometryAny))
+	rs := MustApply(t, b, c.ID,
+		insert(store.Feature{Geometry: Point(179.5, -17)}),                                                   // east of it
+		insert(store.Feature{Geometry: Point(-179.5, -17)}),                                                  // west of it
+		insert(store.Feature{Geometry: Point(0, -17)}),                                                       // far away
+		insert(store.Feature{Geometry: geom.NewLineStringFlat(geom.XY, []float64{-179.9, -16, 179.9, -16})}), // spans the globe, in both halves
+	)
+	s, err := store.Open(ctx, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := [4]float64{170, -20, -170, -10}
+	page, err := s.Items(ctx, c.ID, store.Filter{BBox: &box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{rs[0].Feature.ID, rs[1].Feature.ID, rs[3].Feature.ID}
+	if got := featureIDs(page.Features); !slices.Equal(got, want) || page.Matched != 3 {
+		t.Errorf("items across the antimeridian: %v (matched %d), want %v", got, page.Matched, want)
+	}
+	if n, err := s.Count(ctx, c.ID, store.Filter{BBox: &box}); err != nil || n != 3 {
+		t.Errorf("count across the antimeridian: %d, %v; want 3", n, err)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteCollection", testDeleteCollection},
 		{"Extent", testExtent},
 		{"Index", testIndex},
+		{"Antimeridian", testAntimeridian},
 		{"CQL2", testCQL2},
 		{"Sync", testSync},
 		{"ConcurrentReaders", testConcurrentReaders},
