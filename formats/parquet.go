@@ -10,6 +10,7 @@ import (
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/wkb"
 
+	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/store"
 )
 
@@ -158,20 +159,11 @@ func (pw *parquetWriter) note(g geom.T) {
 	pw.box = [4]float64{min(pw.box[0], e[0]), min(pw.box[1], e[1]), max(pw.box[2], e[2]), max(pw.box[3], e[3])}
 }
 
+// geoParquetType is g's type as GeoParquet's geometry_types lists it: its
+// GeoJSON name (geo.TypeName).
 func geoParquetType(g geom.T) string {
-	switch g.(type) {
-	case *geom.Point:
-		return "Point"
-	case *geom.LineString:
-		return "LineString"
-	case *geom.Polygon:
-		return "Polygon"
-	case *geom.MultiPoint:
-		return "MultiPoint"
-	case *geom.MultiLineString:
-		return "MultiLineString"
-	case *geom.MultiPolygon:
-		return "MultiPolygon"
+	if name := geo.TypeName(g); name != "" {
+		return name
 	}
 	return "GeometryCollection"
 }
