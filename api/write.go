@@ -65,15 +65,7 @@ func (s *Server) createFeature(c echo.Context) error {
 // replaceFeature: PUT /collections/{id}/items/{fid}. The id of the body,
 // if any, is ignored: the path names the feature.
 func (s *Server) replaceFeature(c echo.Context) error {
-	ci, w, err := s.writeTarget(c)
-	if err != nil {
-		return err
-	}
-	cur, err := s.currentFeature(c, ci.ID)
-	if err != nil {
-		return err
-	}
-	ifVersion, err := ifMatch(c, &cur)
+	ci, w, cur, ifVersion, err := s.featureTarget(c)
 	if err != nil {
 		return err
 	}
@@ -99,15 +91,7 @@ func (s *Server) replaceFeature(c echo.Context) error {
 // applied to the version it was read from: a concurrent write makes it a
 // 412 with If-Match, a 409 without.
 func (s *Server) patchFeature(c echo.Context) error {
-	ci, w, err := s.writeTarget(c)
-	if err != nil {
-		return err
-	}
-	cur, err := s.currentFeature(c, ci.ID)
-	if err != nil {
-		return err
-	}
-	ifVersion, err := ifMatch(c, &cur)
+	ci, w, cur, ifVersion, err := s.featureTarget(c)
 	if err != nil {
 		return err
 	}
@@ -133,15 +117,7 @@ func (s *Server) patchFeature(c echo.Context) error {
 
 // deleteFeature: DELETE /collections/{id}/items/{fid}, 204.
 func (s *Server) deleteFeature(c echo.Context) error {
-	ci, w, err := s.writeTarget(c)
-	if err != nil {
-		return err
-	}
-	cur, err := s.currentFeature(c, ci.ID)
-	if err != nil {
-		return err
-	}
-	ifVersion, err := ifMatch(c, &cur)
+	ci, w, cur, ifVersion, err := s.featureTarget(c)
 	if err != nil {
 		return err
 	}
@@ -150,6 +126,25 @@ func (s *Server) deleteFeature(c echo.Context) error {
 		return writeError(err, ifVersion != 0)
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// featureTarget is what a write to an existing feature starts from: the
+// collection and its writer (writeTarget), the feature as stored, and the
+// version If-Match asks for (0 without one).
+func (s *Server) featureTarget(c echo.Context) (store.CollectionInfo, Writer, store.Feature, int64, error) {
+	ci, w, err := s.writeTarget(c)
+	if err != nil {
+		return ci, nil, store.Feature{}, 0, err
+	}
+	cur, err := s.currentFeature(c, ci.ID)
+	if err != nil {
+		return ci, nil, store.Feature{}, 0, err
+	}
+	ifVersion, err := ifMatch(c, &cur)
+	if err != nil {
+		return ci, nil, store.Feature{}, 0, err
+	}
+	return ci, w, cur, ifVersion, nil
 }
 
 // writeTarget checks a write's query (none), its key (an editor granted
