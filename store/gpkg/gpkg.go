@@ -440,27 +440,7 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int) ([]store.Ch
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: changes: %w", err)
 	}
-	defer rows.Close()
-	out := []store.Change{}
-	for rows.Next() {
-		var (
-			c  store.Change
-			op string
-			ts string
-		)
-		if err := rows.Scan(&c.Seq, &c.Collection, &c.FeatureID, &op, &c.Version, &c.Actor, &ts); err != nil {
-			return nil, fmt.Errorf("gpkg: changes: %w", err)
-		}
-		c.Op = store.Op(op)
-		if c.Time, err = parseTime(ts); err != nil {
-			return nil, fmt.Errorf("gpkg: changes: seq %d: %w", c.Seq, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("gpkg: changes: %w", err)
-	}
-	return out, nil
+	return scanChanges(rows)
 }
 
 // LastSeq returns the highest change-log sequence number (0 if none).
