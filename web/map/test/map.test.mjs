@@ -318,6 +318,9 @@ try {
     await page.mouse.move(cx + 160, cy, { steps: 4 });
     await page.mouse.up();
     await page.waitForFunction((v) => window.cityatlas.areaVersion > v, av);
+    // The park's regrouping above may be what moved areaVersion: wait for
+    // the circle's own result.
+    await page.waitForFunction(() => /circle of/.test(document.querySelector('#area-result .area-label')?.textContent || ''));
     const lab = await page.textContent('#area-result .area-label');
     const m = lab.match(/circle of ([\d,]+) m/);
     const ctr = await page.evaluate(([x, y]) => window.cityatlas.map.unproject([x, y]).toArray(), [box.width / 2, box.height / 2]);
