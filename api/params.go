@@ -123,7 +123,7 @@ func parseBBox(q url.Values) (*[4]float64, error) {
 	switch {
 	case b[1] > b[3]:
 		return nil, badParam("bbox", "bbox minLat %g is greater than maxLat %g; the order is minLon,minLat,maxLon,maxLat", b[1], b[3])
-	case b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90:
+	case outside(b[0], 180) || outside(b[2], 180) || outside(b[1], 90) || outside(b[3], 90):
 		return nil, badParam("bbox", "bbox %v is outside longitude -180..180 / latitude -90..90 (WGS84 lon,lat order)", b)
 	}
 	if crs, ok, err := single(q, "bbox-crs"); err != nil {
@@ -133,6 +133,9 @@ func parseBBox(q url.Values) (*[4]float64, error) {
 	}
 	return &b, nil
 }
+
+// outside says whether x is beyond ±limit.
+func outside(x, limit float64) bool { return x < -limit || x > limit }
 
 // parseDecimal reads a plain decimal number: an optional sign, digits with
 // an optional fraction, an optional exponent (-115.5, 32, 1e-3). Unlike

@@ -199,6 +199,9 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 // the two boxes on either side of it.
 func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 	if f.BBox != nil && f.BBox[0] > f.BBox[2] {
+		if f.BBox[0] > 180 || f.BBox[2] < -180 {
+			return nil // no longitude is in it: splitting would not end
+		}
 		east, west := *f.BBox, *f.BBox
 		east[2], west[0] = 180, -180
 		fe, fw := f, f
