@@ -23,29 +23,8 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 // MultiPolygon, Ring or Bound; holes excluded) share at least one point.
 // Boundaries count as inside. Planar, in the geometries' own coordinates.
 func Intersects(g orb.Geometry, area orb.Geometry) bool {
-	var polys orb.MultiPolygon
-	switch a := area.(type) {
-	case orb.Polygon:
-		polys = orb.MultiPolygon{a}
-	case orb.MultiPolygon:
-		polys = a
-	case orb.Ring:
-		polys = orb.MultiPolygon{{a}}
-	case orb.Bound:
-		polys = orb.MultiPolygon{a.ToPolygon()}
-	default:
-		return false
-	}
-	ab := polys.Bound()
-	if !g.Bound().Intersects(ab) {
-		return false
-	}
-	for _, p := range polys {
-		if intersectsPolygon(g, p) {
-			return true
-		}
-	}
-	return false
+	a, ok := Prepare(area)
+	return ok && a.Intersects(g)
 }
 
 func intersectsPolygon(g orb.Geometry, p orb.Polygon) bool {

@@ -40,6 +40,13 @@ func TestIntersects(t *testing.T) {
 			if got := Intersects(tc.g, tc.area); got != tc.want {
 				t.Errorf("Intersects = %v, want %v", got, tc.want)
 			}
+			a, ok := Prepare(tc.area)
+			if !ok {
+				t.Fatalf("Prepare(%T) refused an area", tc.area)
+			}
+			if got := a.Intersects(tc.g); got != tc.want {
+				t.Errorf("prepared Intersects = %v, want %v", got, tc.want)
+			}
 		})
 	}
 }
@@ -54,10 +61,15 @@ func TestIntersectsPointsAgreeWithOrb(t *testing.T) {
 		{{0, 0}, {10, 0}, {12, 7}, {5, 12}, {-2, 8}, {0, 0}},
 		{{3, 3}, {3, 6}, {6, 6}, {7, 3}, {3, 3}},
 	}
+	prepared, _ := Prepare(orb.MultiPolygon{holed, {{{20, 20}, {21, 20}, {21, 21}, {20, 20}}}})
 	for range 20000 {
 		p := orb.Point{rng.Float64()*16 - 3, rng.Float64()*16 - 3}
-		if got, want := Intersects(p, holed), planar.PolygonContains(holed, p); got != want {
+		want := planar.PolygonContains(holed, p)
+		if got := Intersects(p, holed); got != want {
 			t.Fatalf("point %v: Intersects %v, orb %v", p, got, want)
+		}
+		if got := prepared.ContainsPoint(p); got != want {
+			t.Fatalf("point %v: prepared ContainsPoint %v, orb %v", p, got, want)
 		}
 	}
 }

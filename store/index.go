@@ -339,15 +339,15 @@ func (l *layer) intersects(it *item, b orb.Bound) bool {
 }
 
 // within reports whether the item's geometry intersects the area (polygon
-// or multipolygon).
-func (l *layer) within(it *item, area orb.Geometry) bool {
+// or multipolygon), prepared once for the query.
+func (l *layer) within(it *item, area *geo.Area) bool {
 	if !it.hasGeom() {
 		return false
 	}
 	if o := l.exact(it); o != nil {
-		return geo.Intersects(o, area)
+		return area.Intersects(o)
 	}
-	return geo.Intersects(orb.Point{it.bound[0], it.bound[1]}, area)
+	return area.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
 }
 
 // fieldIndex returns the position of field name in the schema, or -1.

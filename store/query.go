@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/cityatlas/cityatlas/cql2"
+	"github.com/cityatlas/cityatlas/geo"
 )
 
 // Filter selects features from the index. Every set condition must hold.
@@ -222,7 +223,9 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 	if f.BBox != nil {
 		boxes = append(boxes, orb.Bound{Min: orb.Point{f.BBox[0], f.BBox[1]}, Max: orb.Point{f.BBox[2], f.BBox[3]}})
 	}
+	var area *geo.Area
 	if f.Area != nil {
+		area, _ = geo.Prepare(f.Area)
 		boxes = append(boxes, f.Area.Bound())
 	}
 	if m.box != nil {
@@ -241,7 +244,7 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
 			return true
 		}
-		if f.Area != nil && !l.within(it, f.Area) {
+		if area != nil && !l.within(it, area) {
 			return true
 		}
 		if m.match(it) {
