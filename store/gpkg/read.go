@@ -48,22 +48,19 @@ func (m *meta) scanFeature(sc interface{ Scan(...any) error }) (store.Feature, [
 			return f, blob, fmt.Errorf("feature %d: %w: %v", f.ID, store.ErrBadData, err)
 		}
 	}
-	props := make(map[string]any, len(vals))
+	// The row's values are already in schema order: encode them as they
+	// are, without a map between (the index load reads every row).
 	for i, fd := range m.Collection.Fields {
-		v := vals[i]
-		switch x := v.(type) {
-		case nil:
-			continue
+		switch x := vals[i].(type) {
 		case []byte:
-			v = string(x)
+			vals[i] = string(x)
 		case int64:
 			if fd.Type == store.TypeBoolean {
-				v = x != 0
+				vals[i] = x != 0
 			}
 		}
-		props[fd.Name] = v
 	}
-	if f.Properties, err = store.EncodeProperties(&m.Collection, props); err != nil {
+	if f.Properties, err = store.EncodeValues(&m.Collection, vals); err != nil {
 		return f, blob, fmt.Errorf("feature %d: %w: stored properties: %v", f.ID, store.ErrBadData, err)
 	}
 	return f, blob, nil
