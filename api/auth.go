@@ -181,3 +181,22 @@ func unauthorized(params, detail string) *Problem {
 func forbidden(format string, args ...any) *Problem {
 	return &Problem{Type: "https://cityatlas.dev/problems/forbidden", Title: "Forbidden", Status: http.StatusForbidden, Detail: fmt.Sprintf(format, args...)}
 }
+
+// whoami: GET /whoami answers who the request's key speaks for: its name,
+// role and the collections it is limited to (none: all). Without a key it
+// is a 401, as every route that needs one; the web map's sign-in asks it.
+func (s *Server) whoami(c echo.Context) error {
+	if err := checkParams(c.QueryParams()); err != nil {
+		return err
+	}
+	if err := s.allow(c, auth.RoleViewer, ""); err != nil {
+		return err
+	}
+	p, _ := principal(c)
+	colls := p.Collections
+	if colls == nil || p.Role == auth.RoleAdmin {
+		colls = []string{}
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"name": p.Name, "role": p.Role, "collections": colls})
+}

@@ -85,6 +85,13 @@ func describeWrites(doc map[string]any, ids []string) {
 					"collections": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 					"expires":     map[string]any{"type": "string", "format": "date-time"}}}}}},
 			"responses": with(errs("400", "401", "403", "409", "422"), "201", map[string]any{"description": "The new key"})}}
+	paths["/whoami"] = map[string]any{"get": map[string]any{"summary": "Who the request's API key speaks for: its name, role and collections (none: all)",
+		"operationId": "whoami", "security": secured,
+		"responses": with(errs("400", "401"), "200", map[string]any{"description": "The key's name, role and collections",
+			"content": map[string]any{mimeJSON: map[string]any{"schema": map[string]any{"type": "object", "required": []string{"name", "role", "collections"},
+				"properties": map[string]any{"name": map[string]any{"type": "string"},
+					"role":        map[string]any{"type": "string", "enum": []string{"viewer", "editor", "admin"}},
+					"collections": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}}}})}}
 	paths["/keys/{name}"] = map[string]any{"delete": map[string]any{"summary": "Revoke an API key (admin)", "operationId": "revokeKey", "security": secured,
 		"parameters": []any{map[string]any{"name": "name", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}},
 		"responses":  with(errs("401", "403", "404"), "204", map[string]any{"description": "Revoked"})}}

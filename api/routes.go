@@ -30,6 +30,7 @@ func (s *Server) routes() {
 	e.GET("/keys", s.listKeys)
 	e.POST("/keys", s.createKey, s.WriteGuard)
 	e.DELETE("/keys/:name", s.revokeKey, s.WriteGuard)
+	e.GET("/whoami", s.whoami) // auth.go
 	e.GET("/count", s.count, s.costly)
 	e.POST("/count", s.count, s.costly)
 	e.GET("/search", s.search, s.costly)                               // search.go

@@ -357,6 +357,26 @@ func testWriteAuth(t *testing.T, e *writeEnv) {
 	if r.status != 204 || !strings.Contains(strings.ToLower(r.header.Get("Access-Control-Allow-Headers")), "authorization") {
 		t.Errorf("preflight: %d %v", r.status, r.header)
 	}
+	// /whoami names the key: 401 without one, its name, role and grant with one.
+	r = get(t, e.srv, "/whoami")
+	wantStatus(t, "anonymous /whoami", r, 401)
+	if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("anonymous /whoami: no WWW-Authenticate: %v", r.header)
+	}
+	r = e.do(t, "GET", "/whoami", "editor", "")
+	wantStatus(t, "/whoami as editor", r, 200)
+	var me struct {
+		Name, Role  string
+		Collections []string
+	}
+	decode(t, r, &me)
+	if me.Name != "editor" || me.Role != "editor" || strings.Join(me.Collections, ",") != "signs,secret" || r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("/whoami as editor: %+v, Cache-Control %q", me, r.header.Get("Cache-Control"))
+	}
+	if r := e.do(t, "GET", "/whoami", "admin", ""); !strings.Contains(string(r.body), `"role":"admin"`) || strings.Contains(string(r.body), e.keys["admin"]) {
+		t.Errorf("/whoami as admin: %s", r.body)
+	}
+	wantStatus(t, "/whoami with an unknown parameter", e.do(t, "GET", "/whoami?x=1", "viewer", ""), 400)
 	// Reads stay public.
 	wantStatus(t, "public items anonymous", get(t, e.srv, "/collections/signs/items"), 200)
 

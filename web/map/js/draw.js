@@ -1,98 +1,56 @@
 // Counting where people point: a drawn rectangle or polygon, a circle
-// (click the centre, drag the radius; counted with /count's radius), the
-// view, or a polygon feature clicked on the map. Counts follow the layers'
-// filters, can be grouped by a property, and each layer's features in the
-// area download as GeoJSON.
+// (press at the centre, drag the radius; counted with /count's radius), the
+// view, or a polygon feature clicked on the map. The shapes are drawn with
+// Terra Draw (sketch.js); the area counted stays on the map in the draw
+// source. Counts follow the layers' filters, can be grouped by a property,
+// and each layer's features in the area download as GeoJSON.
 import { state, ca, $, esc, fmt, announce } from './state.js';
 import * as api from './api.js';
-import { rectPoly, circlePoly, distance, bboxOf } from './geo.js';
+import { bboxOf, circleCenter } from './geo.js';
 import { countParams, params } from './filters.js';
 import { viewBBox } from './panel.js';
 import { intersects } from './intersects.js';
+import * as sketch from './sketch.js';
 
-const draw = { mode: null, points: [], start: null };
+const TOOLS = { rect: 'rectangle', poly: 'polygon', circle: 'circle' };
+let tool = null; // the area tool in use: rect, poly or circle
 let current = null; // {poly, circle: {center, radius}, label}
 
-export function drawData(poly, extra) {
-  const feats = [];
-  if (poly) feats.push({ type: 'Feature', properties: {}, geometry: poly });
-  for (const p of extra || []) feats.push({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: p } });
+export function drawData(poly) {
+  const feats = poly ? [{ type: 'Feature', properties: {}, geometry: poly }] : [];
   ca.map.getSource('draw').setData({ type: 'FeatureCollection', features: feats });
 }
 
-export const drawing = () => draw.mode;
+// drawing says whether a Terra Draw mode takes the map's clicks.
+export const drawing = () => sketch.mode();
 
 export function setMode(mode) {
-  draw.mode = mode;
-  draw.points = [];
-  draw.start = null;
-  for (const m of ['rect', 'poly', 'circle']) $('#draw-' + m).setAttribute('aria-pressed', String(mode === m));
-  const map = ca.map;
-  if (mode) {
-    map.dragPan.disable();
-    map.doubleClickZoom.disable();
-    map.getCanvas().style.cursor = 'crosshair';
-    announce({ rect: 'Drag on the map to draw a rectangle.', poly: 'Click the corners of the polygon; double-click or press Enter to finish.', circle: 'Press at the centre and drag out the radius.' }[mode]);
-  } else {
-    map.dragPan.enable();
-    map.doubleClickZoom.enable();
-    map.getCanvas().style.cursor = '';
+  for (const m of Object.keys(TOOLS)) $('#draw-' + m).setAttribute('aria-pressed', String(mode === m));
+  if (!mode) {
+    if (tool) sketch.stop();
+    tool = null;
+    return;
   }
+  tool = mode;
+  sketch.start(TOOLS[mode], finished, (ids, type) => { if (mode === 'circle' && type === 'update') showRadius(ids[0]); });
+  announce({ rect: 'Drag on the map to draw a rectangle.', poly: 'Click the corners of the polygon; click the first corner again or press Enter to finish.', circle: 'Press at the centre and drag out the radius.' }[mode]);
 }
 
-const polyOf = (points) => ({ type: 'Polygon', coordinates: [points.concat([points[0]])] });
-
-function onDown(e) {
-  if (draw.mode !== 'rect' && draw.mode !== 'circle') return;
-  e.preventDefault();
-  draw.start = e.lngLat;
+function showRadius(id) {
+  const f = ca.sketch.getSnapshotFeature(id);
+  if (f && f.properties.radiusKilometers) $('#draw-help').textContent = 'Radius ' + Math.round(f.properties.radiusKilometers * 1000).toLocaleString('en-US') + ' m';
 }
 
-function onMove(e) {
-  if (draw.mode === 'rect' && draw.start) drawData(rectPoly(draw.start, e.lngLat));
-  if (draw.mode === 'circle' && draw.start) {
-    const c = [draw.start.lng, draw.start.lat];
-    const r = distance(c, [e.lngLat.lng, e.lngLat.lat]);
-    drawData(circlePoly(c, r), [c]);
-    $('#draw-help').textContent = 'Radius ' + Math.round(r).toLocaleString('en-US') + ' m';
-  }
-  if (draw.mode === 'poly' && draw.points.length) {
-    const pts = draw.points.concat([[e.lngLat.lng, e.lngLat.lat]]);
-    drawData(pts.length > 2 ? polyOf(pts) : { type: 'LineString', coordinates: pts }, draw.points);
-  }
-}
-
-function onUp(e) {
-  if ((draw.mode !== 'rect' && draw.mode !== 'circle') || !draw.start) return;
-  const a = draw.start;
-  const pa = ca.map.project(a);
-  if (Math.abs(pa.x - e.point.x) < 3 && Math.abs(pa.y - e.point.y) < 3) { draw.start = null; return; }
-  const mode = draw.mode;
+function finished(f) {
+  const mode = tool;
   setMode(null);
-  if (mode === 'rect') countArea({ poly: rectPoly(a, e.lngLat), label: 'the drawn rectangle' });
-  else {
-    const c = [a.lng, a.lat];
-    const r = Math.round(distance(c, [e.lngLat.lng, e.lngLat.lat]));
-    countArea({ circle: { center: c, radius: r }, poly: circlePoly(c, r), label: 'a circle of ' + r.toLocaleString('en-US') + ' m' });
+  if (mode === 'rect') countArea({ poly: f.geometry, label: 'the drawn rectangle' });
+  else if (mode === 'poly') countArea({ poly: f.geometry, label: 'the drawn polygon' });
+  else if (mode === 'circle') {
+    const c = circleCenter(f.geometry.coordinates[0]);
+    const r = Math.round(f.properties.radiusKilometers * 1000);
+    countArea({ circle: { center: c, radius: r }, poly: f.geometry, label: 'a circle of ' + r.toLocaleString('en-US') + ' m' });
   }
-}
-
-function onPolyClick(e) {
-  if (draw.mode !== 'poly') return;
-  const p = [e.lngLat.lng, e.lngLat.lat];
-  if (draw.points.length >= 3) {
-    const first = ca.map.project(draw.points[0]);
-    if (Math.hypot(first.x - e.point.x, first.y - e.point.y) < 10) { finishPoly(); return; }
-  }
-  draw.points.push(p);
-  drawData(draw.points.length > 2 ? polyOf(draw.points) : null, draw.points);
-}
-
-function finishPoly() {
-  const pts = draw.points.slice();
-  setMode(null);
-  if (pts.length < 3) { drawData(null); announce('A polygon needs three corners.'); return; }
-  countArea({ poly: polyOf(pts), label: 'the drawn polygon' });
 }
 
 // countArea counts the asset layers in an area and shows the table.
@@ -100,6 +58,7 @@ export async function countArea(a) {
   current = a;
   state.area = a.poly;
   state.areaLabel = a.label;
+  state.areaCircle = a.circle || null;
   drawData(a.poly);
   const out = $('#area-result');
   if (!out.querySelector('table')) out.innerHTML = '<p>Counting…</p>';
@@ -174,20 +133,11 @@ export function groupByChoices() {
   sel.addEventListener('change', recount);
 }
 
-export function install(map) {
-  map.on('click', onPolyClick);
-  map.on('dblclick', (e) => { if (draw.mode === 'poly') { e.preventDefault(); draw.points.pop(); finishPoly(); } });
-  map.on('mousedown', onDown);
-  map.on('touchstart', onDown);
-  map.on('mousemove', onMove);
-  map.on('touchmove', onMove);
-  map.on('mouseup', onUp);
-  map.on('touchend', onUp);
+export function install() {
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && draw.mode) { setMode(null); drawData(state.area); announce('Drawing cancelled.'); }
-    if (e.key === 'Enter' && draw.mode === 'poly' && draw.points.length) { e.preventDefault(); finishPoly(); }
+    if (e.key === 'Escape' && tool) { setMode(null); drawData(state.area); announce('Drawing cancelled.'); }
   });
-  for (const m of ['rect', 'poly', 'circle']) $('#draw-' + m).addEventListener('click', () => setMode(draw.mode === m ? null : m));
+  for (const m of Object.keys(TOOLS)) $('#draw-' + m).addEventListener('click', () => setMode(tool === m ? null : m));
   $('#draw-view').addEventListener('click', () => {
     const b = viewBBox();
     countArea({ poly: { type: 'Polygon', coordinates: [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]], [b[0], b[1]]]] }, label: 'the view' });

@@ -27,30 +27,18 @@ export function union(bs) {
   return [Math.min(...bs.map((b) => b[0])), Math.min(...bs.map((b) => b[1])), Math.max(...bs.map((b) => b[2])), Math.max(...bs.map((b) => b[3]))];
 }
 
-export function rectPoly(a, b) {
-  const [w, e] = [Math.min(a.lng, b.lng), Math.max(a.lng, b.lng)];
-  const [s, n] = [Math.min(a.lat, b.lat), Math.max(a.lat, b.lat)];
-  return { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
-}
-
-// circlePoly approximates a circle of r metres around [lon, lat].
-export function circlePoly(c, r, n = 64) {
-  const ring = [];
-  const mLat = 111320;
-  const mLon = 111320 * Math.cos((c[1] * Math.PI) / 180);
-  for (let i = 0; i <= n; i++) {
-    const a = (i / n) * 2 * Math.PI;
-    ring.push([c[0] + (r * Math.cos(a)) / mLon, c[1] + (r * Math.sin(a)) / mLat]);
-  }
-  return { type: 'Polygon', coordinates: [ring] };
-}
-
-// metres between two lon/lat points (haversine).
-export function distance(a, b) {
-  const R = 6371008.8;
+// circleCenter is the centre of a ring of points on a circle of the
+// sphere (a geodesic circle, as Terra Draw's circle mode draws with the
+// globe projection): the mean of the points as unit vectors lies on the
+// circle's axis. The closing point, if any, is left out.
+export function circleCenter(ring) {
+  const pts = ring.length > 1 && ring[0][0] === ring[ring.length - 1][0] && ring[0][1] === ring[ring.length - 1][1] ? ring.slice(0, -1) : ring;
   const toR = Math.PI / 180;
-  const dLat = (b[1] - a[1]) * toR;
-  const dLon = (b[0] - a[0]) * toR;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * toR) * Math.cos(b[1] * toR) * Math.sin(dLon / 2) ** 2;
-  return 2 * R * Math.asin(Math.sqrt(h));
+  let x = 0, y = 0, z = 0;
+  for (const [lon, lat] of pts) {
+    x += Math.cos(lat * toR) * Math.cos(lon * toR);
+    y += Math.cos(lat * toR) * Math.sin(lon * toR);
+    z += Math.sin(lat * toR);
+  }
+  return [Math.atan2(y, x) / toR, Math.atan2(z, Math.hypot(x, y)) / toR];
 }

@@ -9,6 +9,7 @@ import { bboxOf, union } from './geo.js';
 import { addBase, addBoundary, addAssets, addLabels } from './maplayers.js';
 import { buildPanel, refreshCounts, scheduleCounts, viewBBox } from './panel.js';
 import * as draw from './draw.js';
+import * as sketch from './sketch.js';
 import * as popup from './popup.js';
 import * as search from './search.js';
 import * as share from './share.js';
@@ -111,10 +112,10 @@ async function main() {
   map.addSource('draw', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   map.addLayer({ id: 'draw-fill', type: 'fill', source: 'draw', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#0b6bcb', 'fill-opacity': 0.12 } });
   map.addLayer({ id: 'draw-line', type: 'line', source: 'draw', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#0b6bcb', 'line-width': 2.5, 'line-dasharray': [2, 1] } });
-  map.addLayer({ id: 'draw-vertex', type: 'circle', source: 'draw', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 4, 'circle-color': '#fff', 'circle-stroke-color': '#0b6bcb', 'circle-stroke-width': 2 } });
   buildPanel({ onFilterChange: async () => { draw.recount(); await refreshCounts(); } });
   map.on('click', popup.onClick);
-  draw.install(map);
+  sketch.install(map);
+  draw.install();
   search.install();
   share.install();
   map.on('mousemove', (e) => {
