@@ -16,7 +16,7 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 	if b.Contains(g.Bound().Min) && b.Contains(g.Bound().Max) {
 		return true
 	}
-	return Intersects(g, b.ToPolygon())
+	return intersectsPolygon(g, b.ToPolygon()) // the bounds are tested above
 }
 
 // Intersects reports whether geometry g and the area (a Polygon,

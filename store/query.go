@@ -225,8 +225,12 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 	}
 	var area *geo.Area
 	if f.Area != nil {
-		area, _ = geo.Prepare(f.Area)
-		boxes = append(boxes, f.Area.Bound())
+		a, ok := geo.Prepare(f.Area)
+		if !ok {
+			return nil // not an area: nothing is inside it
+		}
+		area = a
+		boxes = append(boxes, a.Bound())
 	}
 	if m.box != nil {
 		boxes = append(boxes, orb.Bound{Min: orb.Point{m.box[0], m.box[1]}, Max: orb.Point{m.box[2], m.box[3]}})
