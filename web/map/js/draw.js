@@ -58,7 +58,6 @@ export async function countArea(a) {
   current = a;
   state.area = a.poly;
   state.areaLabel = a.label;
-  state.areaCircle = a.circle || null;
   drawData(a.poly);
   const out = $('#area-result');
   if (!out.querySelector('table')) out.innerHTML = '<p>Counting…</p>';
