@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/wkb"
@@ -50,7 +52,7 @@ func readExisting(ctx context.Context, b store.Backend, coll string, seed maphas
 		return e, nil
 	}
 	e.contents = make([]content, 0, n)
-	err = b.Scan(ctx, coll, func(f store.Feature) error {
+	_, err = scanSkipping(ctx, b, coll, func(f store.Feature) error {
 		e.contents = append(e.contents, content{maphash.String(seed, f.ExternalID), contentHash(seed, f.Geometry, f.Properties)})
 		return nil
 	})
@@ -119,4 +121,32 @@ func (p *pipeline) doubling() error {
 	}
 	return fmt.Errorf("%w: %d rows would be new features beside the %d that %q has (%d rows matched one of them by external id)%s; if the layer was imported before with another --id-field, use that one, or --delete-missing to replace its features; add --force to import anyway",
 		ErrWouldDouble, p.rep.Inserted, p.old.count, p.coll.ID, p.rep.Updated+p.rep.Unchanged, idNote)
+}
+
+// scanSkipping scans a collection past the rows the backend cannot read
+// (quarantined rows), when it can, and returns their ids.
+func scanSkipping(ctx context.Context, b store.Backend, coll string, fn func(store.Feature) error) ([]int64, error) {
+	ss, ok := b.(store.SkippingScanner)
+	if !ok {
+		return nil, b.Scan(ctx, coll, fn)
+	}
+	var bad []int64
+	err := ss.ScanSkipping(ctx, coll, fn, func(r store.BadRow) { bad = append(bad, r.ID) })
+	return bad, err
+}
+
+// sampleIDs lists up to five ids, and how many more there are.
+func sampleIDs(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i == 5 {
+			fmt.Fprintf(&b, " and %d more", len(ids)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
 }

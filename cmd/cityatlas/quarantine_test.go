@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,15 +40,7 @@ func TestServeQuarantinesCorruptBlob(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// A GeoPackage blob with a valid header and envelope and a line string
-	// of 2^32-1 positions that are not there.
-	blob := []byte{'G', 'P', 0, 1 | 1<<1}
-	blob = bin.LittleEndian.AppendUint32(blob, 4326)
-	for range 4 {
-		blob = bin.LittleEndian.AppendUint64(blob, math.Float64bits(2))
-	}
-	blob = append(blob, 1, 2, 0, 0, 0, 0xff, 0xff, 0xff, 0xff)
-	writeAround(t, path, "signs", "UPDATE signs SET geom = ? WHERE fid = ?", blob, rs[1].Feature.ID)
+	writeAround(t, path, "signs", "UPDATE signs SET geom = ? WHERE fid = ?", corruptBlob(), rs[1].Feature.ID)
 
 	base := startServer(t, "--data", path)
 	get := func(p string) (int, string) {
@@ -130,5 +123,69 @@ func writeAround(t *testing.T, path, table, q string, args ...any) {
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// corruptBlob is a GeoPackage blob with a valid header and envelope and a
+// line string of 2^32-1 positions that are not there.
+func corruptBlob() []byte {
+	blob := []byte{'G', 'P', 0, 1 | 1<<1}
+	blob = bin.LittleEndian.AppendUint32(blob, 4326)
+	for range 4 {
+		blob = bin.LittleEndian.AppendUint64(blob, math.Float64bits(2))
+	}
+	return append(blob, 1, 2, 0, 0, 0, 0xff, 0xff, 0xff, 0xff)
+}
+
+// TestDeleteMissingSkipsQuarantined: import --delete-missing into a
+// collection one of whose rows cannot be read deletes the readable rows
+// the file does not have, leaves the unreadable one (it has no external
+// id to compare) and says so; it used to fail on the bad row.
+func TestDeleteMissingSkipsQuarantined(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "atlas.gpkg")
+	first := filepath.Join(dir, "first.csv")
+	second := filepath.Join(dir, "second.csv")
+	if err := os.WriteFile(first, []byte("code,lon,lat\nA,-115.56,32.84\nB,-115.57,32.85\nC,-115.58,32.86\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(second, []byte("code,lon,lat\nA,-115.56,32.84\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runImport(t, first, "--data", data, "--collection", "signs", "--create", "--id-field", "code"); err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	ids := map[string]int64{}
+	func() {
+		b, err := gpkg.Open(ctx, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		err = b.Scan(ctx, "signs", func(f store.Feature) error { ids[f.ExternalID] = f.ID; return nil })
+		if err != nil || len(ids) != 3 {
+			t.Fatalf("scan: %v, %v", err, ids)
+		}
+	}()
+	writeAround(t, data, "signs", "UPDATE signs SET geom = ? WHERE fid = ?", corruptBlob(), ids["C"])
+	out, err := runImport(t, second, "--data", data, "--collection", "signs", "--id-field", "code", "--delete-missing")
+	if err != nil {
+		t.Fatalf("--delete-missing with a quarantined row: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "1 stored rows cannot be read") || !strings.Contains(out, "left them as they are") {
+		t.Errorf("the import does not say it left the unreadable row:\n%s", out)
+	}
+	b, err := gpkg.Open(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var left []string
+	var bad []int64
+	err = b.ScanSkipping(ctx, "signs", func(f store.Feature) error { left = append(left, f.ExternalID); return nil },
+		func(r store.BadRow) { bad = append(bad, r.ID) })
+	if err != nil || len(left) != 1 || left[0] != "A" || len(bad) != 1 || bad[0] != ids["C"] {
+		t.Errorf("after the import: readable %v, unreadable %v (want [A] and [%d]), err %v", left, bad, ids["C"], err)
 	}
 }
