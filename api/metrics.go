@@ -87,6 +87,14 @@ func (s *Server) metricsHandler(c echo.Context) error {
 	for _, ci := range infos {
 		fmt.Fprintf(&b, "cityatlas_features{collection=%q} %d\n", ci.ID, ci.Count)
 	}
+	if tc := s.tiles; tc != nil {
+		n, size := tc.stats()
+		fmt.Fprintf(&b, "# HELP cityatlas_tile_cache_hits_total Vector tiles answered from the tile cache.\n# TYPE cityatlas_tile_cache_hits_total counter\ncityatlas_tile_cache_hits_total %d\n", tc.hits.Load())
+		fmt.Fprintf(&b, "# HELP cityatlas_tile_cache_misses_total Vector tiles encoded because the cache did not hold them.\n# TYPE cityatlas_tile_cache_misses_total counter\ncityatlas_tile_cache_misses_total %d\n", tc.misses.Load())
+		fmt.Fprintf(&b, "# HELP cityatlas_tile_cache_purges_total Times a layer's cached tiles were dropped after it changed.\n# TYPE cityatlas_tile_cache_purges_total counter\ncityatlas_tile_cache_purges_total %d\n", tc.purges.Load())
+		fmt.Fprintf(&b, "# HELP cityatlas_tile_cache_entries Vector tiles held in the tile cache.\n# TYPE cityatlas_tile_cache_entries gauge\ncityatlas_tile_cache_entries %d\n", n)
+		fmt.Fprintf(&b, "# HELP cityatlas_tile_cache_bytes Memory held by the tile cache, roughly.\n# TYPE cityatlas_tile_cache_bytes gauge\ncityatlas_tile_cache_bytes %d\n", size)
+	}
 	writeQuarantineMetrics(&b, s.store, infos)
 	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", []byte(b.String()))
 }

@@ -90,6 +90,9 @@ type Config struct {
 	// Now is the clock of key expiry, key caching and the failure
 	// throttle; nil means time.Now.
 	Now func() time.Time
+	// TileCacheBytes is the memory kept for encoded vector tiles
+	// (DefaultTileCache when 0; negative turns the cache off).
+	TileCacheBytes int64
 	// Extra lets other packages add routes (the web map, tiles) to the
 	// same server before it starts.
 	Extra func(e *echo.Echo)
@@ -109,6 +112,7 @@ type Server struct {
 	verifier *auth.Verifier
 	throttle *auth.Throttle
 	streams  atomic.Int64 // open change streams
+	tiles    *tileCache   // nil: tiles are not cached
 }
 
 // NewServer returns the api's HTTP handler on st.
@@ -133,6 +137,10 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{store: st, cfg: cfg, log: log, echo: e, metrics: newMetrics(), started: time.Now()}
+	if cfg.TileCacheBytes == 0 {
+		cfg.TileCacheBytes = DefaultTileCache
+	}
+	s.tiles = newTileCache(cfg.TileCacheBytes)
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.limiter = newClientLimiter(s.cfg.Limits.ClientConcurrency)

@@ -135,9 +135,8 @@ func tileHeaders(c echo.Context, tag string) bool {
 	return notModified(c, tag)
 }
 
-// writeTile answers the encoded tile, or 204 when it has no feature.
-func writeTile(c echo.Context, st *tileState) error {
-	b := st.enc.Bytes()
+// writeTileBytes answers an encoded tile, or 204 when it has no feature.
+func writeTileBytes(c echo.Context, b []byte) error {
 	if len(b) == 0 {
 		return c.NoContent(http.StatusNoContent)
 	}
@@ -157,10 +156,11 @@ func (s *Server) collectionTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if tileHeaders(c, etag(ci, c, fmt.Sprintf("mvt/%d/%d/%d", z, x, y))) {
+	addr := fmt.Sprintf("mvt/%d/%d/%d", z, x, y)
+	if tileHeaders(c, etag(ci, c, addr)) {
 		return nil
 	}
-	return s.renderTile(c, z, x, y, []store.CollectionInfo{ci}, f)
+	return s.renderTile(c, z, x, y, []store.CollectionInfo{ci}, f, addr)
 }
 
 func (s *Server) allTile(c echo.Context) error {
@@ -172,15 +172,20 @@ func (s *Server) allTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if tileHeaders(c, allTag(infos, c, fmt.Sprintf("mvt/%d/%d/%d", z, x, y))) {
+	addr := fmt.Sprintf("all/%d/%d/%d", z, x, y)
+	if tileHeaders(c, allTag(infos, c, addr)) {
 		return nil
 	}
-	return s.renderTile(c, z, x, y, infos, store.Filter{})
+	return s.renderTile(c, z, x, y, infos, store.Filter{}, addr)
 }
 
-// renderTile encodes tile z/x/y with one layer per collection, each
-// filtered by f, and writes it.
-func (s *Server) renderTile(c echo.Context, z, x, y int, infos []store.CollectionInfo, f store.Filter) error {
+// renderTile answers tile z/x/y with one layer per collection, each
+// filtered by f: from the tile cache, or encoded and then cached.
+func (s *Server) renderTile(c echo.Context, z, x, y int, infos []store.CollectionInfo, f store.Filter, addr string) error {
+	key := tileKey(infos, c.Request().URL.RawQuery, addr)
+	if b, ok := s.tiles.get(infos, key); ok {
+		return writeTileBytes(c, b)
+	}
 	st := tilePool.Get().(*tileState)
 	defer tilePool.Put(st)
 	st.enc.Reset(mvt.Tile(z, x, y), mvt.Options{Buffer: mvt.DefaultBuffer, Tolerance: 1})
@@ -189,7 +194,9 @@ func (s *Server) renderTile(c echo.Context, z, x, y int, infos []store.Collectio
 			return err
 		}
 	}
-	return writeTile(c, st)
+	b := st.enc.Bytes()
+	s.tiles.put(infos, key, b)
+	return writeTileBytes(c, b)
 }
 
 // tileCollections returns the collections an all-layers request names

@@ -47,6 +47,7 @@ type config struct {
 	MaxQueryVertices  int
 	MaxQueryAreaKm2   float64
 	ClientConcurrency int
+	TileCacheMiB      int
 
 	// The data catalog's publisher and contact (/data.json).
 	Publisher    string
@@ -126,6 +127,8 @@ func (c *config) flagSet(name string, getenv func(string) string, stderr io.Writ
 		def((*intValue)(&c.MaxQueryVertices), "max-query-vertices", "CITYATLAS_MAX_QUERY_VERTICES", "most vertices of a polygon posted to /count")
 		def((*floatValue)(&c.MaxQueryAreaKm2), "max-query-area", "CITYATLAS_MAX_QUERY_AREA", "largest area of a polygon posted to /count, in km²")
 		def((*intValue)(&c.ClientConcurrency), "client-concurrency", "CITYATLAS_CLIENT_CONCURRENCY", "expensive requests (counts, stats, tiles, pages over 1000) one client may run at once; more get 429")
+		c.TileCacheMiB = 32
+		def((*intValue)(&c.TileCacheMiB), "tile-cache", "CITYATLAS_TILE_CACHE", "memory for encoded vector tiles, in MiB (0: no cache); a write to a layer drops its tiles")
 		str(&c.Publisher, "publisher", "CITYATLAS_PUBLISHER", "", "organisation that publishes the data, named in /data.json; default: the title")
 		str(&c.ContactName, "contact-name", "CITYATLAS_CONTACT_NAME", "", "the datasets' contact in /data.json; default: the publisher")
 		str(&c.ContactEmail, "contact-email", "CITYATLAS_CONTACT_EMAIL", "", "the contact's e-mail address in /data.json; default: opendata@example.org")
@@ -220,6 +223,9 @@ func (c *config) validateServe() error {
 	if c.fs != nil && c.fs.Lookup("max-query-vertices") != nil {
 		if c.MaxQueryVertices < 4 || c.MaxQueryAreaKm2 <= 0 || c.ClientConcurrency < 1 {
 			return usageError{"--max-query-vertices must be at least 4, --max-query-area and --client-concurrency positive"}
+		}
+		if c.TileCacheMiB < 0 || c.TileCacheMiB > 1<<16 {
+			return usageError{fmt.Sprintf("--tile-cache %d: give the MiB of tiles to keep, from 0 (no cache) to 65536", c.TileCacheMiB)}
 		}
 	}
 	if c.BaseURL != "" {

@@ -119,6 +119,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Timeouts: api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout,
 			Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
 		Limits:         api.Limits{MaxVertices: cfg.MaxQueryVertices, MaxAreaKm2: cfg.MaxQueryAreaKm2, ClientConcurrency: cfg.ClientConcurrency},
+		TileCacheBytes: tileCacheBytes(cfg.TileCacheMiB),
 		ContentSources: basemapSources(cfg.Basemap),
 		Map:            webMap,
 		Extra:          webMap.Register,
@@ -223,4 +224,13 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintln(stdout, "schema is up to date")
 	return nil
+}
+
+// tileCacheBytes is the api's tile cache size for --tile-cache MiB: 0
+// turns the cache off.
+func tileCacheBytes(mib int) int64 {
+	if mib == 0 {
+		return -1
+	}
+	return int64(mib) << 20
 }
