@@ -40,7 +40,8 @@ func (s *Server) landing(c echo.Context) error {
 	b := s.base(c)
 	links := s.selfLinks(c, "/", f, fmtJSON, fmtHTML)
 	links = append(links,
-		Link{Href: b + "/api", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		Link{Href: b + "/api?f=json", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		Link{Href: b + "/api?f=html", Rel: "service-doc", Type: mimeHTML, Title: "The API documentation (a page to read)"},
 		Link{Href: b + "/conformance", Rel: "conformance", Type: mimeJSON, Title: "Conformance classes"},
 		Link{Href: b + "/collections", Rel: "data", Type: mimeJSON, Title: "The collections (layers)"},
 		Link{Href: b + "/data.json", Rel: "describedby", Type: mimeJSON, Title: "The data catalog (DCAT-US 1.1, Project Open Data)"},
@@ -108,7 +109,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	}
 	d.Links = append(d.Links, s.downloadLinks(c, ci)...)
 	if ci.License != "" {
-		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Title: ci.License})
+		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Type: mimeHTML, Title: ci.License})
 	}
 	ext := map[string]any{}
 	if ci.HasExtent {

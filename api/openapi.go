@@ -14,7 +14,8 @@ func (s *Server) openAPI(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
-	if _, err := format(c, fmtJSON); err != nil {
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/parameters/" + name} }
@@ -29,8 +30,8 @@ func (s *Server) openAPI(c echo.Context) error {
 			"responses": map[string]any{"200": jsonOK("The landing page")}}},
 		"/conformance": map[string]any{"get": map[string]any{"summary": "Conformance classes", "operationId": "getConformanceDeclaration", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The conformance classes")}}},
-		"/api": map[string]any{"get": map[string]any{"summary": "This document", "operationId": "getAPI",
-			"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI definition"}}}},
+		"/api": map[string]any{"get": map[string]any{"summary": "This document (f=html: the same, as a page to read)", "operationId": "getAPI", "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI definition", "content": map[string]any{mimeOpenAPI: map[string]any{}, mimeHTML: map[string]any{}}}, "400": problem}}},
 		"/collections": map[string]any{"get": map[string]any{"summary": "The collections", "operationId": "getCollections", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The collections with their extents and feature counts"), "400": problem}}},
 	}
@@ -131,6 +132,9 @@ func (s *Server) openAPI(c echo.Context) error {
 		ids = append(ids, ci.ID)
 	}
 	describeWrites(doc, ids)
+	if f == fmtHTML {
+		return s.apiDocHTML(c, doc)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, mimeOpenAPI)
 	return c.JSON(http.StatusOK, doc)
 }
