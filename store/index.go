@@ -142,6 +142,8 @@ type layer struct {
 	// modified is when this index last published a change to the layer
 	// (zero for a layer unchanged since it was loaded).
 	modified time.Time
+	// grid counts points in areas fast (countgrid.go); nil on the master.
+	grid *gridSlot
 }
 
 type timeSpan struct {
@@ -172,6 +174,7 @@ func (l *layer) snapshot() *layer {
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
+	snap.grid = &gridSlot{}
 	return snap
 }
 

@@ -190,6 +190,9 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 		})
 		return n, ctx.Err()
 	}
+	if g := gridFor(l, f, m); g != nil {
+		return g.countIn(g.area), ctx.Err()
+	}
 	return len(s.search(l, f, m)), ctx.Err()
 }
 
