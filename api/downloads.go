@@ -42,13 +42,13 @@ func (s *Server) downloadLinks(c echo.Context, ci store.CollectionInfo) []Link {
 
 // downloadQuery parses a download's query: the format, a filter without
 // limit, and the properties to write (indexes into the schema).
-func downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, store.Filter, []int, error) {
+func (s *Server) downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, store.Filter, []int, error) {
 	q := c.QueryParams()
-	f, err := attributeFilter(q, ci, downloadParams...)
+	f, err := s.attributeFilter(q, ci, downloadParams...)
 	if err != nil {
 		return formats.Format{}, f, nil, err
 	}
-	if f.BBox, err = parseBBox(q); err != nil {
+	if f.BBox, f.Area, err = s.parseBBox(q); err != nil {
 		return formats.Format{}, f, nil, err
 	}
 	if f.SortBy, err = parseSortBy(q, ci); err != nil {
@@ -120,7 +120,7 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
-	ff, filter, picked, err := downloadQuery(c, ci)
+	ff, filter, picked, err := s.downloadQuery(c, ci)
 	if err != nil {
 		return err
 	}
