@@ -162,8 +162,8 @@ func (d *crsDef) toCRS84(x, y float64) (float64, float64, error) {
 	if d.latFirst {
 		x, y = y, x
 	}
-	if d.conv == nil {
-		return x, y, nil
+	if d.geographic() {
+		return x, y, nil // the geographic CRSs offered are all WGS84: exact
 	}
 	return d.conv.ToWGS84(x, y)
 }
