@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -179,6 +180,7 @@ func (d *crsDef) fromCRS84(g geom.T) (geom.T, error) {
 		if err := d.conv.FromWGS84Geom(out); err != nil {
 			return nil, err
 		}
+		roundXY(out)
 	}
 	if d.latFirst {
 		swapXY(out)
@@ -211,17 +213,37 @@ func cloneGeom(g geom.T) geom.T {
 	return g
 }
 
+// projectedDigits is the number of decimals kept of a projected x or y:
+// 0.1 mm in metres, 0.03 mm in feet, far below what the coordinates are
+// worth and well within PROJ's numbers; the digits after are noise that
+// only lengthens the answer.
+const projectedDigits = 1e4
+
+// roundXY rounds the first two ordinates of every coordinate of g to
+// projectedDigits.
+func roundXY(g geom.T) {
+	mapXY(g, func(x, y float64) (float64, float64) {
+		return math.Round(x*projectedDigits) / projectedDigits, math.Round(y*projectedDigits) / projectedDigits
+	})
+}
+
 // swapXY exchanges the first two ordinates of every coordinate of g.
 func swapXY(g geom.T) {
+	mapXY(g, func(x, y float64) (float64, float64) { return y, x })
+}
+
+// mapXY replaces the first two ordinates of every coordinate of g by what
+// fn makes of them.
+func mapXY(g geom.T, fn func(x, y float64) (float64, float64)) {
 	if gc, ok := g.(*geom.GeometryCollection); ok {
 		for _, m := range gc.Geoms() {
-			swapXY(m)
+			mapXY(m, fn)
 		}
 		return
 	}
 	flat, stride := g.FlatCoords(), g.Stride()
 	for i := 0; stride >= 2 && i+1 < len(flat); i += stride {
-		flat[i], flat[i+1] = flat[i+1], flat[i]
+		flat[i], flat[i+1] = fn(flat[i], flat[i+1])
 	}
 }
 
@@ -235,11 +257,38 @@ func (d *crsDef) appendHitGeometry(buf []byte, h *store.Hit) ([]byte, error) {
 	if d.identity() {
 		return h.AppendGeoJSON(buf), nil
 	}
+	if p, ok := h.Geom().(*geom.Point); ok && h.Point() && !p.Empty() {
+		// A point is built anew for each call: converted in place, without
+		// the copies and slices of the general case.
+		flat := p.FlatCoords()
+		var err error
+		if flat[0], flat[1], err = d.fromCRS84XY(flat[0], flat[1]); err != nil {
+			return buf, outsideCRS(d, h.ID, err)
+		}
+		return geo.AppendGeoJSON(buf, p), nil
+	}
 	g, err := d.fromCRS84(h.Geom())
 	if err != nil {
 		return buf, outsideCRS(d, h.ID, err)
 	}
 	return geo.AppendGeoJSON(buf, g), nil
+}
+
+// fromCRS84XY converts one longitude, latitude to d, as fromCRS84 does a
+// geometry.
+func (d *crsDef) fromCRS84XY(lon, lat float64) (float64, float64, error) {
+	x, y := lon, lat
+	if !d.geographic() {
+		var err error
+		if x, y, err = d.conv.FromWGS84(lon, lat); err != nil {
+			return 0, 0, err
+		}
+		x, y = math.Round(x*projectedDigits)/projectedDigits, math.Round(y*projectedDigits)/projectedDigits
+	}
+	if d.latFirst {
+		x, y = y, x
+	}
+	return x, y, nil
 }
 
 // densify is the number of segments each side of a box in a projected CRS

@@ -71,7 +71,7 @@ func (s *Server) downloadQuery(c echo.Context, ci store.CollectionInfo) (formats
 	if crs, ok, err := single(q, "crs"); err != nil {
 		return ff, f, nil, err
 	} else if ok && crs != crs84 && crs != crs84h {
-		return ff, f, nil, badParam("crs", "crs %q is not offered; downloads are in %s (WGS84 longitude, latitude)", crs, crs84)
+		return ff, f, nil, badParam("crs", "crs %q is not offered; downloads are in %s (WGS84 longitude, latitude); /collections/%s/items?crs= gives pages of GeoJSON or CSV in the other CRSs of /collections/%[3]s", crs, crs84, ci.ID)
 	}
 	fields, err := pickProperties(q.Get("properties"), q.Has("properties"), ci)
 	return ff, f, fields, err
@@ -147,6 +147,7 @@ func (s *Server) download(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ff.MediaType)
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+ff.Ext+`"`)
 	h.Set("X-Number-Matched", strconv.Itoa(sel.Matched))
+	h.Set("Content-Crs", contentCRS(crs84Def)) // every download format is written in CRS84
 	if method(c) == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
