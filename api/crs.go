@@ -15,6 +15,7 @@ import (
 	"github.com/twpayne/go-geom"
 
 	"github.com/cityatlas/cityatlas/cql2"
+	"github.com/cityatlas/cityatlas/formats"
 	"github.com/cityatlas/cityatlas/geo"
 	"github.com/cityatlas/cityatlas/geo/proj"
 	"github.com/cityatlas/cityatlas/store"
@@ -511,4 +512,31 @@ func (s *Server) abortStream(c echo.Context, err error) {
 	s.log.Warn("response failed half-way; aborting the connection", "path", c.Request().URL.Path, "err", err,
 		"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	panic(http.ErrAbortHandler)
+}
+
+// formatsCRS describes d to the download writers.
+func (d *crsDef) formatsCRS() *formats.CRS {
+	code, _ := strconv.Atoi(strings.TrimPrefix(d.code, "EPSG:"))
+	axes := d.axisNames()
+	return &formats.CRS{EPSG: code, Axes: [2]string{axes[0], axes[1]}}
+}
+
+// crsWriter converts each feature's geometry to out on its way to a
+// download writer (formats.Copy hands it the index's own geometries,
+// which fromCRS84 copies).
+type crsWriter struct {
+	formats.Writer
+	out *crsDef
+}
+
+func (w *crsWriter) Write(f *formats.Feature) error {
+	g, err := w.out.fromCRS84(f.Geometry)
+	if err != nil {
+		return outsideCRS(w.out, f.ID, err)
+	}
+	keep := f.Geometry
+	f.Geometry = g
+	err = w.Writer.Write(f)
+	f.Geometry = keep
+	return err
 }

@@ -404,3 +404,70 @@ func TestCRSMetadata(t *testing.T) {
 		t.Errorf("a park in 2230 starts at %v, outside Imperial's State Plane feet", c)
 	}
 }
+
+// TestCRSDownloads: downloads take crs for the formats that can carry it
+// (CSV columns, GeoJSON, FlatGeobuf's EPSG code, read back by GDAL) and
+// refuse it for the others.
+func TestCRSDownloads(t *testing.T) {
+	places := readPlaces(t)
+	byName := map[string]place{}
+	for _, p := range places {
+		byName[p.name] = p
+	}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			b, _ := be.open(t)
+			srv, _ := crsEnv(t, b, places)
+			r := get(t, srv, "/collections/places/download?f=csv&crs=EPSG:2230")
+			rows, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
+			if err != nil || r.status != 200 || r.header.Get("Content-Crs") != "<"+uri2230+">" {
+				t.Fatalf("CSV download: %d %v %q %s", r.status, err, r.header.Get("Content-Crs"), r.body)
+			}
+			if !slices.Equal(rows[0], []string{"id", "name", "easting", "northing", "wkt"}) || len(rows) != len(places)+1 {
+				t.Fatalf("CSV download in 2230: header %v, %d rows", rows[0], len(rows))
+			}
+			for _, row := range rows[1:] {
+				p := byName[row[1]]
+				x, _ := strconv.ParseFloat(row[2], 64)
+				y, _ := strconv.ParseFloat(row[3], 64)
+				if d := math.Hypot(x-p.x2230, y-p.y2230) * usFoot; d > 0.001 || row[4] != "POINT ("+row[2]+" "+row[3]+")" {
+					t.Errorf("%s: %v, PROJ %.4f %.4f", p.name, row, p.x2230, p.y2230)
+				}
+			}
+			in4326 := pointsIn(t, get(t, srv, "/collections/places/download?f=geojson&crs="+url.QueryEscape(uri4326)), uri4326)
+			if g := in4326["Imperial"]; g != [2]float64{byName["Imperial"].lat, byName["Imperial"].lon} {
+				t.Errorf("GeoJSON download in 4326: Imperial at %v, want latitude first", g)
+			}
+			r = get(t, srv, "/collections/places/download?f=gpkg&crs=EPSG:2230")
+			var p struct{ Parameter, Detail string }
+			decode(t, r, &p)
+			if r.status != 400 || p.Parameter != "crs" || !strings.Contains(p.Detail, "fgb") {
+				t.Errorf("GeoPackage in 2230: %d %s", r.status, r.body)
+			}
+			if r := get(t, srv, "/collections/places/download?f=kml&crs="+url.QueryEscape(uriCRS84)); r.status != 200 {
+				t.Errorf("KML in CRS84: %d %s", r.status, r.body)
+			}
+		})
+	}
+	t.Run("GDAL reads FlatGeobuf in 2230", func(t *testing.T) {
+		ogrinfo := needGDAL(t, "ogrinfo")
+		b, _ := backends[0].open(t)
+		srv, _ := crsEnv(t, b, places)
+		r := get(t, srv, "/collections/places/download?f=fgb&crs="+url.QueryEscape(uri2230))
+		if r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		path := t.TempDir() + "/places.fgb"
+		if err := os.WriteFile(path, r.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(ogrinfo, "-al", "-where", "name = 'Imperial'", path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ogrinfo: %v\n%s", err, out)
+		}
+		s := string(out)
+		if !strings.Contains(s, `"NAD83 / California zone 6 (ftUS)"`) || !strings.Contains(s, "POINT (6770683.8948 1888840.5404)") {
+			t.Errorf("ogrinfo of the FlatGeobuf in 2230:\n%s", s)
+		}
+	})
+}

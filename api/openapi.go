@@ -82,7 +82,7 @@ func (s *Server) openAPI(c echo.Context) error {
 					"description": "The CRS of bbox (EPSG:4326 is latitude first: minLat,minLon,maxLat,maxLon)",
 					"schema":      map[string]any{"type": "string", "format": "uri", "enum": crsURIs, "default": crs84}},
 				"crs": map[string]any{"name": "crs", "in": "query", "required": false,
-					"description": "The CRS of the geometries in the answer (Content-Crs says which); EPSG:4326 is latitude first",
+					"description": "The CRS of the geometries in the answer (Content-Crs says which); EPSG:4326 is latitude first. Downloads take it for geojson, geojsonseq, ndjson, csv and fgb",
 					"schema":      map[string]any{"type": "string", "format": "uri", "enum": crsURIs, "default": crs84}},
 				"limit": map[string]any{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
 					"schema": map[string]any{"type": "integer", "minimum": 1, "maximum": s.cfg.MaxLimit, "default": s.cfg.DefaultLimit}},

@@ -28,7 +28,8 @@ func TestREADMECRS(t *testing.T) {
 // runREADMEExamples runs the curl commands (not the "$ curl" lines, which
 // show an error) of the README part under heading against the demo city,
 // and returns how many there were. Each must answer 200 and find
-// something: a positive numberMatched, count or total, or a CSV row.
+// something: a positive numberMatched, count or total, a CSV row, or a
+// download's X-Number-Matched.
 func runREADMEExamples(t *testing.T, heading string) int {
 	t.Helper()
 	b, err := os.ReadFile("../README.md")
@@ -62,6 +63,12 @@ func runREADMEExamples(t *testing.T, heading string) int {
 		r := get(t, srv, path)
 		if r.status != 200 {
 			t.Errorf("%s: %d %s", path, r.status, r.body)
+			continue
+		}
+		if n := r.header.Get("X-Number-Matched"); n != "" { // a download
+			if n == "0" || len(r.body) == 0 {
+				t.Errorf("%s finds nothing (X-Number-Matched %s, %d bytes)", path, n, len(r.body))
+			}
 			continue
 		}
 		if strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
