@@ -379,6 +379,9 @@ func TestCRSMetadata(t *testing.T) {
 	if !slices.Equal(one.CRS, want) || one.StorageCRS != uriCRS84 {
 		t.Errorf("/collections/stop_signs: crs %v storageCrs %q", one.CRS, one.StorageCRS)
 	}
+	if page := string(get(t, srv, "/collections/stop_signs?f=html").body); !strings.Contains(page, "<code>"+uri2230+"</code>") {
+		t.Errorf("the collection's HTML page does not list EPSG:2230")
+	}
 	var conf struct{ ConformsTo []string }
 	decode(t, get(t, srv, "/conformance"), &conf)
 	if !slices.Contains(conf.ConformsTo, "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs") {
