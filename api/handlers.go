@@ -67,7 +67,7 @@ func (s *Server) conformance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"conformsTo": append(append([]string{}, conformanceClasses...), cql2Classes...)}
+	body := map[string]any{"conformsTo": append(append(append([]string{}, conformanceClasses...), cql2Classes...), crsClass)}
 	if f == fmtHTML {
 		return s.html(c, "conformance", "Conformance", body)
 	}
@@ -96,7 +96,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	path := "/collections/" + ci.ID
 	d := collectionDoc{
 		ID: ci.ID, Title: ci.Title, Description: ci.Description, Keywords: ci.Keywords,
-		License: ci.License, ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84,
+		License: ci.License, ItemType: "feature", CRS: s.crsURIs(), StorageCRS: crs84,
 		Count: ci.Count, Geometry: string(ci.Geometry), Role: string(ci.Role),
 		Links: []Link{
 			{Href: b + path, Rel: "self", Type: mimeJSON, Title: "This collection"},
@@ -144,6 +144,7 @@ func (s *Server) collections(c echo.Context) error {
 	}
 	body := map[string]any{
 		"links":       s.selfLinks(c, "/collections", f, fmtJSON, fmtHTML),
+		"crs":         s.crsURIs(),
 		"collections": docs,
 	}
 	if f == fmtHTML {
