@@ -61,8 +61,9 @@ func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error
 		if err != nil {
 			return nil, err
 		}
-		circle := geo.Circle(lon, lat, r, 64)
-		f.Area, area = circle, circle
+		// Measured on the ellipsoid, as PostGIS's ST_DWithin on geography.
+		f.Circle = geo.NewDisc(orb.Point{lon, lat}, r)
+		area = f.Circle.Bound()
 	}
 	if c.Request().Method == http.MethodPost {
 		if area != nil {

@@ -161,31 +161,30 @@ func (g *countGrid) block(x0, y0, x1, y1 int) orb.Bound {
 	}
 }
 
-// countIn returns the number of points in the area.
-func (g *countGrid) countIn(a *geo.Area) int {
-	ab := a.Bound()
-	if ab.Max[0] < g.minX || ab.Max[1] < g.minY ||
-		ab.Min[0] > g.minX+float64(g.nx)*g.cellW || ab.Min[1] > g.minY+float64(g.ny)*g.cellH {
+// region is what the grid counts in: it classifies blocks, from the
+// largest down (enter), and tests single points. A block entered is left
+// before its parent is, so a region may keep a stack of what it learnt.
+type region interface {
+	enter(b orb.Bound) geo.Relation
+	leave()
+	contains(p orb.Point) bool
+	bound() orb.Bound
+}
+
+// countRegion returns the number of points in r: blocks r wholly holds
+// are summed, cells across its edge tested point by point.
+func (g *countGrid) countRegion(r region) int {
+	b := r.bound()
+	if b.Max[0] < g.minX || b.Max[1] < g.minY ||
+		b.Min[0] > g.minX+float64(g.nx)*g.cellW || b.Min[1] > g.minY+float64(g.ny)*g.cellH {
 		return 0
 	}
-	edges := a.Edges()
-	c := gridCounter{g: g, a: a, buf: make([]geo.Segment, 0, 4*len(edges))}
-	return c.count(g.col(ab.Min[0]), g.row(ab.Min[1]), g.col(ab.Max[0])+1, g.row(ab.Max[1])+1, edges)
+	return g.countBlock(r, g.col(b.Min[0]), g.row(b.Min[1]), g.col(b.Max[0])+1, g.row(b.Max[1])+1)
 }
 
-type gridCounter struct {
-	g   *countGrid
-	a   *geo.Area
-	buf []geo.Segment // a stack of the edges each level found crossing
-}
-
-func (c *gridCounter) count(x0, y0, x1, y1 int, edges []geo.Segment) int {
-	g := c.g
-	mark := len(c.buf)
-	rel, buf := c.a.Classify(g.block(x0, y0, x1, y1), edges, c.buf)
-	c.buf = buf
-	crossing := buf[mark:]
-	defer func() { c.buf = c.buf[:mark] }()
+func (g *countGrid) countBlock(r region, x0, y0, x1, y1 int) int {
+	rel := r.enter(g.block(x0, y0, x1, y1))
+	defer r.leave()
 	switch rel {
 	case geo.Outside:
 		return 0
@@ -196,7 +195,7 @@ func (c *gridCounter) count(x0, y0, x1, y1 int, edges []geo.Segment) int {
 		n := 0
 		i := y0*g.nx + x0
 		for _, p := range g.pts[g.start[i]:g.start[i+1]] {
-			if c.a.ContainsPoint(p) {
+			if r.contains(p) {
 				n++
 			}
 		}
@@ -204,23 +203,80 @@ func (c *gridCounter) count(x0, y0, x1, y1 int, edges []geo.Segment) int {
 	}
 	if x1-x0 >= y1-y0 {
 		m := (x0 + x1) / 2
-		return c.count(x0, y0, m, y1, crossing) + c.count(m, y0, x1, y1, crossing)
+		return g.countBlock(r, x0, y0, m, y1) + g.countBlock(r, m, y0, x1, y1)
 	}
 	m := (y0 + y1) / 2
-	return c.count(x0, y0, x1, m, crossing) + c.count(x0, m, x1, y1, crossing)
+	return g.countBlock(r, x0, y0, x1, m) + g.countBlock(r, x0, m, x1, y1)
 }
 
-// gridQuery is a ready grid and the prepared area of a count it answers.
+// areaRegion is a polygon area: each block keeps the edges that touch it,
+// so that its sub-blocks test only those.
+type areaRegion struct {
+	a     *geo.Area
+	buf   []geo.Segment // the edges of every open block, one after the other
+	marks []int         // where each open block's edges start in buf
+}
+
+func newAreaRegion(a *geo.Area) *areaRegion {
+	edges := a.Edges()
+	buf := make([]geo.Segment, len(edges), 4*len(edges)+16)
+	copy(buf, edges)
+	return &areaRegion{a: a, buf: buf, marks: []int{0}}
+}
+
+func (r *areaRegion) enter(b orb.Bound) geo.Relation {
+	parent := r.buf[r.marks[len(r.marks)-1]:]
+	mark := len(r.buf)
+	rel, buf := r.a.Classify(b, parent, r.buf)
+	r.buf = buf
+	r.marks = append(r.marks, mark)
+	return rel
+}
+
+func (r *areaRegion) leave() {
+	mark := r.marks[len(r.marks)-1]
+	r.marks = r.marks[:len(r.marks)-1]
+	r.buf = r.buf[:mark]
+}
+
+func (r *areaRegion) contains(p orb.Point) bool { return r.a.ContainsPoint(p) }
+func (r *areaRegion) bound() orb.Bound          { return r.a.Bound() }
+
+// discRegion is a circle on the ellipsoid.
+type discRegion struct{ d *geo.Disc }
+
+func (r discRegion) enter(b orb.Bound) geo.Relation { return r.d.Classify(b) }
+func (r discRegion) leave()                         {}
+func (r discRegion) contains(p orb.Point) bool      { return r.d.ContainsPoint(p) }
+func (r discRegion) bound() orb.Bound               { return r.d.Bound() }
+
+// gridQuery is a ready grid and the prepared area (or circle) of a count
+// it answers.
 type gridQuery struct {
 	*countGrid
-	area *geo.Area
+	area   *geo.Area
+	circle *geo.Disc
+}
+
+// count answers the query.
+func (q *gridQuery) count() int {
+	if q.circle != nil {
+		return q.countRegion(discRegion{q.circle})
+	}
+	return q.countRegion(newAreaRegion(q.area))
 }
 
 // gridFor returns the grid that answers the count of f on l, or nil when
-// the R-tree must: f has conditions besides one area or box, the box
-// crosses the antimeridian, or the grid is not ready.
+// the R-tree must: f has conditions besides one area, box or circle, the
+// box crosses the antimeridian, or the grid is not ready.
 func gridFor(l *layer, f Filter, m *matcher) *gridQuery {
-	if !m.empty() || m.box != nil || (f.BBox != nil) == (f.Area != nil) {
+	n := 0
+	for _, set := range []bool{f.BBox != nil, f.Area != nil, f.Circle != nil} {
+		if set {
+			n++
+		}
+	}
+	if !m.empty() || m.box != nil || n != 1 {
 		return nil
 	}
 	var area orb.Geometry = f.Area
@@ -234,9 +290,12 @@ func gridFor(l *layer, f Filter, m *matcher) *gridQuery {
 	if g == nil || g == noGrid {
 		return nil
 	}
+	if f.Circle != nil {
+		return &gridQuery{countGrid: g, circle: f.Circle}
+	}
 	a, ok := geo.Prepare(area)
 	if !ok {
 		return nil
 	}
-	return &gridQuery{g, a}
+	return &gridQuery{countGrid: g, area: a}
 }

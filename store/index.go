@@ -353,6 +353,17 @@ func (l *layer) within(it *item, area *geo.Area) bool {
 	return area.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
 }
 
+// near reports whether the item's geometry comes within the circle.
+func (l *layer) near(it *item, c *geo.Disc) bool {
+	if !it.hasGeom() {
+		return false
+	}
+	if o := l.exact(it); o != nil {
+		return c.Intersects(o)
+	}
+	return c.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+}
+
 // fieldIndex returns the position of field name in the schema, or -1.
 func (l *layer) fieldIndex(name string) int {
 	for i, f := range l.coll.Fields {
