@@ -181,3 +181,35 @@ func BenchmarkCountPolygon(b *testing.B) {
 		b.ReportMetric(float64(n)/float64(i), "points/op")
 	})
 }
+
+// BenchmarkCountCircle: the count of a 1 km circle over 1 M points, by the
+// grid and by the R-tree.
+func BenchmarkCountCircle(b *testing.B) {
+	s := benchStore(b, 1_000_000)
+	l, _ := s.layer("points")
+	g := buildCountGrid(l)
+	rng := rand.New(rand.NewPCG(9, 10))
+	discs := make([]*geo.Disc, 256)
+	for i := range discs {
+		discs[i] = geo.NewDisc(orb.Point{benchExtent[0] + 0.02 + rng.Float64()*(benchExtent[2]-benchExtent[0]-0.04),
+			benchExtent[1] + 0.02 + rng.Float64()*(benchExtent[3]-benchExtent[1]-0.04)}, 1000)
+	}
+	b.Run("grid", func(b *testing.B) {
+		n, i := 0, 0
+		for b.Loop() {
+			n += g.countRegion(discRegion{discs[i%len(discs)]})
+			i++
+		}
+		b.ReportMetric(float64(n)/float64(i), "points/op")
+	})
+	b.Run("rtree", func(b *testing.B) {
+		n, i := 0, 0
+		for b.Loop() {
+			f := Filter{Circle: discs[i%len(discs)]}
+			m, _ := newMatcher(l, f)
+			n += len(s.search(l, f, m))
+			i++
+		}
+		b.ReportMetric(float64(n)/float64(i), "points/op")
+	})
+}
