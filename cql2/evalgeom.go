@@ -15,13 +15,17 @@ func (c *compiler) spatial(e Op) (pred, error) {
 		return nil, err
 	}
 	rel := relations[e.Op]
-	return func(en *env) tri {
+	general := func(en *env) tri {
 		a, b := vs[0](en), vs[1](en)
 		if a.k != vGeom || b.k != vGeom {
 			return unknown
 		}
 		return relate(rel, a.g, b.g)
-	}, nil
+	}
+	if p, ok := c.preparedIntersects(e, general); ok {
+		return p, nil
+	}
+	return general, nil
 }
 
 var relations = map[string]func(a, b sf.Geometry) (bool, error){

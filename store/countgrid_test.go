@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -212,4 +213,33 @@ func BenchmarkCountCircle(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)/float64(i), "points/op")
 	})
+}
+
+// TestPagesOfLargeMatches: a bbox page taken by partial selection holds
+// the same features, in the same order, as sorting every match.
+func TestPagesOfLargeMatches(t *testing.T) {
+	s := latticeStore(t, 30_000)
+	l, _ := s.layer("points")
+	rng := rand.New(rand.NewPCG(31, 32))
+	for range 200 {
+		b := randomArea(rng).Bound()
+		f := Filter{BBox: &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, Offset: rng.IntN(50), Limit: 1 + rng.IntN(100)}
+		sel, err := s.Select(context.Background(), "points", f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := newMatcher(l, f)
+		all := s.search(l, f, m)
+		ids := make([]int64, len(all))
+		for i, it := range all {
+			ids[i] = it.id
+		}
+		slices.Sort(ids)
+		want := ids[min(f.Offset, len(ids)):min(f.Offset+f.Limit, len(ids))]
+		var got []int64
+		sel.Each(func(h *Hit) bool { got = append(got, h.ID); return true })
+		if sel.Matched != len(ids) || !slices.Equal(got, want) {
+			t.Fatalf("offset %d limit %d of %d: matched %d, got %v, want %v", f.Offset, f.Limit, len(ids), sel.Matched, got, want)
+		}
+	}
 }

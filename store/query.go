@@ -162,11 +162,51 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 		return sel, cerr
 	}
 	hits := s.search(l, f, m)
+	if k := f.Offset + f.Limit; f.Limit > 0 && k < len(hits)/2 {
+		// A page of a large match: only its first k ids need ordering.
+		sel.Matched = len(hits)
+		first := smallestByID(hits, k)
+		sel.items = first[min(f.Offset, len(first)):]
+		return sel, ctx.Err()
+	}
 	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
 	for _, it := range hits {
 		keep(it)
 	}
 	return sel, ctx.Err()
+}
+
+// smallestByID returns the k items of hits with the smallest ids, in id
+// order, keeping a max-heap of the best k seen (hits is reordered).
+func smallestByID(hits []*item, k int) []*item {
+	h := hits[:k]
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && h[c+1].id > h[c].id {
+				c++
+			}
+			if h[i].id >= h[c].id {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := k/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for _, it := range hits[k:] {
+		if k > 0 && it.id < h[0].id {
+			h[0] = it
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b *item) int { return cmpInt(a.id, b.id) })
+	return h
 }
 
 // Count returns the number of features of a collection that pass f (limit
