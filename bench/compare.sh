@@ -38,6 +38,11 @@
 # the URLs); if cloning is not possible, clone or unpack them elsewhere and
 # point PG_FEATURESERV_SRC / PG_TILESERV_SRC at the directories.
 # Both run with their default settings (4 database connections each).
+# pg_featureserv (at least at cd3ae95, January 2025) stops answering once
+# wrk has ended a run with requests in flight (every later request waits
+# for a pooled connection until its 30 s timeout), so the script starts
+# each HTTP peer afresh, and warms it up, before each of its rounds.
+# A figure marked "!" had non-2xx answers (wrk counts them as requests).
 #
 # Other settings: PGHOST (default /var/run/postgresql), CONNS (wrk
 # connections for items, 8), TILE_CONNS (4), COUNT_CONNS (1: wrk and pgbench
@@ -73,8 +78,9 @@ done
 mkdir -p "$PEERS"
 work=$(mktemp -d)
 pids=()
+peer_pid=""
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $peer_pid; do kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -133,7 +139,9 @@ wait_up() { # URL SECONDS
 }
 
 # rps: the requests (or transactions) per second in wrk's or pgbench's output.
-rps() { awk '/^Requests\/sec:/ { printf "%.0f", $2 } /^tps = / { printf "%.0f", $3 }'; }
+# A run with non-2xx answers (wrk counts them as requests) is marked "!".
+rps() { awk '/Non-2xx or 3xx responses:/ { bad = 1 } /^Requests\/sec:/ { r = sprintf("%.0f", $2) }
+  /^tps = / { r = sprintf("%.0f", $3) } END { print (r == "" ? "0" : r) (bad ? "!" : "") }'; }
 
 ca_url=postgres:///$CITYATLAS_DB?host=$PGHOST
 peer_url=postgres:///$PEER_DB?host=$PGHOST
@@ -149,20 +157,20 @@ ensure_peer_db
 "$PEERS/cityatlas" serve --database-url "$ca_url" --addr 127.0.0.1:$CA_PORT --log-level warn ${CITYATLAS_FLAGS:-} \
   >"$work/cityatlas.log" 2>&1 &
 pids+=($!)
-if [ $needs_fs = 1 ]; then
-  fsbin=$(peer pg_featureserv PG_FEATURESERV PG_FEATURESERV_SRC PG_FEATURESERV_GIT)
-  DATABASE_URL=$peer_url PGFS_SERVER_HTTPPORT=$FS_PORT PGFS_SERVER_HTTPHOST=127.0.0.1 "$fsbin" >"$work/fs.log" 2>&1 &
-  pids+=($!)
-fi
-if [ $needs_ts = 1 ]; then
-  tsbin=$(peer pg_tileserv PG_TILESERV PG_TILESERV_SRC PG_TILESERV_GIT)
-  DATABASE_URL=$peer_url TS_HTTPPORT=$TS_PORT TS_HTTPHOST=127.0.0.1 "$tsbin" >"$work/ts.log" 2>&1 &
-  pids+=($!)
-fi
+[ $needs_fs = 1 ] && fsbin=$(peer pg_featureserv PG_FEATURESERV PG_FEATURESERV_SRC PG_FEATURESERV_GIT)
+[ $needs_ts = 1 ] && tsbin=$(peer pg_tileserv PG_TILESERV PG_TILESERV_SRC PG_TILESERV_GIT)
+# The HTTP peers are started afresh before each of their runs (see the header).
+restart_peer() { # fs|ts
+  if [ -n "$peer_pid" ]; then kill "$peer_pid" 2>/dev/null || true; wait "$peer_pid" 2>/dev/null || true; fi
+  case $1 in
+    fs) DATABASE_URL=$peer_url PGFS_SERVER_HTTPPORT=$FS_PORT PGFS_SERVER_HTTPHOST=127.0.0.1 "$fsbin" >>"$work/fs.log" 2>&1 &
+      peer_pid=$!; wait_up "$FS/collections/bench.stop_signs" 60 ;;
+    ts) DATABASE_URL=$peer_url TS_HTTPPORT=$TS_PORT TS_HTTPHOST=127.0.0.1 "$tsbin" >>"$work/ts.log" 2>&1 &
+      peer_pid=$!; wait_up "$TS/index.json" 60 ;;
+  esac
+}
 log "waiting for cityatlas to load $CITYATLAS_DB"
 wait_up "$CA/collections/stop_signs" 600
-[ $needs_fs = 1 ] && wait_up "$FS/collections/bench.stop_signs" 60
-[ $needs_ts = 1 ] && wait_up "$TS/index.json" 60
 
 # The requests: the same boxes, polygons and centres for both sides.
 go run ./bench/bboxes -url "$CA" -collection stop_signs -n 20000 -hits 100 >"$work/boxes100"
@@ -208,7 +216,7 @@ same() { # LABEL A B
   [ "$2" = "$3" ] && log "$1: both $2" || log "$1: cityatlas $2, peer $3 (DIFFERENT)"
 }
 returned() { curl -s "$1" | grep -o '"numberReturned":[0-9]*' | head -1 | cut -d: -f2; }
-want filter && same "filter, first polygon, features on the page" \
+want filter && restart_peer fs && same "filter, first polygon, features on the page" \
   "$(returned "$CA$(head -1 "$work/ca-filter")")" "$(returned "$FS$(head -1 "$work/fs-filter")")"
 want countpoly && same "count, first polygon" \
   "$(curl -s -XPOST "$CA/count?collections=stop_signs" -H 'Content-Type: application/geo+json' -d @<(head -1 "$work/count/polygons.geojson") | grep -o '"total":[0-9]*' | cut -d: -f2)" \
@@ -252,7 +260,7 @@ label() {
   esac
 }
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | tr -d '!' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 commas() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
 
 log "load before: $(uptime)"
@@ -260,9 +268,13 @@ rows=()
 declare -A camed
 for row in $ONLY; do
   ca_all=""; peer_all=""
-  side "$row" ca "${WARMUP%s}" >/dev/null; side "$row" peer "${WARMUP%s}" >/dev/null
+  case $row in items* | filter | nofilter) kind=fs ;; tiles*) kind=ts ;; *) kind="" ;; esac
+  side "$row" ca "${WARMUP%s}" >/dev/null
   for r in $(seq "$ROUNDS"); do
-    a=$(side "$row" ca "$secs" | rps); p=$(side "$row" peer "$secs" | rps)
+    a=$(side "$row" ca "$secs" | rps)
+    if [ -n "$kind" ]; then restart_peer $kind; side "$row" peer "${WARMUP%s}" >/dev/null
+    elif [ "$r" = 1 ]; then side "$row" peer "${WARMUP%s}" >/dev/null; fi
+    p=$(side "$row" peer "$secs" | rps)
     log "$row round $r: cityatlas $a, peer $p"
     ca_all="$ca_all $a"; peer_all="$peer_all $p"
   done
