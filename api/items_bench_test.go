@@ -13,8 +13,8 @@ import (
 // store's select, links, encoding), in process with no network, on the
 // demo city. With a CPU profile it shows what every request pays:
 //
-//	go test -run XXX -bench ItemsLimit1 -benchtime 20000x -cpuprofile /tmp/items1.prof ./api/
-//	go tool pprof -top -nodecount 40 api.test /tmp/items1.prof
+//	go test -run XXX -bench ItemsLimit1 -benchtime 20000x -cpuprofile /tmp/items1.prof -o /tmp/api.test ./api/
+//	go tool pprof -top -cum -focus 'Server..ServeHTTP' /tmp/api.test /tmp/items1.prof
 func BenchmarkItemsLimit1(b *testing.B) {
 	_, st := demoServer(b)
 	h := api.NewServer(st, api.Config{}, nil)
