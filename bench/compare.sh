@@ -41,7 +41,8 @@
 # pg_featureserv (at least at cd3ae95, January 2025) stops answering once
 # wrk has ended a run with requests in flight (every later request waits
 # for a pooled connection until its 30 s timeout), so the script starts
-# each HTTP peer afresh, and warms it up, before each of its rounds.
+# pg_featureserv afresh before each of its rounds, and warms it up with
+# requests one at a time. (pg_tileserv keeps answering: it is started once.)
 # A figure marked "!" had non-2xx answers (wrk counts them as requests).
 #
 # Other settings: PGHOST (default /var/run/postgresql), CONNS (wrk
@@ -49,7 +50,8 @@
 # clients for the count rows), WARMUP (1s per server and row, not counted),
 # CITYATLAS_FLAGS (extra `cityatlas serve` flags, e.g. "--tile-cache 0" to
 # measure tile encoding rather than the tile cache), CA_PORT, FS_PORT,
-# TS_PORT. Needs wrk, pgbench, psql, go. Run it on an otherwise idle
+# TS_PORT, CITYATLAS_URL (a cityatlas already serving CITYATLAS_DB, instead of
+# building and starting one: loading the city takes a minute or two). Needs wrk, pgbench, psql, go. Run it on an otherwise idle
 # machine: the load generator shares the cores with the servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,9 +80,9 @@ done
 mkdir -p "$PEERS"
 work=$(mktemp -d)
 pids=()
-peer_pid=""
+fs_pid="" ts_pid=""
 cleanup() {
-  for p in "${pids[@]}" $peer_pid; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $fs_pid $ts_pid; do kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -150,25 +152,32 @@ needs_fs=0; needs_ts=0
 for r in items100 items10 items1 filter nofilter; do want $r && needs_fs=1; done
 for r in tiles14 tiles16; do want $r && needs_ts=1; done
 
-log "building cityatlas"
-go build -o "$PEERS/cityatlas" ./cmd/cityatlas
 ensure_peer_db
-# shellcheck disable=SC2086
-"$PEERS/cityatlas" serve --database-url "$ca_url" --addr 127.0.0.1:$CA_PORT --log-level warn ${CITYATLAS_FLAGS:-} \
-  >"$work/cityatlas.log" 2>&1 &
-pids+=($!)
+if [ -n "${CITYATLAS_URL:-}" ]; then
+  CA=$CITYATLAS_URL # a cityatlas already serving CITYATLAS_DB
+else
+  log "building cityatlas"
+  go build -o "$PEERS/cityatlas" ./cmd/cityatlas
+  # shellcheck disable=SC2086
+  "$PEERS/cityatlas" serve --database-url "$ca_url" --addr 127.0.0.1:$CA_PORT --log-level warn ${CITYATLAS_FLAGS:-} \
+    >"$work/cityatlas.log" 2>&1 &
+  pids+=($!)
+fi
 [ $needs_fs = 1 ] && fsbin=$(peer pg_featureserv PG_FEATURESERV PG_FEATURESERV_SRC PG_FEATURESERV_GIT)
 [ $needs_ts = 1 ] && tsbin=$(peer pg_tileserv PG_TILESERV PG_TILESERV_SRC PG_TILESERV_GIT)
-# The HTTP peers are started afresh before each of their runs (see the header).
+# pg_featureserv is started afresh before each of its runs (see the header).
 restart_peer() { # fs|ts
-  if [ -n "$peer_pid" ]; then kill "$peer_pid" 2>/dev/null || true; wait "$peer_pid" 2>/dev/null || true; fi
+  local pid
+  pid=$([ "$1" = fs ] && echo "$fs_pid" || echo "$ts_pid")
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   case $1 in
     fs) DATABASE_URL=$peer_url PGFS_SERVER_HTTPPORT=$FS_PORT PGFS_SERVER_HTTPHOST=127.0.0.1 "$fsbin" >>"$work/fs.log" 2>&1 &
-      peer_pid=$!; wait_up "$FS/collections/bench.stop_signs" 60 ;;
+      fs_pid=$!; wait_up "$FS/collections/bench.stop_signs" 60 ;;
     ts) DATABASE_URL=$peer_url TS_HTTPPORT=$TS_PORT TS_HTTPHOST=127.0.0.1 "$tsbin" >>"$work/ts.log" 2>&1 &
-      peer_pid=$!; wait_up "$TS/index.json" 60 ;;
+      ts_pid=$!; wait_up "$TS/index.json" 60 ;;
   esac
 }
+[ $needs_ts = 1 ] && restart_peer ts
 log "waiting for cityatlas to load $CITYATLAS_DB"
 wait_up "$CA/collections/stop_signs" 600
 
@@ -246,6 +255,17 @@ side() { # ROW ca|peer SECONDS
   esac
 }
 
+# warm_fs ROW: pg_featureserv's warm-up, 50 requests of the row one after
+# the other (a wrk warm-up would end with requests in flight, see the header).
+warm_fs() {
+  case $1 in
+    items100) head -50 "$work/boxes100" | sed 's#^#/collections/bench.stop_signs/items.json?limit=100\&bbox=#' ;;
+    items10) head -50 "$work/boxes10" | sed 's#^#/collections/bench.stop_signs/items.json?limit=100\&bbox=#' ;;
+    items1) head -50 "$work/boxes10" | sed 's#^#/collections/bench.stop_signs/items.json?limit=1\&bbox=#' ;;
+    *) head -50 "$work/fs-$1" ;;
+  esac | while read -r p; do curl -s -o /dev/null "$FS$p"; done
+}
+
 label() {
   case $1 in
     items100) echo "items, ~100 features a page | pg_featureserv" ;;
@@ -268,11 +288,11 @@ rows=()
 declare -A camed
 for row in $ONLY; do
   ca_all=""; peer_all=""
-  case $row in items* | filter | nofilter) kind=fs ;; tiles*) kind=ts ;; *) kind="" ;; esac
+  case $row in items* | filter | nofilter) kind=fs ;; *) kind="" ;; esac
   side "$row" ca "${WARMUP%s}" >/dev/null
   for r in $(seq "$ROUNDS"); do
     a=$(side "$row" ca "$secs" | rps)
-    if [ -n "$kind" ]; then restart_peer $kind; side "$row" peer "${WARMUP%s}" >/dev/null
+    if [ "$kind" = fs ]; then restart_peer fs; warm_fs "$row"
     elif [ "$r" = 1 ]; then side "$row" peer "${WARMUP%s}" >/dev/null; fi
     p=$(side "$row" peer "$secs" | rps)
     log "$row round $r: cityatlas $a, peer $p"
