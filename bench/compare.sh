@@ -268,15 +268,15 @@ warm_fs() {
 
 label() {
   case $1 in
-    items100) echo "items, ~100 features a page | pg_featureserv" ;;
-    items10) echo "items, ~10 features a page | pg_featureserv" ;;
-    items1) echo "items, limit=1 (fixed cost) | pg_featureserv" ;;
-    tiles14) echo "tiles z14, one layer | pg_tileserv" ;;
-    tiles16) echo "tiles z16, one layer | pg_tileserv" ;;
-    countpoly) echo "\`POST /count\`, 20-vertex polygon 2 km across (c=$COUNT_CONNS) | PostGIS \`count(*) ... ST_Intersects\`, pgbench" ;;
-    countcircle) echo "\`/count\` circle 1 km (c=$COUNT_CONNS) | PostGIS \`ST_DWithin\` on geography, pgbench" ;;
-    filter) echo "items limit=100, CQL2 filter (2 comparisons, S_INTERSECTS 20-gon 8 km) | pg_featureserv \`filter=\`" ;;
-    nofilter) echo "items limit=100, the filter's polygon bbox, no filter | pg_featureserv" ;;
+    items100) echo "items, ~100 features a page|pg_featureserv" ;;
+    items10) echo "items, ~10 features a page|pg_featureserv" ;;
+    items1) echo "items, limit=1 (fixed cost)|pg_featureserv" ;;
+    tiles14) echo "tiles z14, one layer|pg_tileserv" ;;
+    tiles16) echo "tiles z16, one layer|pg_tileserv" ;;
+    countpoly) echo "\`POST /count\`, 20-vertex polygon 2 km across (c=$COUNT_CONNS)|PostGIS \`count(*) ... ST_Intersects\`, pgbench" ;;
+    countcircle) echo "\`/count\` circle 1 km (c=$COUNT_CONNS)|PostGIS \`ST_DWithin\` on geography, pgbench" ;;
+    filter) echo "items limit=100, CQL2 filter (2 comparisons, S_INTERSECTS 20-gon 8 km)|pg_featureserv \`filter=\`" ;;
+    nofilter) echo "items limit=100, the filter's polygon bbox, no filter|pg_featureserv" ;;
   esac
 }
 
@@ -302,13 +302,13 @@ for row in $ONLY; do
   camed[$row]=$ma
   ratio=$(awk -v a="$ma" -v p="$mp" 'BEGIN { if (p > 0) printf "%.1f×", a / p; else print "-" }')
   IFS='|' read -r what peername <<<"$(label "$row")"
-  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** |$peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** |")
+  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** |")
 done
 load=$(uptime | sed 's/.*load average: //')
 
 echo
 echo "$ROUNDS alternating rounds of $DURATION each, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average after: $load"
-echo "cityatlas $(git -C "$repo" rev-parse --short HEAD) from PostGIS $CITYATLAS_DB; peers from $PEER_DB.bench.stop_signs"
+echo "cityatlas ${CITYATLAS_URL:+at $CITYATLAS_URL, repository at }$(git -C "$repo" rev-parse --short HEAD), from PostGIS $CITYATLAS_DB; peers from $PEER_DB.bench.stop_signs"
 echo
 echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio |"
 echo "|---|---|---|---|---|---|---|"
