@@ -29,7 +29,7 @@ const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`
 
 // Collections.
 const (
-	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private`
+	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta`
 
 	sqlCollections = `SELECT ` + sqlCollectionColumns + ` FROM collections ORDER BY id COLLATE "C"`
 
@@ -39,9 +39,20 @@ const (
 	// an Apply writes to it.
 	sqlCollectionForShare = sqlCollection + ` FOR SHARE`
 
-	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11)
 RETURNING created`
+
+	// $1 id, $2 title, $3 description, $4 license, $5 keywords, $6 meta,
+	// $7 actor: the descriptive fields and their change-log entry.
+	sqlUpdateCollection = `WITH u AS (
+	UPDATE collections SET title = $2, description = $3, license = $4, keywords = $5, meta = $6
+	WHERE id = $1
+	RETURNING id
+)
+INSERT INTO changes (collection, feature_id, op, version, actor, time)
+SELECT id, 0, 'collection', 0, $7, now() FROM u
+RETURNING seq`
 
 	// Each collection has its own partition of features (migrations/0003).
 	sqlAddFeatureTable = `SELECT cityatlas_add_feature_table($1)`

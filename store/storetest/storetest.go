@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"Keys", testKeys},
 		{"Private", testPrivate},
+		{"Metadata", testMetadata},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
