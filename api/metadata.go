@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -189,4 +190,20 @@ func (s *Server) patchCollection(c echo.Context) error {
 		return s.unknownCollection(id)
 	}
 	return c.JSON(http.StatusOK, s.collectionDoc(c, ci))
+}
+
+// setMetadataLinks says, on a download's headers, where its metadata is
+// (the collection, rel=describedby), its licence (rel=license) and the
+// attribution it asks for (X-Attribution, percent-encoded UTF-8 as RFC
+// 8187 extended values are).
+func (s *Server) setMetadataLinks(c echo.Context, ci store.CollectionInfo) {
+	m := s.metadata(ci)
+	h := c.Response().Header()
+	h.Add("Link", "<"+s.base(c)+"/collections/"+ci.ID+`>; rel="describedby"; type="application/json"`)
+	if m.LicenseURL != "" {
+		h.Add("Link", "<"+m.LicenseURL+`>; rel="license"`)
+	}
+	if m.Attribution != "" {
+		h.Set("X-Attribution", "UTF-8''"+url.PathEscape(m.Attribution))
+	}
 }

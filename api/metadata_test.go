@@ -126,6 +126,14 @@ func testPatchCollection(t *testing.T, e *writeEnv) {
 		}
 	}
 
+	// Downloads say where their metadata and licence are, and the credit due.
+	dl := get(t, e.srv, "/collections/signs/download?f=csv")
+	links := strings.Join(dl.header.Values("Link"), ", ")
+	if !strings.Contains(links, `<https://spdx.org/licenses/CC-BY-4.0.html>; rel="license"`) || !strings.Contains(links, e.srv.URL+`/collections/signs>; rel="describedby"`) ||
+		dl.header.Get("X-Attribution") != "UTF-8''%C2%A9%20City%20of%20Imperial" {
+		t.Errorf("download headers: Link %q, X-Attribution %q", links, dl.header.Get("X-Attribution"))
+	}
+
 	// null clears a member, back to the service's default; the rest stays.
 	wantStatus(t, "PATCH null", e.do(t, "PATCH", "/collections/signs", "admin", `{"contactEmail":null,"theme":null}`, mp...), 200)
 	m = collMeta{}

@@ -465,7 +465,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		rep.Inserted, rep.Updated, rep.Unchanged, rep.Deleted = 0, 0, 0, 0
 		if !exists && !together {
 			// All or nothing: the collection goes too.
-			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID); err != nil {
+			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID, opts.Actor); err != nil {
 				werr = errors.Join(werr, fmt.Errorf("ingest: remove the collection made for the failed import: %w", err))
 			}
 		}

@@ -22,8 +22,10 @@ type Backend interface {
 	CreateCollection(ctx context.Context, c Collection) (Collection, error)
 
 	// DeleteCollection removes a collection with all its features
-	// (ErrNotFound if there is none).
-	DeleteCollection(ctx context.Context, id string) error
+	// (ErrNotFound if there is none) and appends a change-log entry of op
+	// OpCollection with actor (whoever follows the log then finds the
+	// collection gone).
+	DeleteCollection(ctx context.Context, id, actor string) error
 
 	// UpdateCollection replaces the descriptive fields of the stored
 	// collection c.ID (Title, Description, License, Keywords, Metadata)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Metadata is the catalog metadata of a collection (DCAT-US 1.1 names in
@@ -28,6 +29,9 @@ type Metadata struct {
 	// Attribution is the credit a user of the data must give.
 	Attribution string `json:"attribution,omitempty"`
 }
+
+// MaxAttribution is the longest attribution, in characters.
+const MaxAttribution = 255
 
 // periodicities are the names Periodicity turns into ISO 8601 durations.
 var periodicities = map[string]string{
@@ -73,10 +77,18 @@ func validateMetadata(id string, m *Metadata) error {
 	} else if p != m.AccrualPeriodicity {
 		return Invalidf("collection %q: update frequency %q must be given as %q", id, m.AccrualPeriodicity, p)
 	}
+	seen := map[string]bool{}
 	for _, t := range m.Theme {
 		if strings.TrimSpace(t) == "" {
 			return Invalidf("collection %q: a theme is empty", id)
 		}
+		if seen[t] {
+			return Invalidf("collection %q: theme %q appears twice", id, t)
+		}
+		seen[t] = true
+	}
+	if n := utf8.RuneCountInString(m.Attribution); n > MaxAttribution {
+		return Invalidf("collection %q: the attribution has %d characters; at most %d (DCAT-US's rights)", id, n, MaxAttribution)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,8 @@ func TestValidateMetadata(t *testing.T) {
 		"named e-mail":             {ContactEmail: "GIS <gis@example.org>"},
 		"frequency not normalised": {AccrualPeriodicity: "weekly"},
 		"empty theme":              {Theme: []string{"roads", " "}},
+		"theme twice":              {Theme: []string{"roads", "roads"}},
+		"long attribution":         {Attribution: strings.Repeat("é", MaxAttribution+1)},
 	} {
 		c := Collection{ID: "a", Geometry: GeometryPoint, Metadata: m}
 		if err := ValidateCollection(&c); !errors.Is(err, ErrInvalid) {

@@ -270,10 +270,10 @@ func (s *Store) UpdateCollection(ctx context.Context, c Collection, actor string
 
 // DeleteCollection removes a collection and its features. Errors:
 // ErrNotFound.
-func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.backend.DeleteCollection(ctx, id); err != nil {
+	if err := s.backend.DeleteCollection(ctx, id, actor); err != nil {
 		return err
 	}
 	delete(s.master, id)
@@ -384,8 +384,13 @@ func (s *Store) redescribeLocked(ctx context.Context, l *layer, ch Change, chang
 			l.seq = ch.Seq
 			l.gen++
 			changed[c.ID] = true
+			return nil
 		}
 	}
+	// Deleted elsewhere.
+	delete(s.master, ch.Collection)
+	s.quarantine.set(ch.Collection, nil)
+	changed[ch.Collection] = true
 	return nil
 }
 

@@ -136,7 +136,7 @@ func collectionCmd(ctx context.Context, args []string, getenv func(string) strin
 	defer b.Close()
 	switch args[0] {
 	case "delete":
-		if err := b.DeleteCollection(ctx, rest[0]); err != nil {
+		if err := b.DeleteCollection(ctx, rest[0], "cityatlas collection"); err != nil {
 			return notFoundCollection(err, rest[0])
 		}
 		fmt.Fprintf(stderr, "collection %q deleted with its features\n", rest[0])

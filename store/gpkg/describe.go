@@ -39,12 +39,7 @@ func (s *Store) UpdateCollection(ctx context.Context, c store.Collection, actor 
 		if _, err := tx.ExecContext(ctx, "UPDATE gpkg_contents SET description = ?, last_change = ? WHERE table_name = ?", m.Collection.Description, now, c.ID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, "INSERT INTO cityatlas_changes (collection, feature_id, op, version, actor, time) VALUES (?, 0, ?, 0, ?, ?)",
-			c.ID, string(store.OpCollection), actor, now)
-		if err != nil {
-			return fmt.Errorf("change log: %w", err)
-		}
-		seq, err = res.LastInsertId()
+		seq, err = logCollectionChange(ctx, tx, c.ID, actor)
 		got = m.Collection
 		return err
 	})
@@ -52,4 +47,15 @@ func (s *Store) UpdateCollection(ctx context.Context, c store.Collection, actor 
 		return store.Collection{}, 0, fmt.Errorf("gpkg: update collection %q: %w", c.ID, err)
 	}
 	return got, seq, nil
+}
+
+// logCollectionChange appends an OpCollection entry for collection id to
+// the change log in tx and returns its seq.
+func logCollectionChange(ctx context.Context, tx *sql.Tx, id, actor string) (int64, error) {
+	res, err := tx.ExecContext(ctx, "INSERT INTO cityatlas_changes (collection, feature_id, op, version, actor, time) VALUES (?, 0, ?, 0, ?, ?)",
+		id, string(store.OpCollection), actor, time.Now().UTC().Format(timeLayout))
+	if err != nil {
+		return 0, fmt.Errorf("change log: %w", err)
+	}
+	return res.LastInsertId()
 }

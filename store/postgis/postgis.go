@@ -268,7 +268,7 @@ func (s *Store) UpdateCollection(ctx context.Context, c store.Collection, actor 
 
 // DeleteCollection removes a collection with all its features (ErrNotFound
 // if there is none). The change log keeps the collection's entries.
-func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sqlDeleteCollection, id)
 		if err != nil {
@@ -278,6 +278,9 @@ func (s *Store) DeleteCollection(ctx context.Context, id string) error {
 			return fmt.Errorf("collection %q: %w", id, store.ErrNotFound)
 		}
 		if _, err := tx.Exec(ctx, sqlDeleteCollectionFeatures, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlLogCollection, id, actor); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, sqlNotify, "collections")

@@ -58,6 +58,9 @@ RETURNING seq`
 	sqlAddFeatureTable = `SELECT cityatlas_add_feature_table($1)`
 
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
+
+	// $1 collection, $2 actor: a change to the collection itself.
+	sqlLogCollection = `INSERT INTO changes (collection, feature_id, op, version, actor, time) VALUES ($1, 0, 'collection', 0, $2, now())`
 	// The collection's features go with it, partition and all; the change
 	// log stays.
 	sqlDeleteCollectionFeatures = `SELECT cityatlas_drop_feature_table($1)`
