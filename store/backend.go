@@ -35,6 +35,14 @@ type Backend interface {
 	// ErrInvalid if the result does not pass ValidateCollection.
 	UpdateCollection(ctx context.Context, c Collection, actor string) (Collection, int64, error)
 
+	// RenameCollection gives collection id the id newID. Its features keep
+	// their ids, versions and history (their change-log entries move to
+	// newID); key grants follow it. It appends an OpCollection entry for
+	// id (gone) and one for newID, with actor. ErrNotFound if
+	// there is no collection id, ErrConflict if newID is taken, ErrInvalid
+	// if newID is not a valid collection id.
+	RenameCollection(ctx context.Context, id, newID, actor string) (Collection, error)
+
 	// Apply performs the mutations on one collection in a single
 	// transaction: either all of them take effect, or none does and the
 	// error says which failed (ErrNotFound for a missing collection or

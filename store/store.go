@@ -268,6 +268,30 @@ func (s *Store) UpdateCollection(ctx context.Context, c Collection, actor string
 	return got, nil
 }
 
+// RenameCollection gives collection id the id newID (see
+// Backend.RenameCollection) in the backend and the index. Errors:
+// ErrNotFound, ErrConflict, ErrInvalid.
+func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (Collection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got, err := s.backend.RenameCollection(ctx, id, newID, actor)
+	if err != nil {
+		return Collection{}, err
+	}
+	l, err := s.load(ctx, got)
+	if err != nil {
+		return Collection{}, err
+	}
+	if old, ok := s.master[id]; ok {
+		l.gen, l.seq = old.gen+1, old.seq
+	}
+	delete(s.master, id)
+	s.quarantine.set(id, nil)
+	s.master[newID] = l
+	s.publish(newID)
+	return got, nil
+}
+
 // DeleteCollection removes a collection and its features. Errors:
 // ErrNotFound.
 func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {

@@ -74,18 +74,21 @@ const collectionUsage = `Usage:
   cityatlas collection set ID [--title T] [--description D] [--license SPDX] [--keywords a,b]
                               [--license-url URL] [--publisher P] [--contact-name N] [--contact-email E]
                               [--update-frequency F] [--theme a,b] [--attribution A]
+  cityatlas collection rename ID NEW_ID
   cityatlas collection delete ID
 
 set changes only the flags given (an empty value clears one) and records
 the change in the change log; running servers pick it up within
---sync-interval. delete removes the collection with all its features.
+--sync-interval. rename keeps the features, their ids and history, and
+moves key grants to the new id. delete removes the collection with all
+its features.
 `
 
 // collectionCmd runs "cityatlas collection SUBCOMMAND".
 func collectionCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, collectionUsage)
-		return usageError{"collection needs a subcommand: list, set or delete"}
+		return usageError{"collection needs a subcommand: list, set, rename or delete"}
 	}
 	var cfg config
 	fs := cfg.flagSet("collection "+args[0], getenv, stderr)
@@ -104,7 +107,7 @@ func collectionCmd(ctx context.Context, args []string, getenv func(string) strin
 		fs.StringVar(&license, "license", "", "the collection's licence: an SPDX id (CC-BY-4.0, ODbL-1.0)")
 		fs.StringVar(&keywords, "keywords", "", "comma-separated keywords")
 		m.register(fs, "the collection")
-	case "delete":
+	case "delete", "rename":
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, collectionUsage)
 		return nil
@@ -120,7 +123,9 @@ func collectionCmd(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	switch {
-	case args[0] != "list" && len(rest) != 1:
+	case args[0] == "rename" && len(rest) != 2:
+		return usageError{"collection rename takes the collection's id and its new id"}
+	case args[0] != "list" && args[0] != "rename" && len(rest) != 1:
 		return usageError{fmt.Sprintf("collection %s takes one collection id", args[0])}
 	case args[0] == "list" && len(rest) > 0:
 		return usageError{fmt.Sprintf("collection list takes no arguments, got %q", rest)}
@@ -140,6 +145,18 @@ func collectionCmd(ctx context.Context, args []string, getenv func(string) strin
 			return notFoundCollection(err, rest[0])
 		}
 		fmt.Fprintf(stderr, "collection %q deleted with its features\n", rest[0])
+		return nil
+	case "rename":
+		if _, err := b.RenameCollection(ctx, rest[0], rest[1], "cityatlas collection"); err != nil {
+			switch {
+			case errors.Is(err, store.ErrInvalid):
+				return usageError{strings.TrimPrefix(strings.TrimPrefix(err.Error(), "gpkg: "), "postgis: ")}
+			case errors.Is(err, store.ErrConflict):
+				return fmt.Errorf("collection %q exists: choose another id", rest[1])
+			}
+			return notFoundCollection(err, rest[0])
+		}
+		fmt.Fprintf(stderr, "collection %q renamed %q\n", rest[0], rest[1])
 		return nil
 	case "set":
 		c, err := findCollection(ctx, b, rest[0])

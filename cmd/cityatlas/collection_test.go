@@ -79,7 +79,9 @@ func testCollectionCommand(t *testing.T, storeArgs []string) {
 		"no id":       {"collection", "set", "--title", "x"},
 		"bad e-mail":  {"collection", "set", "landmarks", "--contact-email", "nobody"},
 		"empty title": {"collection", "set", "landmarks", "--title", ""},
-		"unknown sub": {"collection", "rename", "landmarks"},
+		"unknown sub": {"collection", "move", "landmarks"},
+		"rename one":  {"collection", "rename", "landmarks"},
+		"rename bad":  {"collection", "rename", "landmarks", "Land Marks"},
 	} {
 		if _, err := do(args...); exitCode(err) != 2 {
 			t.Errorf("%s: %v, want a usage error", name, err)
@@ -88,7 +90,16 @@ func testCollectionCommand(t *testing.T, storeArgs []string) {
 	if _, err := do("collection", "set", "nope", "--title", "x"); err == nil || !strings.Contains(err.Error(), `no collection "nope"`) {
 		t.Errorf("set on a missing collection: %v", err)
 	}
-	if _, err := do("collection", "delete", "landmarks"); err != nil {
+	if _, err := do("collection", "rename", "landmarks", "chicago_landmarks"); err != nil {
+		t.Fatal(err)
+	}
+	if cs := list(); len(cs) != 1 || cs[0].ID != "chicago_landmarks" || cs[0].Title != "Chicago landmarks" || !equalMeta(cs[0].Metadata, want) {
+		t.Fatalf("after rename: %+v", cs)
+	}
+	if _, err := do("collection", "rename", "landmarks", "x"); err == nil || !strings.Contains(err.Error(), `no collection "landmarks"`) {
+		t.Errorf("renaming a missing collection: %v", err)
+	}
+	if _, err := do("collection", "delete", "chicago_landmarks"); err != nil {
 		t.Fatal(err)
 	}
 	if cs := list(); len(cs) != 0 {

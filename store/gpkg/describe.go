@@ -59,3 +59,70 @@ func logCollectionChange(ctx context.Context, tx *sql.Tx, id, actor string) (int
 	}
 	return res.LastInsertId()
 }
+
+// RenameCollection gives collection id the id newID: its feature table,
+// R-tree index and triggers, registrations, definition, history and key
+// grants (ErrNotFound, ErrConflict, ErrInvalid).
+func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (store.Collection, error) {
+	var got store.Collection
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		m, err := loadMeta(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		m.Collection.ID = newID
+		if err := checkNewCollection(&m.Collection); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE lower(name) IN (lower(?), lower(?))", newID, rtreeName(newID)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("collection %q: %w: a collection or table of that name exists", newID, store.ErrConflict)
+		}
+		js, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		var qs []string
+		for _, suffix := range []string{"insert", "update1", "update2", "update3", "update4", "delete"} {
+			qs = append(qs, "DROP TRIGGER IF EXISTS "+quote(rtreeName(id)+"_"+suffix))
+		}
+		qs = append(qs, "ALTER TABLE "+quote(id)+" RENAME TO "+quote(newID),
+			"ALTER TABLE "+quote(rtreeName(id))+" RENAME TO "+quote(rtreeName(newID)))
+		qs = append(qs, triggerSQL(newID)...)
+		qs = append(qs, "PRAGMA defer_foreign_keys = ON")
+		for _, q := range qs {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{
+			"UPDATE gpkg_contents SET table_name = ?2, identifier = ?2 WHERE table_name = ?1",
+			"UPDATE gpkg_geometry_columns SET table_name = ?2 WHERE table_name = ?1",
+			"UPDATE gpkg_extensions SET table_name = ?2 WHERE table_name = ?1",
+			"UPDATE cityatlas_versions SET collection = ?2 WHERE collection = ?1",
+			"UPDATE cityatlas_changes SET collection = ?2 WHERE collection = ?1 AND feature_id <> 0",
+			"UPDATE cityatlas_keys SET collections = trim(replace(',' || collections || ',', ',' || ?1 || ',', ',' || ?2 || ','), ',') WHERE instr(',' || collections || ',', ',' || ?1 || ',') > 0",
+		} {
+			if _, err := tx.ExecContext(ctx, q, id, newID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE cityatlas_collections SET id = ?, meta = ? WHERE id = ?", newID, string(js), id); err != nil {
+			return err
+		}
+		for _, c := range []string{id, newID} {
+			if _, err := logCollectionChange(ctx, tx, c, actor); err != nil {
+				return err
+			}
+		}
+		got = m.Collection
+		return nil
+	})
+	if err != nil {
+		return store.Collection{}, fmt.Errorf("gpkg: rename collection %q to %q: %w", id, newID, err)
+	}
+	return got, nil
+}

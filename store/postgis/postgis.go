@@ -266,6 +266,54 @@ func (s *Store) UpdateCollection(ctx context.Context, c store.Collection, actor 
 	return got, seq, nil
 }
 
+// RenameCollection gives collection id the id newID, moving its features
+// (ids, versions, history) to the new id's partition in one transaction
+// (ErrNotFound, ErrConflict, ErrInvalid).
+func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (store.Collection, error) {
+	var got store.Collection
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := collection(ctx, tx, sqlCollection+` FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		cur.ID = newID
+		if err := store.ValidateCollection(&cur); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlWriter); err != nil {
+			return err
+		}
+		for _, q := range []string{sqlRenameCopy, sqlAddFeatureTable, sqlRenameFeatures, sqlRenameVersions, sqlRenameLog, sqlRenameGrants} {
+			args := []any{id, newID}
+			if q == sqlAddFeatureTable {
+				args = []any{newID}
+			}
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{sqlDeleteCollection, sqlDeleteCollectionFeatures} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		for _, c := range []string{id, newID} {
+			if _, err := tx.Exec(ctx, sqlLogCollection, c, actor); err != nil {
+				return err
+			}
+		}
+		if got, err = collection(ctx, tx, sqlCollection, newID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlNotify, "collections")
+		return err
+	})
+	if err != nil {
+		return store.Collection{}, translate(err, "rename collection %q to %q", id, newID)
+	}
+	return got, nil
+}
+
 // DeleteCollection removes a collection with all its features (ErrNotFound
 // if there is none). The change log keeps the collection's entries.
 func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {

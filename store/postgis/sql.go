@@ -59,6 +59,15 @@ RETURNING seq`
 
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
 
+	// Renaming collection $1 to $2.
+	sqlRenameCopy = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta)
+SELECT $2, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta FROM collections WHERE id = $1`
+	sqlRenameFeatures = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
+SELECT id, $2, external_id, geom, properties, version, created, updated FROM features WHERE collection = $1`
+	sqlRenameVersions = `UPDATE feature_versions SET collection = $2 WHERE collection = $1`
+	sqlRenameLog      = `UPDATE changes SET collection = $2 WHERE collection = $1 AND feature_id <> 0`
+	sqlRenameGrants   = `UPDATE keys SET collections = array_replace(collections, $1, $2) WHERE $1 = ANY (collections)`
+
 	// $1 collection, $2 actor: a change to the collection itself.
 	sqlLogCollection = `INSERT INTO changes (collection, feature_id, op, version, actor, time) VALUES ($1, 0, 'collection', 0, $2, now())`
 	// The collection's features go with it, partition and all; the change

@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"Private", testPrivate},
 		{"Metadata", testMetadata},
 		{"SyncCollection", testSyncCollection},
+		{"RenameCollection", testRenameCollection},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
