@@ -368,7 +368,7 @@ func TestBadRequestsAreProblems(t *testing.T) {
 		{"bbox lat reversed", "/collections/stop_signs/items?bbox=-116,33,-115,32", 400, "bbox", "minLat"},
 		{"bbox out of range", "/collections/stop_signs/items?bbox=-200,32,-115,33", 400, "bbox", "-180..180"},
 		{"bbox twice", "/collections/stop_signs/items?bbox=1,2,3,4&bbox=1,2,3,4", 400, "bbox", "once"},
-		{"bbox-crs unsupported", "/collections/stop_signs/items?bbox=1,2,3,4&bbox-crs=EPSG:3857", 400, "bbox-crs", "not supported"},
+		{"bbox-crs unsupported", "/collections/stop_signs/items?bbox=1,2,3,4&bbox-crs=EPSG:27700", 400, "bbox-crs", "not offered"},
 		{"limit zero", "/collections/stop_signs/items?limit=0", 400, "limit", "between 1 and 10000"},
 		{"limit too big", "/collections/stop_signs/items?limit=10001", 400, "limit", "between 1 and 10000"},
 		{"limit not a number", "/collections/stop_signs/items?limit=ten", 400, "limit", "whole number"},

@@ -41,22 +41,22 @@ func (s *Server) downloadLinks(c echo.Context, ci store.CollectionInfo) []Link {
 }
 
 // downloadQuery parses a download's query: the format, a filter without
-// limit, and the properties to write (indexes into the schema).
-func downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, store.Filter, []int, error) {
+// limit, the properties to write (indexes into the schema) and the CRS.
+func (s *Server) downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, store.Filter, []int, *crsDef, error) {
 	q := c.QueryParams()
-	f, err := attributeFilter(q, ci, downloadParams...)
+	f, err := s.attributeFilter(q, ci, downloadParams...)
 	if err != nil {
-		return formats.Format{}, f, nil, err
+		return formats.Format{}, f, nil, nil, err
 	}
-	if f.BBox, err = parseBBox(q); err != nil {
-		return formats.Format{}, f, nil, err
+	if f.BBox, f.Area, err = s.parseBBox(q); err != nil {
+		return formats.Format{}, f, nil, nil, err
 	}
 	if f.SortBy, err = parseSortBy(q, ci); err != nil {
-		return formats.Format{}, f, nil, err
+		return formats.Format{}, f, nil, nil, err
 	}
 	name, ok, err := single(q, "f")
 	if err != nil {
-		return formats.Format{}, f, nil, err
+		return formats.Format{}, f, nil, nil, err
 	}
 	if !ok {
 		name = "geojson"
@@ -66,15 +66,23 @@ func downloadQuery(c echo.Context, ci store.CollectionInfo) (formats.Format, sto
 	}
 	ff, ok := formats.Lookup(name)
 	if !ok {
-		return ff, f, nil, badParam("f", "f=%s is not a download format; use one of: %s", name, strings.Join(formats.Names(), ", "))
+		return ff, f, nil, nil, badParam("f", "f=%s is not a download format; use one of: %s", name, strings.Join(formats.Names(), ", "))
 	}
-	if crs, ok, err := single(q, "crs"); err != nil {
-		return ff, f, nil, err
-	} else if ok && crs != crs84 && crs != crs84h {
-		return ff, f, nil, badParam("crs", "crs %q is not offered; downloads are in %s (WGS84 longitude, latitude)", crs, crs84)
+	out, err := s.parseCRS(q, "crs")
+	if err != nil {
+		return ff, f, nil, nil, err
+	}
+	if !out.identity() && !ff.AnyCRS {
+		var can []string
+		for _, g := range formats.All {
+			if g.AnyCRS {
+				can = append(can, g.Name)
+			}
+		}
+		return ff, f, nil, nil, badParam("crs", "f=%s is written in %s only; crs %s is offered for f=%s", ff.Name, crs84, out.uri, strings.Join(can, ", "))
 	}
 	fields, err := pickProperties(q.Get("properties"), q.Has("properties"), ci)
-	return ff, f, fields, err
+	return ff, f, fields, out, err
 }
 
 // pickProperties reads properties=a,b,c: the schema fields to write, in
@@ -120,7 +128,7 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
-	ff, filter, picked, err := downloadQuery(c, ci)
+	ff, filter, picked, out, err := s.downloadQuery(c, ci)
 	if err != nil {
 		return err
 	}
@@ -147,13 +155,21 @@ func (s *Server) download(c echo.Context) error {
 	h.Set(echo.HeaderContentType, ff.MediaType)
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+ff.Ext+`"`)
 	h.Set("X-Number-Matched", strconv.Itoa(sel.Matched))
+	h.Set("Content-Crs", contentCRS(out))
 	s.setMetadataLinks(c, ci)
 	if method(c) == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
-	w, err := ff.New(c.Response(), formats.LayerOf(ci, fields, sel.Len()))
+	layer := formats.LayerOf(ci, fields, sel.Len())
+	if !out.identity() {
+		layer.CRS, layer.Extent = out.formatsCRS(), nil
+	}
+	w, err := ff.New(c.Response(), layer)
 	if err != nil {
 		return err
+	}
+	if !out.identity() {
+		w = &crsWriter{Writer: w, out: out}
 	}
 	// GeoPackage and shapefile files are built before anything is sent:
 	// the write deadline is set at each write (deadlineWriter), so the

@@ -227,7 +227,8 @@ func TestDownloadBadParameters(t *testing.T) {
 	for _, tc := range []struct{ query, param string }{
 		{"f=xlsx", "f"},
 		{"f=csv&properties=colour", "properties"},
-		{"f=csv&crs=http://www.opengis.net/def/crs/EPSG/0/3857", "crs"},
+		{"f=csv&crs=http://www.opengis.net/def/crs/EPSG/0/27700", "crs"},
+		{"f=gpkg&crs=http://www.opengis.net/def/crs/EPSG/0/3857", "crs"},
 		{"f=csv&limit=5", "limit"},
 		{"f=csv&bbox=1,2,3", "bbox"},
 	} {

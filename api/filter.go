@@ -43,8 +43,8 @@ var cql2Classes = []string{
 // that does not parse is a 400 naming the position; one that names an
 // unknown property, compares mismatched types or holds an invalid geometry,
 // a 400 naming the property or the geometry.
-func parseFilter(q url.Values, ci store.CollectionInfo) (cql2.Expr, error) {
-	e, err := parseFilterTree(q)
+func (s *Server) parseFilter(q url.Values, ci store.CollectionInfo) (cql2.Expr, error) {
+	e, err := s.parseFilterTree(q)
 	if err != nil || e == nil {
 		return nil, err
 	}
@@ -54,8 +54,9 @@ func parseFilter(q url.Values, ci store.CollectionInfo) (cql2.Expr, error) {
 	return e, nil
 }
 
-// parseFilterTree reads the filter parameters without a collection.
-func parseFilterTree(q url.Values) (cql2.Expr, error) {
+// parseFilterTree reads the filter parameters without a collection; the
+// geometry literals of a filter in another filter-crs come back in CRS84.
+func (s *Server) parseFilterTree(q url.Values) (cql2.Expr, error) {
 	src, ok, err := single(q, "filter")
 	if err != nil {
 		return nil, err
@@ -67,10 +68,9 @@ func parseFilterTree(q url.Values) (cql2.Expr, error) {
 	if langSet && lang != langText && lang != langJSON {
 		return nil, badParam("filter-lang", "filter-lang %q is not offered; use %s (the default) or %s", lang, langText, langJSON)
 	}
-	if crs, set, err := single(q, "filter-crs"); err != nil {
+	in, err := s.parseCRS(q, "filter-crs")
+	if err != nil {
 		return nil, err
-	} else if set && crs != crs84 {
-		return nil, badParam("filter-crs", "filter-crs %q is not offered; give coordinates in %s (longitude, latitude), the default", crs, crs84)
 	}
 	if !ok {
 		if langSet {
@@ -86,6 +86,9 @@ func parseFilterTree(q url.Values) (cql2.Expr, error) {
 	}
 	if err != nil {
 		return nil, badParam("filter", "filter (%s) %s", map[bool]string{true: langJSON, false: langText}[lang == langJSON], err)
+	}
+	if !in.identity() {
+		return in.exprToCRS84(e)
 	}
 	return e, nil
 }

@@ -195,7 +195,7 @@ func TestFilterErrors(t *testing.T) {
 		{"/collections/stop_signs/items?filter=" + url.QueryEscape("sign_size_in = 'big'"), "filter", `property "sign_size_in" (an integer)`},
 		{"/collections/stop_signs/items?filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"=","args":[1]}`), "filter", "$.args"},
 		{"/collections/stop_signs/items?filter-lang=ecql&filter=a", "filter-lang", "cql2-text"},
-		{"/collections/stop_signs/items?filter-crs=EPSG:3857&filter=" + url.QueryEscape("condition = 'poor'"), "filter-crs", "CRS84"},
+		{"/collections/stop_signs/items?filter-crs=EPSG:27700&filter=" + url.QueryEscape("condition = 'poor'"), "filter-crs", "EPSG/0/2230"},
 		{"/collections/stop_signs/items?filter=a&filter=b", "filter", "once"},
 		{"/collections/stop_signs/stats?filter=" + url.QueryEscape("avg(x) > 1"), "filter", "unknown function"},
 		{"/count?filter=" + url.QueryEscape("sign_size_in > 30"), "filter", `collection "parks"`},

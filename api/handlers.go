@@ -40,7 +40,8 @@ func (s *Server) landing(c echo.Context) error {
 	b := s.base(c)
 	links := s.selfLinks(c, "/", f, fmtJSON, fmtHTML)
 	links = append(links,
-		Link{Href: b + "/api", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		Link{Href: b + "/api?f=json", Rel: "service-desc", Type: mimeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+		Link{Href: b + "/api?f=html", Rel: "service-doc", Type: mimeHTML, Title: "The API documentation (a page to read)"},
 		Link{Href: b + "/conformance", Rel: "conformance", Type: mimeJSON, Title: "Conformance classes"},
 		Link{Href: b + "/collections", Rel: "data", Type: mimeJSON, Title: "The collections (layers)"},
 		Link{Href: b + "/data.json", Rel: "describedby", Type: mimeJSON, Title: "The data catalog (DCAT-US 1.1, Project Open Data)"},
@@ -66,7 +67,7 @@ func (s *Server) conformance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"conformsTo": append(append([]string{}, conformanceClasses...), cql2Classes...)}
+	body := map[string]any{"conformsTo": append(append(append([]string{}, conformanceClasses...), cql2Classes...), crsClass)}
 	if f == fmtHTML {
 		return s.html(c, "conformance", "Conformance", body)
 	}
@@ -96,7 +97,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	path := "/collections/" + ci.ID
 	d := collectionDoc{
 		ID: ci.ID, Title: ci.Title, Description: ci.Description, Keywords: ci.Keywords,
-		License: ci.License, ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84,
+		License: ci.License, ItemType: "feature", CRS: s.crsURIs(), StorageCRS: crs84,
 		Count: ci.Count, Geometry: string(ci.Geometry), Role: string(ci.Role), metadataDoc: s.metadataDoc(ci),
 		Links: []Link{
 			{Href: b + path, Rel: "self", Type: mimeJSON, Title: "This collection"},
@@ -109,7 +110,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	}
 	d.Links = append(d.Links, s.downloadLinks(c, ci)...)
 	if ci.License != "" {
-		d.Links = append(d.Links, Link{Href: d.LicenseURL, Rel: "license", Title: ci.License})
+		d.Links = append(d.Links, Link{Href: d.LicenseURL, Rel: "license", Type: mimeHTML, Title: ci.License})
 	}
 	ext := map[string]any{}
 	if ci.HasExtent {
@@ -144,6 +145,7 @@ func (s *Server) collections(c echo.Context) error {
 	}
 	body := map[string]any{
 		"links":       s.selfLinks(c, "/collections", f, fmtJSON, fmtHTML),
+		"crs":         s.crsURIs(),
 		"collections": docs,
 	}
 	if f == fmtHTML {

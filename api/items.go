@@ -16,16 +16,16 @@ import (
 	"github.com/cityatlas/cityatlas/store"
 )
 
-var itemsParams = []string{"f", "bbox", "bbox-crs", "limit", "offset", "datetime", "sortby", "properties"}
+var itemsParams = []string{"f", "crs", "bbox", "bbox-crs", "limit", "offset", "datetime", "sortby", "properties"}
 
 // itemsQuery parses the items endpoint's query into a store filter.
 func (s *Server) itemsQuery(c echo.Context, ci store.CollectionInfo) (store.Filter, error) {
 	q := c.QueryParams()
-	f, err := attributeFilter(q, ci, itemsParams...)
+	f, err := s.attributeFilter(q, ci, itemsParams...)
 	if err != nil {
 		return f, err
 	}
-	if f.BBox, err = parseBBox(q); err != nil {
+	if f.BBox, f.Area, err = s.parseBBox(q); err != nil {
 		return f, err
 	}
 	if f.Limit, err = parseInt(q, "limit", s.cfg.DefaultLimit, 1, s.cfg.MaxLimit); err != nil {
@@ -54,6 +54,10 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	outFmt, err := format(c, fmtJSON, fmtHTML, fmtCSV)
+	if err != nil {
+		return err
+	}
+	out, err := s.outputCRS(c, outFmt)
 	if err != nil {
 		return err
 	}
@@ -86,9 +90,9 @@ func (s *Server) items(c echo.Context) error {
 			}
 		}
 		c.Response().Header().Add("Link", "<"+s.base(c)+downloadPath(ci.ID)+`?f=csv>; rel="enclosure"; type="text/csv"`)
-		return writeCSV(c, picked, sel)
+		return s.writeCSV(c, picked, sel, out)
 	}
-	return s.writeGeoJSON(c, sel, links, pick)
+	return s.writeGeoJSON(c, sel, links, pick, out)
 }
 
 // bulkPage is the page size a GeoJSON page's next link asks for at least:
@@ -122,21 +126,22 @@ func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel
 
 // writeGeoJSON streams a FeatureCollection: each feature is encoded straight
 // into the response buffer, never as a whole document in memory.
-// pick, when not nil, chooses the properties written (properties=).
-func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link, pick *fieldPick) error {
+// pick, when not nil, chooses the properties written (properties=); the
+// geometries are in out.
+func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link, pick *fieldPick, out *crsDef) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeGeoJSON)
-	h.Set("Content-Crs", "<"+crs84+">")
+	h.Set("Content-Crs", contentCRS(out))
 	if c.Request().Method == http.MethodHead {
 		c.Response().WriteHeader(http.StatusOK)
 		return nil
 	}
-	out := outPool.Get().(*outBuf)
-	buf := out.buf[:0]
+	ob := outPool.Get().(*outBuf)
+	buf := ob.buf[:0]
 	defer func() {
 		if cap(buf) <= maxPooled {
-			out.buf = buf[:0]
-			outPool.Put(out)
+			ob.buf = buf[:0]
+			outPool.Put(ob)
 		}
 	}()
 	buf = append(buf, `{"type":"FeatureCollection","numberMatched":`...)
@@ -158,7 +163,9 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 			buf = append(buf, ',')
 		}
 		first = false
-		buf = appendHit(buf, h, pick)
+		if buf, werr = appendHit(buf, h, pick, out); werr != nil {
+			return false
+		}
 		if len(buf) > wholeLimit || (streaming && len(buf) > chunkLimit) {
 			if !streaming {
 				streaming = true
@@ -172,6 +179,9 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 		return true
 	})
 	if werr != nil {
+		if streaming {
+			s.abortStream(c, werr)
+		}
 		return werr
 	}
 	buf = append(buf, "]}\n"...)
@@ -199,19 +209,23 @@ type outBuf struct {
 var outPool = sync.Pool{New: func() any { return &outBuf{buf: make([]byte, 0, 64<<10)} }}
 
 // appendHit appends the GeoJSON of one feature read in place from the
-// index, with the properties pick chooses (all when it is nil).
-func appendHit(buf []byte, h *store.Hit, pick *fieldPick) []byte {
+// index, with the properties pick chooses (all when it is nil), its
+// geometry in out: a 400 problem when out cannot express it.
+func appendHit(buf []byte, h *store.Hit, pick *fieldPick, out *crsDef) ([]byte, error) {
 	buf = append(buf, `{"type":"Feature","id":`...)
 	buf = strconv.AppendInt(buf, h.ID, 10)
 	buf = append(buf, `,"geometry":`...)
-	buf = h.AppendGeoJSON(buf)
+	buf, err := out.appendHitGeometry(buf, h)
+	if err != nil {
+		return buf, err
+	}
 	buf = append(buf, `,"properties":`...)
 	if pick != nil {
 		buf = pick.appendProps(buf, h)
 	} else {
 		buf = h.AppendProperties(buf)
 	}
-	return append(buf, '}')
+	return append(buf, '}'), nil
 }
 
 // appendFeature appends the GeoJSON of one feature.
@@ -230,10 +244,14 @@ func appendFeature(buf []byte, f *store.Feature) []byte {
 }
 
 func (s *Server) feature(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
+	if err := checkParams(c.QueryParams(), "f", "crs"); err != nil {
 		return err
 	}
 	outFmt, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
+		return err
+	}
+	out, err := s.outputCRS(c, outFmt)
 	if err != nil {
 		return err
 	}
@@ -249,7 +267,7 @@ func (s *Server) feature(c echo.Context) error {
 	if err != nil {
 		return notFound("collection %q has no feature %d", ci.ID, id)
 	}
-	if notModified(c, featureTag(&f, outFmt)) {
+	if notModified(c, featureTag(&f, outFmt+out.tag())) {
 		return nil
 	}
 	path := "/collections/" + ci.ID + "/items/" + strconv.FormatInt(id, 10)
@@ -264,12 +282,15 @@ func (s *Server) feature(c echo.Context) error {
 			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props), "Geometry": string(geo.AppendGeoJSON(nil, f.Geometry)),
 		})
 	}
+	if f.Geometry, err = out.fromCRS84(f.Geometry); err != nil {
+		return outsideCRS(out, f.ID, err)
+	}
 	buf := appendFeature(nil, &f)
 	buf = buf[:len(buf)-1]
 	buf = append(buf, `,"links":`...)
 	buf = appendJSON(buf, links)
 	buf = append(buf, "}\n"...)
-	c.Response().Header().Set("Content-Crs", "<"+crs84+">")
+	c.Response().Header().Set("Content-Crs", contentCRS(out))
 	return c.Blob(http.StatusOK, mimeGeoJSON, buf)
 }
 
@@ -295,20 +316,22 @@ func orderedProps(fields []store.Field, values map[string]any) []propRow {
 }
 
 // writeCSV writes features as CSV: id, each schema field, then longitude and
-// latitude for a point layer or the geometry as WKT otherwise.
-func writeCSV(c echo.Context, ci store.CollectionInfo, sel *store.Selection) error {
+// latitude (the two coordinates of out, in its axis order) for a point
+// layer or the geometry as WKT otherwise.
+func (s *Server) writeCSV(c echo.Context, ci store.CollectionInfo, sel *store.Selection, out *crsDef) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, mimeCSV+"; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, `inline; filename="`+ci.ID+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	h.Set("Content-Crs", contentCRS(out))
+	w := csv.NewWriter(c.Response()) // its first write sends the 200
+
 	points := ci.Geometry == store.GeometryPoint
 	head := []string{"id"}
 	for _, fd := range ci.Fields {
 		head = append(head, fd.Name)
 	}
 	if points {
-		head = append(head, "longitude", "latitude")
+		head = append(head, out.axisNames()...)
 	} else {
 		head = append(head, "wkt")
 	}
@@ -319,6 +342,10 @@ func writeCSV(c echo.Context, ci store.CollectionInfo, sel *store.Selection) err
 	var werr error
 	sel.Each(func(h *store.Hit) bool {
 		f := h.Feature()
+		if f.Geometry, werr = out.fromCRS84(f.Geometry); werr != nil {
+			werr = outsideCRS(out, f.ID, werr)
+			return false
+		}
 		row = row[:0]
 		row = append(row, strconv.FormatInt(f.ID, 10))
 		for _, fd := range ci.Fields {
@@ -337,16 +364,19 @@ func writeCSV(c echo.Context, ci store.CollectionInfo, sel *store.Selection) err
 				row = append(row, "", "")
 			}
 		} else {
-			s := ""
+			text := ""
 			if f.Geometry != nil {
-				s, _ = wkt.Marshal(f.Geometry)
+				text, _ = wkt.Marshal(f.Geometry)
 			}
-			row = append(row, s)
+			row = append(row, text)
 		}
 		werr = w.Write(row)
 		return werr == nil
 	})
 	if werr != nil {
+		if c.Response().Committed {
+			s.abortStream(c, werr)
+		}
 		return werr
 	}
 	w.Flush()

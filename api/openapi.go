@@ -14,7 +14,8 @@ func (s *Server) openAPI(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
-	if _, err := format(c, fmtJSON); err != nil {
+	f, err := format(c, fmtJSON, fmtHTML)
+	if err != nil {
 		return err
 	}
 	ref := func(name string) map[string]any { return map[string]any{"$ref": "#/components/parameters/" + name} }
@@ -24,19 +25,20 @@ func (s *Server) openAPI(c echo.Context) error {
 		return map[string]any{"description": desc, "content": map[string]any{mimeJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}}
 	}
 	h := oaHelpers{ref: ref, problem: problem, jsonOK: jsonOK}
+	crsURIs := s.crsURIs()
 	paths := map[string]any{
 		"/": map[string]any{"get": map[string]any{"summary": "Landing page", "operationId": "getLandingPage", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The landing page")}}},
 		"/conformance": map[string]any{"get": map[string]any{"summary": "Conformance classes", "operationId": "getConformanceDeclaration", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The conformance classes")}}},
-		"/api": map[string]any{"get": map[string]any{"summary": "This document", "operationId": "getAPI",
-			"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI definition"}}}},
+		"/api": map[string]any{"get": map[string]any{"summary": "This document (f=html: the same, as a page to read)", "operationId": "getAPI", "parameters": []any{ref("f")},
+			"responses": map[string]any{"200": map[string]any{"description": "The OpenAPI definition", "content": map[string]any{mimeOpenAPI: map[string]any{}, mimeHTML: map[string]any{}}}, "400": problem}}},
 		"/collections": map[string]any{"get": map[string]any{"summary": "The collections", "operationId": "getCollections", "parameters": []any{ref("f")},
 			"responses": map[string]any{"200": jsonOK("The collections with their extents and feature counts"), "400": problem}}},
 	}
 	for _, ci := range s.readable(c) {
 		base := "/collections/" + ci.ID
-		params := []any{ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("filter"), ref("filter-lang"), ref("filter-crs"), ref("sortby"), ref("properties"), ref("f")}
+		params := []any{ref("crs"), ref("bbox"), ref("bbox-crs"), ref("limit"), ref("offset"), ref("datetime"), ref("filter"), ref("filter-lang"), ref("filter-crs"), ref("sortby"), ref("properties"), ref("f")}
 		for _, fd := range ci.Fields {
 			params = append(params, map[string]any{"name": fd.Name, "in": "query", "required": false, "style": "form", "explode": false,
 				"description": "Keep features whose " + fd.Name + " equals this value", "schema": jsonSchema(fd)})
@@ -53,7 +55,7 @@ func (s *Server) openAPI(c echo.Context) error {
 				"304": map[string]any{"description": "Not modified (If-None-Match)"},
 				"400": problem, "404": problem}}}
 		paths[base+"/items/{featureId}"] = map[string]any{"get": map[string]any{"summary": "One feature of " + ci.Title, "operationId": "getFeature_" + ci.ID,
-			"tags": []string{ci.ID}, "parameters": []any{ref("featureId"), ref("f")},
+			"tags": []string{ci.ID}, "parameters": []any{ref("featureId"), ref("crs"), ref("f")},
 			"responses": map[string]any{
 				"200": map[string]any{"description": "A GeoJSON Feature", "content": map[string]any{mimeGeoJSON: map[string]any{"schema": map[string]any{"type": "object"}}, mimeHTML: map[string]any{}}},
 				"404": problem}}}
@@ -78,7 +80,11 @@ func (s *Server) openAPI(c echo.Context) error {
 					"description": "minLon,minLat,maxLon,maxLat in CRS84 (6 numbers with heights accepted)",
 					"schema":      map[string]any{"type": "array", "minItems": 4, "maxItems": 6, "items": map[string]any{"type": "number"}}},
 				"bbox-crs": map[string]any{"name": "bbox-crs", "in": "query", "required": false,
-					"schema": map[string]any{"type": "string", "format": "uri", "enum": []string{crs84}}},
+					"description": "The CRS of bbox (EPSG:4326 is latitude first: minLat,minLon,maxLat,maxLon)",
+					"schema":      map[string]any{"type": "string", "format": "uri", "enum": crsURIs, "default": crs84}},
+				"crs": map[string]any{"name": "crs", "in": "query", "required": false,
+					"description": "The CRS of the geometries in the answer (Content-Crs says which); EPSG:4326 is latitude first. Downloads take it for geojson, geojsonseq, ndjson, csv and fgb",
+					"schema":      map[string]any{"type": "string", "format": "uri", "enum": crsURIs, "default": crs84}},
 				"limit": map[string]any{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
 					"schema": map[string]any{"type": "integer", "minimum": 1, "maximum": s.cfg.MaxLimit, "default": s.cfg.DefaultLimit}},
 				"offset": map[string]any{"name": "offset", "in": "query", "required": false,
@@ -92,7 +98,8 @@ func (s *Server) openAPI(c echo.Context) error {
 				"filter-lang": map[string]any{"name": "filter-lang", "in": "query", "required": false,
 					"schema": map[string]any{"type": "string", "enum": []string{langText, langJSON}, "default": langText}},
 				"filter-crs": map[string]any{"name": "filter-crs", "in": "query", "required": false,
-					"schema": map[string]any{"type": "string", "format": "uri", "enum": []string{crs84}, "default": crs84}},
+					"description": "The CRS of the filter's geometry literals",
+					"schema":      map[string]any{"type": "string", "format": "uri", "enum": crsURIs, "default": crs84}},
 				"sortby": map[string]any{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "Sort keys, each a property or id with + (ascending, default) or - (descending) before it; id always breaks ties",
 					"schema":      map[string]any{"type": "array", "items": map[string]any{"type": "string", "pattern": "^[+-]?[A-Za-z_][A-Za-z0-9_]*$"}}},
@@ -131,6 +138,9 @@ func (s *Server) openAPI(c echo.Context) error {
 		ids = append(ids, ci.ID)
 	}
 	describeWrites(doc, ids)
+	if f == fmtHTML {
+		return s.apiDocHTML(c, doc)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, mimeOpenAPI)
 	return c.JSON(http.StatusOK, doc)
 }

@@ -56,7 +56,7 @@ func collectionPaths(paths map[string]any, ci store.CollectionInfo, h oaHelpers)
 			map[string]any{"name": "f", "in": "query", "required": false, "description": "The file format", "schema": map[string]any{"type": "string", "enum": formats.Names(), "default": "geojson"}},
 			h.ref("bbox"), h.ref("bbox-crs"), h.ref("datetime"),
 			map[string]any{"name": "properties", "in": "query", "required": false, "description": "The properties to write, comma-separated (default: every one)", "schema": map[string]any{"type": "string"}},
-			map[string]any{"name": "crs", "in": "query", "required": false, "description": "The coordinate system of the file (CRS84 only)", "schema": map[string]any{"type": "string", "enum": []string{crs84}}},
+			h.ref("crs"), // every CRS offered for geojson, geojsonseq, ndjson, csv and fgb; CRS84 only for the others
 		}, props...),
 		"responses": map[string]any{"200": map[string]any{"description": "The file, streamed (the connection is aborted if it fails half-way)"},
 			"304": map[string]any{"description": "Not modified (If-None-Match)"}, "400": h.problem, "404": h.problem, "429": h.tooMany()}}}

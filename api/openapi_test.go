@@ -91,3 +91,53 @@ func oaPath(p string) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+// TestServiceDoc: the landing page's service-doc is an HTML page that
+// documents every operation of the OpenAPI document, with its parameters.
+func TestServiceDoc(t *testing.T) {
+	srv, _ := demoServer(t)
+	var landing struct{ Links []struct{ Href, Rel, Type string } }
+	decode(t, get(t, srv, "/?f=json"), &landing)
+	href := ""
+	for _, l := range landing.Links {
+		if l.Rel == "service-doc" && l.Type == "text/html" {
+			href = l.Href
+		}
+	}
+	if href == "" {
+		t.Fatalf("no service-doc link of type text/html on the landing page: %+v", landing.Links)
+	}
+	page := get(t, srv, strings.TrimPrefix(href, srv.URL))
+	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("service-doc: %d %s", page.status, page.header.Get("Content-Type"))
+	}
+	body := string(page.body)
+	doc, err := openapi3.NewLoader().LoadFromData(get(t, srv, "/api?f=json").body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops++
+			if !strings.Contains(body, "<code>"+method+" "+htmlEscape(path)+"</code>") {
+				t.Errorf("service-doc lacks %s %s", method, path)
+			}
+			for _, p := range op.Parameters {
+				if !strings.Contains(body, "<code>"+htmlEscape(p.Value.Name)+"</code>") {
+					t.Errorf("service-doc lacks the parameter %s of %s %s", p.Value.Name, method, path)
+				}
+			}
+		}
+	}
+	if ops < 20 {
+		t.Fatalf("only %d operations in the document", ops)
+	}
+	// A browser asking /api gets the page; a tool gets the JSON.
+	if r := get(t, srv, "/api", "Accept", "text/html,application/xhtml+xml"); !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("a browser's /api: %s", r.header.Get("Content-Type"))
+	}
+	if r := get(t, srv, "/api"); !strings.HasPrefix(r.header.Get("Content-Type"), "application/vnd.oai.openapi+json") {
+		t.Errorf("a tool's /api: %s", r.header.Get("Content-Type"))
+	}
+}

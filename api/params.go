@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
 
 	"github.com/cityatlas/cityatlas/store"
 )
@@ -93,45 +94,38 @@ func single(q url.Values, name string) (string, bool, error) {
 }
 
 // parseBBox reads bbox=minLon,minLat,maxLon,maxLat (or the 6-number form
-// with heights, whose heights are ignored since the index is 2D).
-func parseBBox(q url.Values) (*[4]float64, error) {
+// with heights, whose heights are ignored since the index is 2D) in the
+// CRS bbox-crs names (CRS84 by default; see crsDef.bboxToCRS84): the box
+// in CRS84 and, for a projected bbox-crs, its outline as an area.
+func (s *Server) parseBBox(q url.Values) (*[4]float64, orb.Geometry, error) {
+	in, err := s.parseCRS(q, "bbox-crs")
+	if err != nil {
+		return nil, nil, err
+	}
 	v, ok, err := single(q, "bbox")
 	if err != nil || !ok {
-		return nil, err
+		return nil, nil, err
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 && len(parts) != 6 {
-		return nil, badParam("bbox", "bbox must be 4 numbers minLon,minLat,maxLon,maxLat (or 6 with heights), got %d values in %q", len(parts), v)
+		return nil, nil, badParam("bbox", "bbox must be 4 numbers minLon,minLat,maxLon,maxLat (or 6 with heights), got %d values in %q", len(parts), v)
 	}
 	var n []float64
 	for i, p := range parts {
 		x, err := parseDecimal(strings.TrimSpace(p))
 		if err != nil {
-			return nil, badParam("bbox", "bbox value %d (%q) is not a number", i+1, p)
+			return nil, nil, badParam("bbox", "bbox value %d (%q) is not a number", i+1, p)
 		}
 		n = append(n, x)
 	}
-	var b [4]float64
+	b := [4]float64{n[0], n[1], n[2], n[3]}
 	if len(n) == 6 {
 		b = [4]float64{n[0], n[1], n[3], n[4]}
 		if n[2] > n[5] {
-			return nil, badParam("bbox", "bbox minimum height %g is above the maximum %g", n[2], n[5])
+			return nil, nil, badParam("bbox", "bbox minimum height %g is above the maximum %g", n[2], n[5])
 		}
-	} else {
-		b = [4]float64{n[0], n[1], n[2], n[3]}
 	}
-	switch {
-	case b[1] > b[3]:
-		return nil, badParam("bbox", "bbox minLat %g is greater than maxLat %g; the order is minLon,minLat,maxLon,maxLat", b[1], b[3])
-	case outside(b[0], 180) || outside(b[2], 180) || outside(b[1], 90) || outside(b[3], 90):
-		return nil, badParam("bbox", "bbox %v is outside longitude -180..180 / latitude -90..90 (WGS84 lon,lat order)", b)
-	}
-	if crs, ok, err := single(q, "bbox-crs"); err != nil {
-		return nil, err
-	} else if ok && crs != crs84 && crs != crs84h {
-		return nil, badParam("bbox-crs", "bbox-crs %q is not supported; give the bbox in %s", crs, crs84)
-	}
-	return &b, nil
+	return in.bboxToCRS84(b)
 }
 
 // outside says whether x is beyond ±limit.

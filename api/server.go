@@ -113,6 +113,7 @@ type Server struct {
 	throttle *auth.Throttle
 	streams  atomic.Int64 // open change streams
 	tiles    *tileCache   // nil: tiles are not cached
+	crs      crsCache     // the CRSs offered (crs.go)
 }
 
 // NewServer returns the api's HTTP handler on st.

@@ -30,7 +30,7 @@ var areaParams = []string{"bbox", "bbox-crs", "lon", "lat", "radius"}
 // returns a nil filter area when none is given.
 func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error) {
 	q := c.QueryParams()
-	bbox, err := parseBBox(q)
+	bbox, outline, err := s.parseBBox(q)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +38,9 @@ func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error
 	if bbox != nil {
 		f.BBox = bbox
 		area = orb.Bound{Min: orb.Point{bbox[0], bbox[1]}, Max: orb.Point{bbox[2], bbox[3]}}.ToPolygon()
+		if outline != nil { // a bbox in a projected bbox-crs
+			f.Area, area = outline, outline
+		}
 	}
 	_, hasLon := q["lon"]
 	_, hasLat := q["lat"]
@@ -58,8 +61,9 @@ func (s *Server) parseArea(c echo.Context, f *store.Filter) (orb.Geometry, error
 		if err != nil {
 			return nil, err
 		}
-		circle := geo.Circle(lon, lat, r, 64)
-		f.Area, area = circle, circle
+		// Measured on the ellipsoid, as PostGIS's ST_DWithin on geography.
+		f.Circle = geo.NewDisc(orb.Point{lon, lat}, r)
+		area = f.Circle.Bound()
 	}
 	if c.Request().Method == http.MethodPost {
 		if area != nil {
@@ -172,7 +176,7 @@ func (s *Server) stats(c echo.Context) error {
 		return s.unknownCollection(c.Param("collectionId"))
 	}
 	q := c.QueryParams()
-	f, err := attributeFilter(q, ci, append([]string{"f", "groupby", "datetime"}, areaParams...)...)
+	f, err := s.attributeFilter(q, ci, append([]string{"f", "groupby", "datetime"}, areaParams...)...)
 	if err != nil {
 		return err
 	}
@@ -241,7 +245,7 @@ func (s *Server) count(c echo.Context) error {
 	if _, err := s.parseArea(c, &f); err != nil {
 		return err
 	}
-	where, err := parseFilterTree(q)
+	where, err := s.parseFilterTree(q)
 	if err != nil {
 		return err
 	}
@@ -284,7 +288,7 @@ func (s *Server) count(c echo.Context) error {
 				cf.Time, err = parseDatetime(pq)
 			}
 			if err == nil {
-				cf.Where, err = parseFilter(pq, ci) // COLLECTION.filter: this layer's CQL2
+				cf.Where, err = s.parseFilter(pq, ci) // COLLECTION.filter: this layer's CQL2
 			}
 			if err != nil {
 				if p, ok := err.(*Problem); ok {
@@ -318,7 +322,7 @@ func (s *Server) count(c echo.Context) error {
 // params (or filter, filter-lang, filter-crs) nor a property of collection
 // ci, and reads the datetime, NAME=VALUE and CQL2 filters the items, stats
 // and tile endpoints share.
-func attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (store.Filter, error) {
+func (s *Server) attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (store.Filter, error) {
 	known := withFilterParams(params...)
 	for _, fd := range ci.Fields {
 		known = append(known, fd.Name)
@@ -331,7 +335,7 @@ func attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (s
 	if f.Time, err = parseDatetime(q); err != nil {
 		return f, err
 	}
-	if f.Where, err = parseFilter(q, ci); err != nil {
+	if f.Where, err = s.parseFilter(q, ci); err != nil {
 		return f, err
 	}
 	f.Props, err = propFilters(q, ci.Fields)

@@ -152,7 +152,7 @@ func (s *Server) collectionTile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f, err := attributeFilter(c.QueryParams(), ci, "datetime")
+	f, err := s.attributeFilter(c.QueryParams(), ci, "datetime")
 	if err != nil {
 		return err
 	}
@@ -428,7 +428,7 @@ func (s *Server) collectionTileJSON(c echo.Context) error {
 	if _, err := parseDatetime(q); err != nil {
 		return err
 	}
-	if _, err := parseFilter(q, ci); err != nil {
+	if _, err := s.parseFilter(q, ci); err != nil {
 		return err
 	}
 	if _, err := propFilters(q, ci.Fields); err != nil {

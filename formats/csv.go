@@ -30,7 +30,9 @@ func NewCSV(w io.Writer, l Layer) (Writer, error) {
 	for _, f := range l.Fields {
 		head = append(head, f.Name)
 	}
-	if cw.lonLat {
+	if cw.lonLat && l.CRS != nil {
+		head = append(head, l.CRS.Axes[0], l.CRS.Axes[1])
+	} else if cw.lonLat {
 		head = append(head, "longitude", "latitude")
 	}
 	head = append(head, "wkt")

@@ -22,6 +22,9 @@ type fgbWriter struct {
 func NewFlatGeobuf(w io.Writer, l Layer) (Writer, error) {
 	bw := bufio.NewWriterSize(w, flushAt)
 	h := fgb.Header{Name: l.Name, Title: l.Title, Description: l.Description, Envelope: l.Extent, EPSG: 4326, GeometryType: fgbType(l.Geometry)}
+	if l.CRS != nil {
+		h.EPSG = int32(l.CRS.EPSG)
+	}
 	if l.Count >= 0 {
 		h.Count = uint64(l.Count)
 	}

@@ -8,7 +8,9 @@
 // the file's length, so those writers build their files in a temporary
 // directory and copy them to the io.Writer when closed.
 //
-// Coordinates are WGS84 longitude/latitude (CRS84) in every format.
+// Coordinates are WGS84 longitude/latitude (CRS84) in every format, unless
+// the Layer names another CRS for a format that can carry one
+// (Format.AnyCRS).
 package formats
 
 import (
@@ -42,6 +44,21 @@ type Layer struct {
 	// TempDir is where the GeoPackage and shapefile writers build their
 	// files ("" means os.TempDir()).
 	TempDir string
+	// CRS, when not nil, is the coordinate system of the geometries the
+	// writer receives, in place of CRS84; only for a Format with AnyCRS.
+	// Extent is then in that CRS too (or nil).
+	CRS *CRS
+}
+
+// CRS names a coordinate system other than CRS84 for the writers that can
+// write one (Format.AnyCRS).
+type CRS struct {
+	// EPSG is the code written where the format has a place for it
+	// (FlatGeobuf's header); 0 for none.
+	EPSG int
+	// Axes names the two coordinates in their order ("easting",
+	// "northing"; "latitude", "longitude"): CSV's column names.
+	Axes [2]string
 }
 
 // Feature is one feature to write.
@@ -79,17 +96,23 @@ type Format struct {
 	Title string
 	// New starts a writer of l to w.
 	New func(w io.Writer, l Layer) (Writer, error)
+	// AnyCRS says the format can hold coordinates in a CRS other than
+	// CRS84 (Layer.CRS): it has no CRS of its own to declare (the GeoJSON
+	// family, CSV) or takes an EPSG code (FlatGeobuf). GeoPackage,
+	// shapefile and GeoParquet need the CRS's full definition, KML is
+	// WGS84 by its standard.
+	AnyCRS bool
 }
 
 // All lists the formats in the order they are offered.
 var All = []Format{
-	{Name: "geojson", Ext: "geojson", MediaType: "application/geo+json", Title: "GeoJSON", New: NewGeoJSON},
-	{Name: "geojsonseq", Ext: "geojsons", MediaType: "application/geo+json-seq", Title: "GeoJSON text sequence (RFC 8142)", New: NewGeoJSONSeq},
-	{Name: "ndjson", Ext: "ndjson", MediaType: "application/x-ndjson", Title: "Newline-delimited GeoJSON", New: NewNDJSON},
-	{Name: "csv", Ext: "csv", MediaType: "text/csv; charset=utf-8", Title: "CSV (UTF-8, WKT and longitude/latitude columns)", New: NewCSV},
+	{Name: "geojson", Ext: "geojson", MediaType: "application/geo+json", Title: "GeoJSON", New: NewGeoJSON, AnyCRS: true},
+	{Name: "geojsonseq", Ext: "geojsons", MediaType: "application/geo+json-seq", Title: "GeoJSON text sequence (RFC 8142)", New: NewGeoJSONSeq, AnyCRS: true},
+	{Name: "ndjson", Ext: "ndjson", MediaType: "application/x-ndjson", Title: "Newline-delimited GeoJSON", New: NewNDJSON, AnyCRS: true},
+	{Name: "csv", Ext: "csv", MediaType: "text/csv; charset=utf-8", Title: "CSV (UTF-8, WKT and longitude/latitude columns)", New: NewCSV, AnyCRS: true},
 	{Name: "gpkg", Ext: "gpkg", MediaType: "application/geopackage+sqlite3", Title: "GeoPackage", New: NewGeoPackage},
 	{Name: "shp", Ext: "shp.zip", MediaType: "application/zip", Title: "Shapefile (zipped)", New: NewShapefile},
-	{Name: "fgb", Ext: "fgb", MediaType: "application/flatgeobuf", Title: "FlatGeobuf", New: NewFlatGeobuf},
+	{Name: "fgb", Ext: "fgb", MediaType: "application/flatgeobuf", Title: "FlatGeobuf", New: NewFlatGeobuf, AnyCRS: true},
 	{Name: "parquet", Ext: "parquet", MediaType: "application/vnd.apache.parquet", Title: "GeoParquet", New: NewGeoParquet},
 	{Name: "kml", Ext: "kml", MediaType: "application/vnd.google-earth.kml+xml", Title: "KML", New: NewKML},
 }

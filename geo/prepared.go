@@ -9,6 +9,7 @@ type Area struct {
 	polys  orb.MultiPolygon
 	bounds []orb.Bound // of each polygon
 	bound  orb.Bound   // of them all
+	bands  *bands      // nil: ContainsPoint tests every edge
 }
 
 // Prepare returns the area ready for repeated tests; ok is false for a
@@ -31,6 +32,7 @@ func Prepare(area orb.Geometry) (a *Area, ok bool) {
 	for _, p := range polys {
 		a.bounds = append(a.bounds, p.Bound())
 	}
+	a.bands = newBands(polys, a.bounds, a.bound)
 	return a, true
 }
 
@@ -42,6 +44,9 @@ func (a *Area) Bound() orb.Bound { return a.bound }
 func (a *Area) ContainsPoint(pt orb.Point) bool {
 	if !a.bound.Contains(pt) {
 		return false
+	}
+	if a.bands != nil {
+		return a.bands.covers(pt)
 	}
 	for i, p := range a.polys {
 		if len(p) > 0 && a.bounds[i].Contains(pt) && polygonCovers(p, pt) {

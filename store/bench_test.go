@@ -22,20 +22,30 @@ func benchStore(tb testing.TB, n int) *Store {
 	c := Collection{ID: "points", Geometry: GeometryPoint, Fields: []Field{
 		{Name: "condition", Type: TypeString}, {Name: "installed", Type: TypeDate},
 	}}
-	s := &Store{master: map[string]*layer{}}
-	l := newLayer(c)
 	rng := rand.New(rand.NewPCG(1, 2))
 	conds := []string{"good", "fair", "poor"}
 	now := time.Now()
-	for i := range n {
+	return storeOf(tb, c, n, func(i int) Feature {
 		lon := benchExtent[0] + rng.Float64()*(benchExtent[2]-benchExtent[0])
 		lat := benchExtent[1] + rng.Float64()*(benchExtent[3]-benchExtent[1])
 		props, err := EncodeProperties(&c, map[string]any{"condition": conds[rng.IntN(3)], "installed": "2015-06-01"})
 		if err != nil {
 			tb.Fatal(err)
 		}
-		r, err := l.newItem(&Feature{ID: int64(i + 1), ExternalID: fmt.Sprint("P-", i), Geometry: geom.NewPointFlat(geom.XY, []float64{lon, lat}),
-			Properties: props, Version: 1, Updated: now})
+		return Feature{ID: int64(i + 1), ExternalID: fmt.Sprint("P-", i), Geometry: geom.NewPointFlat(geom.XY, []float64{lon, lat}),
+			Properties: props, Version: 1, Updated: now}
+	})
+}
+
+// storeOf returns a Store holding collection c with the n features that
+// feature makes, built straight into the index.
+func storeOf(tb testing.TB, c Collection, n int, feature func(i int) Feature) *Store {
+	tb.Helper()
+	s := &Store{master: map[string]*layer{}}
+	l := newLayer(c)
+	for i := range n {
+		f := feature(i)
+		r, err := l.newItem(&f)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -142,6 +142,8 @@ type layer struct {
 	// modified is when this index last published a change to the layer
 	// (zero for a layer unchanged since it was loaded).
 	modified time.Time
+	// grid counts points in areas fast (countgrid.go); nil on the master.
+	grid *gridSlot
 }
 
 type timeSpan struct {
@@ -172,6 +174,7 @@ func (l *layer) snapshot() *layer {
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
+	snap.grid = &gridSlot{}
 	return snap
 }
 
@@ -348,6 +351,17 @@ func (l *layer) within(it *item, area *geo.Area) bool {
 		return area.Intersects(o)
 	}
 	return area.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+}
+
+// near reports whether the item's geometry comes within the circle.
+func (l *layer) near(it *item, c *geo.Disc) bool {
+	if !it.hasGeom() {
+		return false
+	}
+	if o := l.exact(it); o != nil {
+		return c.Intersects(o)
+	}
+	return c.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
 }
 
 // fieldIndex returns the position of field name in the schema, or -1.

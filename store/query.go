@@ -22,6 +22,9 @@ type Filter struct {
 	// Area keeps features whose geometry intersects this Polygon or
 	// MultiPolygon (WGS84, planar test).
 	Area orb.Geometry
+	// Circle keeps features within its radius of its centre, measured on
+	// the WGS84 ellipsoid (as PostGIS's ST_DWithin on geography).
+	Circle *geo.Disc
 	// Props keeps features whose property equals the value, compared by
 	// the field's type (see PropFilter).
 	Props []PropFilter
@@ -190,6 +193,9 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 		})
 		return n, ctx.Err()
 	}
+	if g := gridFor(l, f, m); g != nil {
+		return g.count(), ctx.Err()
+	}
 	return len(s.search(l, f, m)), ctx.Err()
 }
 
@@ -232,6 +238,9 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 		area = a
 		boxes = append(boxes, a.Bound())
 	}
+	if f.Circle != nil {
+		boxes = append(boxes, f.Circle.Bound())
+	}
 	if m.box != nil {
 		boxes = append(boxes, orb.Bound{Min: orb.Point{m.box[0], m.box[1]}, Max: orb.Point{m.box[2], m.box[3]}})
 	}
@@ -249,6 +258,9 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 			return true
 		}
 		if area != nil && !l.within(it, area) {
+			return true
+		}
+		if f.Circle != nil && !l.near(it, f.Circle) {
 			return true
 		}
 		if m.match(it) {
@@ -350,7 +362,9 @@ func (m *matcher) empty() bool {
 
 // spatial reports whether the filter narrows the search to a box, so that
 // the R-tree finds the candidates.
-func (m *matcher) spatial(f Filter) bool { return f.BBox != nil || f.Area != nil || m.box != nil }
+func (m *matcher) spatial(f Filter) bool {
+	return f.BBox != nil || f.Area != nil || f.Circle != nil || m.box != nil
+}
 
 func (m *matcher) match(it *item) bool {
 	if m.where != nil && !m.where.Match(record{m.l, it}) {

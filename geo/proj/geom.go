@@ -13,8 +13,23 @@ import (
 // error wrapping ErrDomain that gives the coordinate's index, and g is left
 // unchanged. A nil geometry is an error; an empty one is left as it is.
 func (c *CRS) TransformGeom(g geom.T) error {
+	return transformFlat(g, "TransformGeom", c.ToWGS84)
+}
+
+// FromWGS84Geom rewrites g's coordinates in place from WGS84 longitude and
+// latitude in degrees to the CRS's x, y (easting and northing in its unit,
+// or its longitude and latitude), keeping Z and M untouched; the inverse of
+// TransformGeom, with the same all-or-nothing rule and errors (a point
+// outside the projection's domain wraps ErrDomain, g is left unchanged).
+func (c *CRS) FromWGS84Geom(g geom.T) error {
+	return transformFlat(g, "FromWGS84Geom", c.FromWGS84)
+}
+
+// transformFlat applies fn to every x, y of g, all or nothing; op names the
+// caller in errors.
+func transformFlat(g geom.T, op string, fn func(x, y float64) (float64, float64, error)) error {
 	if g == nil {
-		return fmt.Errorf("proj: TransformGeom: nil geometry")
+		return fmt.Errorf("proj: %s: nil geometry", op)
 	}
 	var flats [][]float64
 	var strides []int
@@ -26,11 +41,11 @@ func (c *CRS) TransformGeom(g geom.T) error {
 		stride := strides[i]
 		next := make([]float64, 2*(len(flat)/max(stride, 1)))
 		for j, k := 0, 0; j+1 < len(flat); j, k = j+stride, k+2 {
-			lon, lat, err := c.ToWGS84(flat[j], flat[j+1])
+			x, y, err := fn(flat[j], flat[j+1])
 			if err != nil {
-				return fmt.Errorf("proj: TransformGeom: coordinate %d: %w", j/stride, err)
+				return fmt.Errorf("proj: %s: coordinate %d: %w", op, j/stride, err)
 			}
-			next[k], next[k+1] = lon, lat
+			next[k], next[k+1] = x, y
 		}
 		out[i] = next
 	}

@@ -1,0 +1,110 @@
+package geo
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// bands speed up the point-in-area test of an area with many edges: the
+// area's height is cut into horizontal bands, each listing the edges whose
+// y-range meets it, so a point is tested against the few edges of its band
+// instead of all of them. A horizontal ray from the point can only cross
+// edges whose y-range holds the point's y, and a point can only lie on
+// such an edge, so the band's edges give the same answer as all of them.
+type bands struct {
+	minY, h float64
+	edges   [][]bandEdge // per band, ordered by polygon then ring
+	bounds  []orb.Bound  // of each polygon
+}
+
+type bandEdge struct {
+	a, b       orb.Point
+	poly, ring int32
+}
+
+const (
+	bandsMinEdges = 12 // fewer edges are tested directly
+	bandsMaxCost  = 32 // edges may be listed this many times over at most
+)
+
+func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *bands {
+	n := 0
+	for _, p := range polys {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	if n < bandsMinEdges || !(bound.Max[1] > bound.Min[1]) {
+		return nil
+	}
+	k := min(n, 4096)
+	bs := &bands{minY: bound.Min[1], h: (bound.Max[1] - bound.Min[1]) / float64(k), edges: make([][]bandEdge, k), bounds: bounds}
+	total := 0
+	for pi, p := range polys {
+		for ri, r := range p {
+			for i := range r {
+				e := bandEdge{r[i], r[(i+1)%len(r)], int32(pi), int32(ri)}
+				lo, hi := bs.band(min(e.a[1], e.b[1])), bs.band(max(e.a[1], e.b[1]))
+				total += hi - lo + 1
+				if total > bandsMaxCost*n {
+					return nil // tall edges everywhere: bands would not pay
+				}
+				for j := lo; j <= hi; j++ {
+					bs.edges[j] = append(bs.edges[j], e)
+				}
+			}
+		}
+	}
+	return bs
+}
+
+func (bs *bands) band(y float64) int {
+	i := int(math.Floor((y - bs.minY) / bs.h))
+	return min(max(i, 0), len(bs.edges)-1)
+}
+
+// covers is polygonCovers over the area's polygons, with the edges of pt's
+// band, in the same order of tests: for each polygon, pt on its exterior
+// ring is in; outside the ring, the polygon's holes do not matter; then
+// each hole in turn: on it is in, strictly inside it the polygon is out.
+func (bs *bands) covers(pt orb.Point) bool {
+	es := bs.edges[bs.band(pt[1])]
+	for i := 0; i < len(es); {
+		poly := es[i].poly
+		// In until a ring says otherwise; out if the exterior ring does
+		// not reach pt's band, or pt is outside the polygon's bound (which
+		// the ring test, rounding, might not see).
+		in := es[i].ring == 0 && bs.bounds[poly].Contains(pt)
+		for i < len(es) && es[i].poly == poly {
+			ring := es[i].ring
+			inside, on := false, false
+			for ; i < len(es) && es[i].poly == poly && es[i].ring == ring; i++ {
+				if !in || on {
+					continue
+				}
+				a, b := es[i].a, es[i].b
+				if onSegment(a, b, pt) {
+					on = true
+					continue
+				}
+				if (a[1] > pt[1]) != (b[1] > pt[1]) {
+					if x := a[0] + (pt[1]-a[1])*(b[0]-a[0])/(b[1]-a[1]); pt[0] < x {
+						inside = !inside
+					}
+				}
+			}
+			switch {
+			case !in:
+			case on:
+				return true
+			case ring == 0 && !inside, ring != 0 && inside:
+				in = false
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
