@@ -16,7 +16,7 @@ import (
 // *store.Store implements it.
 type collectionAdmin interface {
 	CreateCollection(ctx context.Context, c store.Collection) (store.Collection, error)
-	DeleteCollection(ctx context.Context, id string) error
+	DeleteCollection(ctx context.Context, id, actor string) error
 }
 
 func (s *Server) keyStore(c echo.Context) (KeyStore, error) {
@@ -132,7 +132,7 @@ func (s *Server) deleteCollection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.DeleteCollection(c.Request().Context(), c.Param("collectionId")); err != nil {
+	if err := a.DeleteCollection(c.Request().Context(), c.Param("collectionId"), keyName(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -91,6 +91,7 @@ func (s *Server) dcatDataset(c echo.Context, ci store.CollectionInfo, cat Catalo
 	if modified.IsZero() {
 		modified = ci.Created
 	}
+	m := s.metadata(ci)
 	var dists []any
 	for _, f := range formats.All {
 		mt, _, _ := strings.Cut(f.MediaType, ";")
@@ -111,8 +112,8 @@ func (s *Server) dcatDataset(c echo.Context, ci store.CollectionInfo, cat Catalo
 		"description":     orDefault(ci.Description, ci.Title),
 		"keyword":         keywords,
 		"modified":        modified.UTC().Format(time.RFC3339),
-		"publisher":       map[string]any{"@type": "org:Organization", "name": cat.Publisher},
-		"contactPoint":    map[string]any{"@type": "vcard:Contact", "fn": cat.ContactName, "hasEmail": "mailto:" + cat.ContactEmail},
+		"publisher":       map[string]any{"@type": "org:Organization", "name": m.Publisher},
+		"contactPoint":    map[string]any{"@type": "vcard:Contact", "fn": m.ContactName, "hasEmail": "mailto:" + m.ContactEmail},
 		"identifier":      b + "/collections/" + ci.ID,
 		"accessLevel":     "public",
 		"bureauCode":      []string{cat.BureauCode},
@@ -125,8 +126,17 @@ func (s *Server) dcatDataset(c echo.Context, ci store.CollectionInfo, cat Catalo
 	if !ci.Created.IsZero() {
 		d["issued"] = ci.Created.UTC().Format(time.DateOnly)
 	}
-	if ci.License != "" {
-		d["license"] = licenseURL(ci.License)
+	if m.LicenseURL != "" {
+		d["license"] = m.LicenseURL
+	}
+	if m.AccrualPeriodicity != "" {
+		d["accrualPeriodicity"] = m.AccrualPeriodicity
+	}
+	if len(m.Theme) > 0 {
+		d["theme"] = m.Theme
+	}
+	if m.Attribution != "" {
+		d["rights"] = m.Attribution
 	}
 	if ci.HasExtent {
 		e := ci.Extent
@@ -164,14 +174,15 @@ func (s *Server) catalogJSONLD(c echo.Context) error {
 				"schema:contentUrl": u, "schema:encodingFormat": mt, "schema:name": ci.Title + " as " + f.Title,
 			})
 		}
+		m := s.metadata(ci)
 		ds := map[string]any{
 			"@id":            b + "/collections/" + ci.ID,
 			"@type":          []string{"dcat:Dataset", "schema:Dataset"},
 			"dct:identifier": ci.ID, "dct:title": ci.Title, "schema:name": ci.Title,
 			"dct:description": orDefault(ci.Description, ci.Title), "schema:description": orDefault(ci.Description, ci.Title),
 			"dcat:keyword": ci.Keywords, "schema:keywords": ci.Keywords,
-			"dct:publisher":     map[string]any{"@type": []string{"foaf:Agent", "schema:Organization"}, "foaf:name": cat.Publisher, "schema:name": cat.Publisher},
-			"dcat:contactPoint": map[string]any{"@type": "vcard:Kind", "vcard:fn": cat.ContactName, "vcard:hasEmail": map[string]any{"@id": "mailto:" + cat.ContactEmail}},
+			"dct:publisher":     map[string]any{"@type": []string{"foaf:Agent", "schema:Organization"}, "foaf:name": m.Publisher, "schema:name": m.Publisher},
+			"dcat:contactPoint": map[string]any{"@type": "vcard:Kind", "vcard:fn": m.ContactName, "vcard:hasEmail": map[string]any{"@id": "mailto:" + m.ContactEmail}},
 			"dcat:landingPage":  map[string]any{"@id": b + "/collections/" + ci.ID + "?f=html"},
 			"schema:url":        b + "/collections/" + ci.ID + "?f=html",
 			"dcat:distribution": dists, "schema:distribution": dists,
@@ -180,10 +191,7 @@ func (s *Server) catalogJSONLD(c echo.Context) error {
 			ds["dct:modified"] = map[string]any{"@value": ci.Updated.UTC().Format(time.RFC3339), "@type": "xsd:dateTime"}
 			ds["schema:dateModified"] = ci.Updated.UTC().Format(time.RFC3339)
 		}
-		if ci.License != "" {
-			ds["dct:license"] = map[string]any{"@id": licenseURL(ci.License)}
-			ds["schema:license"] = licenseURL(ci.License)
-		}
+		addJSONLDMetadata(ds, m)
 		if ci.HasExtent {
 			e := ci.Extent
 			box := strconv.FormatFloat(e[1], 'f', -1, 64) + " " + strconv.FormatFloat(e[0], 'f', -1, 64) + " " +
@@ -204,4 +212,24 @@ func (s *Server) catalogJSONLD(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/ld+json")
 	return c.JSON(http.StatusOK, body)
+}
+
+// addJSONLDMetadata puts the licence, update frequency, themes and
+// attribution of m on a JSON-LD dataset.
+func addJSONLDMetadata(ds map[string]any, m store.Metadata) {
+	if m.LicenseURL != "" {
+		ds["dct:license"] = map[string]any{"@id": m.LicenseURL}
+		ds["schema:license"] = m.LicenseURL
+	}
+	if m.AccrualPeriodicity != "" {
+		ds["dct:accrualPeriodicity"] = m.AccrualPeriodicity
+	}
+	if len(m.Theme) > 0 {
+		ds["dcat:theme"] = m.Theme
+		ds["schema:about"] = m.Theme
+	}
+	if m.Attribution != "" {
+		ds["dct:rights"] = m.Attribution
+		ds["schema:creditText"] = m.Attribution
+	}
 }

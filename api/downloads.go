@@ -156,6 +156,7 @@ func (s *Server) download(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+"."+ff.Ext+`"`)
 	h.Set("X-Number-Matched", strconv.Itoa(sel.Matched))
 	h.Set("Content-Crs", contentCRS(out))
+	s.setMetadataLinks(c, ci)
 	if method(c) == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}

@@ -88,7 +88,8 @@ type collectionDoc struct {
 	Count       int            `json:"numberOfFeatures"`
 	Geometry    string         `json:"geometryType"`
 	Role        string         `json:"role,omitempty"` // base or boundary: how the web map draws it
-	Links       []Link         `json:"links"`
+	metadataDoc
+	Links []Link `json:"links"`
 }
 
 func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collectionDoc {
@@ -97,7 +98,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	d := collectionDoc{
 		ID: ci.ID, Title: ci.Title, Description: ci.Description, Keywords: ci.Keywords,
 		License: ci.License, ItemType: "feature", CRS: s.crsURIs(), StorageCRS: crs84,
-		Count: ci.Count, Geometry: string(ci.Geometry), Role: string(ci.Role),
+		Count: ci.Count, Geometry: string(ci.Geometry), Role: string(ci.Role), metadataDoc: s.metadataDoc(ci),
 		Links: []Link{
 			{Href: b + path, Rel: "self", Type: mimeJSON, Title: "This collection"},
 			{Href: b + path + "?f=html", Rel: "alternate", Type: mimeHTML, Title: "This collection as HTML"},
@@ -109,7 +110,7 @@ func (s *Server) collectionDoc(c echo.Context, ci store.CollectionInfo) collecti
 	}
 	d.Links = append(d.Links, s.downloadLinks(c, ci)...)
 	if ci.License != "" {
-		d.Links = append(d.Links, Link{Href: licenseURL(ci.License), Rel: "license", Type: mimeHTML, Title: ci.License})
+		d.Links = append(d.Links, Link{Href: d.LicenseURL, Rel: "license", Type: mimeHTML, Title: ci.License})
 	}
 	ext := map[string]any{}
 	if ci.HasExtent {

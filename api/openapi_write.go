@@ -42,6 +42,10 @@ func describeWrites(doc map[string]any, ids []string) {
 		if coll, ok := paths[base].(map[string]any); ok {
 			coll["delete"] = map[string]any{"summary": "Delete the collection " + id + " with its features (admin)", "operationId": "deleteCollection_" + id,
 				"tags": tags, "security": secured, "responses": with(errs("401", "403", "404"), "204", map[string]any{"description": "Deleted"})}
+			coll["patch"] = map[string]any{"summary": "Change the title, description, licence, keywords and metadata of " + id + " with a JSON Merge Patch (admin; null clears a member)",
+				"operationId": "updateCollection_" + id, "tags": tags, "security": secured,
+				"requestBody": map[string]any{"required": true, "content": map[string]any{mimeMergePatch: map[string]any{"schema": collectionPatchSchema}}},
+				"responses":   with(errs("400", "401", "403", "404", "413", "415", "422"), "200", map[string]any{"description": "The collection as changed"})}
 		}
 		items["post"] = map[string]any{"summary": "Add a feature to " + id, "operationId": "createFeature_" + id, "tags": tags, "security": secured,
 			"requestBody": map[string]any{"required": true, "content": map[string]any{mimeGeoJSON: feature, mimeJSON: feature}},

@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	e.GET("/changes", s.changes)
 	e.POST("/collections", s.createCollection, s.WriteGuard)
 	e.DELETE("/collections/:collectionId", s.deleteCollection, s.WriteGuard)
+	e.PATCH("/collections/:collectionId", s.patchCollection, s.WriteGuard)
 	e.GET("/keys", s.listKeys)
 	e.POST("/keys", s.createKey, s.WriteGuard)
 	e.DELETE("/keys/:name", s.revokeKey, s.WriteGuard)

@@ -75,6 +75,9 @@ type Options struct {
 	Description string
 	License     string
 	Keywords    []string
+	// Metadata is the catalog metadata of a collection made by Create
+	// (AccrualPeriodicity already in ISO 8601 form, see store.Periodicity).
+	Metadata store.Metadata
 	// Force imports even when the rows would add as many features as the
 	// collection already has (see ErrWouldDouble).
 	Force bool
@@ -330,14 +333,8 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		if err != nil {
 			return rep, fmt.Errorf("ingest: %w", err)
 		}
-		title := opts.Title
-		if title == "" {
-			title = opts.Collection
-		}
-		coll = store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs,
-			Description: opts.Description, License: opts.License, Keywords: opts.Keywords, Role: opts.Role}
-		if err := store.ValidateCollection(&coll); err != nil {
-			return rep, fmt.Errorf("ingest: new collection: %w", err)
+		if coll, err = newCollection(opts, fs, gtypes); err != nil {
+			return rep, err
 		}
 		rep.Created, rep.Fields, rep.Geometry, rep.Renamed = true, fs, coll.Geometry, renames
 		for i, s := range srcs {
@@ -468,7 +465,7 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 		rep.Inserted, rep.Updated, rep.Unchanged, rep.Deleted = 0, 0, 0, 0
 		if !exists && !together {
 			// All or nothing: the collection goes too.
-			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID); err != nil {
+			if err := b.DeleteCollection(context.WithoutCancel(ctx), coll.ID, opts.Actor); err != nil {
 				werr = errors.Join(werr, fmt.Errorf("ingest: remove the collection made for the failed import: %w", err))
 			}
 		}
@@ -485,6 +482,21 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 }
 
 // openCRS finds the source's CRS; s.crs stays nil for WGS84 lon/lat.
+// newCollection is the definition of the collection that opts.Create
+// makes with fields fs from files of geometry types gtypes.
+func newCollection(opts Options, fs []store.Field, gtypes []string) (store.Collection, error) {
+	title := opts.Title
+	if title == "" {
+		title = opts.Collection
+	}
+	coll := store.Collection{ID: opts.Collection, Title: title, Geometry: geometryFor(gtypes), Fields: fs,
+		Description: opts.Description, License: opts.License, Keywords: opts.Keywords, Metadata: opts.Metadata, Role: opts.Role}
+	if err := store.ValidateCollection(&coll); err != nil {
+		return store.Collection{}, fmt.Errorf("ingest: new collection: %w", err)
+	}
+	return coll, nil
+}
+
 func (s *source) openCRS(userSRS string) error {
 	def := s.r.SRS()
 	if def == "" && s.r.GeometryType() == "" {

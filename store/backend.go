@@ -22,8 +22,26 @@ type Backend interface {
 	CreateCollection(ctx context.Context, c Collection) (Collection, error)
 
 	// DeleteCollection removes a collection with all its features
-	// (ErrNotFound if there is none).
-	DeleteCollection(ctx context.Context, id string) error
+	// (ErrNotFound if there is none) and appends a change-log entry of op
+	// OpCollection with actor (whoever follows the log then finds the
+	// collection gone).
+	DeleteCollection(ctx context.Context, id, actor string) error
+
+	// UpdateCollection replaces the descriptive fields of the stored
+	// collection c.ID (Title, Description, License, Keywords, Metadata)
+	// with c's; the rest of c is ignored. It appends a change-log entry of
+	// op OpCollection with actor and returns the collection as stored and
+	// the entry's seq. ErrNotFound if there is no such collection,
+	// ErrInvalid if the result does not pass ValidateCollection.
+	UpdateCollection(ctx context.Context, c Collection, actor string) (Collection, int64, error)
+
+	// RenameCollection gives collection id the id newID. Its features keep
+	// their ids, versions and history (their change-log entries move to
+	// newID); key grants follow it. It appends an OpCollection entry for
+	// id (gone) and one for newID, with actor. ErrNotFound if
+	// there is no collection id, ErrConflict if newID is taken, ErrInvalid
+	// if newID is not a valid collection id.
+	RenameCollection(ctx context.Context, id, newID, actor string) (Collection, error)
 
 	// Apply performs the mutations on one collection in a single
 	// transaction: either all of them take effect, or none does and the
@@ -146,6 +164,13 @@ func Batches(ch <-chan []Mutation, end func() error) func() (Mutation, error) {
 
 var collectionIDRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
+// Describe copies the descriptive fields (those UpdateCollection sets)
+// of from onto to.
+func Describe(to *Collection, from Collection) {
+	to.Title, to.Description, to.License = from.Title, from.Description, from.License
+	to.Keywords, to.Metadata = from.Keywords, from.Metadata
+}
+
 // ValidateCollection checks a collection definition, returning an error
 // wrapping ErrInvalid that names the first problem.
 func ValidateCollection(c *Collection) error {
@@ -179,6 +204,9 @@ func ValidateCollection(c *Collection) error {
 		if !f.Type.Valid() {
 			return Invalidf("collection %q: field %q has unknown type %q (string, integer, number, boolean, date, datetime)", c.ID, f.Name, f.Type)
 		}
+	}
+	if err := validateMetadata(c.ID, &c.Metadata); err != nil {
+		return err
 	}
 	if c.TimeField != "" {
 		f, ok := c.Field(c.TimeField)

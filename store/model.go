@@ -98,6 +98,9 @@ type Collection struct {
 	Fields      []Field      `json:"fields"`
 	License     string       `json:"license,omitempty"`
 	Keywords    []string     `json:"keywords,omitempty"`
+	// Metadata is what a data catalog says of the collection besides its
+	// title, description, licence and keywords.
+	Metadata
 	// TimeField names the date or datetime field that the items endpoint's
 	// datetime parameter filters on; empty means the feature's Updated time.
 	TimeField string `json:"timeField,omitempty"`
@@ -177,6 +180,10 @@ const (
 	OpUpsert Op = "upsert"
 	// OpDelete removes feature ID.
 	OpDelete Op = "delete"
+	// OpCollection appears only in the change log: the collection's
+	// definition (its metadata) changed (FeatureID 0, Version 0). Whoever
+	// follows the log reads the collection's definition again.
+	OpCollection Op = "collection"
 	// OpLoad appears only in the change log: a bulk load filled an empty
 	// collection at once (FeatureID 0, Version the number of features).
 	// Whoever follows the log reloads the collection.

@@ -242,12 +242,62 @@ func (s *Store) CreateCollection(ctx context.Context, c Collection) (Collection,
 	return got, nil
 }
 
-// DeleteCollection removes a collection and its features. Errors:
-// ErrNotFound.
-func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+// UpdateCollection replaces the descriptive fields of collection c.ID
+// (see Backend.UpdateCollection) in the backend and the index and returns
+// the collection as stored. Errors: ErrNotFound, ErrInvalid.
+func (s *Store) UpdateCollection(ctx context.Context, c Collection, actor string) (Collection, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.backend.DeleteCollection(ctx, id); err != nil {
+	l, ok := s.master[c.ID]
+	if !ok {
+		return Collection{}, fmt.Errorf("collection %q: %w", c.ID, ErrNotFound)
+	}
+	next := l.coll
+	Describe(&next, c)
+	if err := ValidateCollection(&next); err != nil {
+		return Collection{}, err
+	}
+	got, seq, err := s.backend.UpdateCollection(ctx, next, actor)
+	if err != nil {
+		return Collection{}, err
+	}
+	l.coll = got
+	l.seq = max(l.seq, seq)
+	l.gen++
+	s.publish(got.ID)
+	return got, nil
+}
+
+// RenameCollection gives collection id the id newID (see
+// Backend.RenameCollection) in the backend and the index. Errors:
+// ErrNotFound, ErrConflict, ErrInvalid.
+func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (Collection, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	got, err := s.backend.RenameCollection(ctx, id, newID, actor)
+	if err != nil {
+		return Collection{}, err
+	}
+	l, err := s.load(ctx, got)
+	if err != nil {
+		return Collection{}, err
+	}
+	if old, ok := s.master[id]; ok {
+		l.gen, l.seq = old.gen+1, old.seq
+	}
+	delete(s.master, id)
+	s.quarantine.set(id, nil)
+	s.master[newID] = l
+	s.publish(newID)
+	return got, nil
+}
+
+// DeleteCollection removes a collection and its features. Errors:
+// ErrNotFound.
+func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.backend.DeleteCollection(ctx, id, actor); err != nil {
 		return err
 	}
 	delete(s.master, id)
@@ -342,6 +392,32 @@ func (s *Store) reloadLocked(ctx context.Context, collection string) error {
 	return nil
 }
 
+// redescribeLocked reads the definition of l's collection again after a
+// change of op OpCollection made elsewhere.
+func (s *Store) redescribeLocked(ctx context.Context, l *layer, ch Change, changed map[string]bool) error {
+	if ch.Seq <= l.seq {
+		return nil
+	}
+	cs, err := s.collections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.ID == ch.Collection {
+			Describe(&l.coll, c)
+			l.seq = ch.Seq
+			l.gen++
+			changed[c.ID] = true
+			return nil
+		}
+	}
+	// Deleted elsewhere.
+	delete(s.master, ch.Collection)
+	s.quarantine.set(ch.Collection, nil)
+	changed[ch.Collection] = true
+	return nil
+}
+
 // Sync brings the index up to date with writes made through other
 // instances or tools sharing the backend, from the change log. Writes this
 // Store made itself are already indexed and are skipped.
@@ -397,6 +473,9 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 			l.seq = max(l.seq, ch.Seq)
 			return nil // just read whole
 		}
+	}
+	if ch.Op == OpCollection {
+		return s.redescribeLocked(ctx, l, ch, changed)
 	}
 	if ch.Op == OpLoad {
 		// A bulk load: read the collection again.

@@ -27,6 +27,7 @@ type importFlags struct {
 	description string
 	license     string
 	keywords    string
+	meta        metaFlags
 	force       bool
 	timezone    string
 	layer       string
@@ -95,6 +96,7 @@ Flags:
 	fs.StringVar(&f.description, "description", "", "description of a collection made by --create")
 	fs.StringVar(&f.license, "license", "", "licence of a collection made by --create: an SPDX id (CC-BY-4.0, ODbL-1.0) or a URL")
 	fs.StringVar(&f.keywords, "keywords", "", "comma-separated keywords of a collection made by --create")
+	f.meta.register(fs, "a collection made by --create")
 	fs.BoolVar(&f.force, "force", false, "import even when the rows would add as many features as the collection already has (a re-import with another --id-field does that)")
 	fs.StringVar(&f.timezone, "timezone", "UTC", "time zone of date-times written without a UTC offset (2022-04-16T10:15:10), e.g. America/Chicago")
 	fs.StringVar(&f.layer, "layer", "", "the one GeoPackage layer (table) to import (default: every layer)")
@@ -153,8 +155,14 @@ Flags:
 	if err != nil || f.timezone == "" || f.timezone == "Local" {
 		return usageError{fmt.Sprintf("import: --timezone %q: give an IANA zone name such as UTC or America/Chicago", f.timezone)}
 	}
-	if !f.create && (f.title != "" || f.description != "" || f.license != "" || f.keywords != "") {
-		return usageError{"import: --title, --description, --license and --keywords describe a new collection: they go with --create"}
+	set := setFlags(fs)
+	if !f.create && (f.title != "" || f.description != "" || f.license != "" || f.keywords != "" || anySet(set, metaFlagNames)) {
+		return usageError{"import: --title, --description, --license, --keywords and --" + strings.Join(metaFlagNames, ", --") +
+			" describe a new collection: they go with --create (cityatlas collection set changes an existing one)"}
+	}
+	var md store.Metadata
+	if err := f.meta.apply(set, &md); err != nil {
+		return err
 	}
 	var showProgress bool
 	switch f.progress {
@@ -181,6 +189,7 @@ Flags:
 		Description:   f.description,
 		License:       f.license,
 		Keywords:      splitKeywords(f.keywords),
+		Metadata:      md,
 		Force:         f.force,
 		Location:      loc,
 		Layer:         f.layer,

@@ -54,6 +54,7 @@ Usage:
   cityatlas import  FILE... --collection ID [flags]   import shapefiles, CSV, GeoJSON (all or nothing)
   cityatlas export  --collection ID [--output FILE] [flags]   write a layer as GeoJSON, CSV, GeoPackage, shapefile, FlatGeobuf, GeoParquet, KML
   cityatlas keys    create|list|revoke [flags]   API keys (editors write, admins manage)
+  cityatlas collection list|set|rename|delete [flags]   list collections, change their title, licence and catalog metadata, rename or delete one
   cityatlas healthcheck [--ready]   exit 0 if the server on --addr answers /healthz (or /readyz), else 1
   cityatlas version           print the version, Go version and VCS revision
 
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keys(ctx, args[1:], getenv, stdout, stderr)
+	case "collection":
+		return collectionCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":

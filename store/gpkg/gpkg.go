@@ -379,7 +379,7 @@ func createIn(ctx context.Context, tx *sql.Tx, c *store.Collection) error {
 // DeleteCollection drops the feature table of collection id with its index
 // and registrations (ErrNotFound if there is none). The change log keeps its
 // entries.
-func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := loadMeta(ctx, tx, id); err != nil {
 			return err
@@ -397,7 +397,10 @@ func (s *Store) DeleteCollection(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM cityatlas_collections WHERE id = ?", id)
+		if _, err := tx.ExecContext(ctx, "DELETE FROM cityatlas_collections WHERE id = ?", id); err != nil {
+			return err
+		}
+		_, err := logCollectionChange(ctx, tx, id, actor)
 		return err
 	})
 	if err != nil {

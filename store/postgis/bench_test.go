@@ -45,7 +45,7 @@ func BenchmarkApplyUpsert100k(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {
 			b.StopTimer()
-			_ = s.DeleteCollection(ctx, schema.ID)
+			_ = s.DeleteCollection(ctx, schema.ID, "bench")
 			storetest.MustCreate(b, s, schema)
 			b.StartTimer()
 			apply(b, first, store.Inserted)

@@ -91,7 +91,11 @@ func collectionArgs(c *store.Collection) ([]any, error) {
 	if keywords == nil {
 		keywords = []string{}
 	}
-	return []any{c.ID, c.Title, c.Description, string(c.Geometry), fj, c.License, keywords, c.TimeField, string(c.Role), c.Private}, nil
+	mj, err := json.Marshal(c.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("postgis: collection %q: encode metadata: %w", c.ID, err)
+	}
+	return []any{c.ID, c.Title, c.Description, string(c.Geometry), fj, c.License, keywords, c.TimeField, string(c.Role), c.Private, mj}, nil
 }
 
 // addPartition makes the partition of collection coll in tx: a table like

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cityatlas/cityatlas/migrations"
+	"github.com/cityatlas/cityatlas/store"
 )
 
 func connect(tb testing.TB, url string) *pgx.Conn {
@@ -250,5 +252,52 @@ func TestMigrateFeaturesByCollection(t *testing.T) {
 	}
 	if _, err := conn.Exec(ctx, `INSERT INTO features (collection, external_id) VALUES ('parks', 'P1')`); err == nil {
 		t.Error("a second P1 in parks was accepted; the external id key is gone")
+	}
+}
+
+// TestMigrateCollectionMetadata: a database from before the metadata
+// column (migration 0009) keeps its collections, which read with empty
+// metadata and take metadata and 'collection' change-log entries after.
+func TestMigrateCollectionMetadata(t *testing.T) {
+	ctx := context.Background()
+	url := newSchema(t)
+	conn := connect(t, url)
+	all, err := migrations.List(migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := fstest.MapFS{}
+	for _, m := range all {
+		if m.Version < 9 {
+			b, err := migrations.FS.ReadFile(m.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old[m.Name] = &fstest.MapFile{Data: b}
+		}
+	}
+	if _, err := migrations.Apply(ctx, conn, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO collections (id, title, geometry_type, license) VALUES ('parks', 'Parks', 'Polygon', 'CC0-1.0')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT cityatlas_add_feature_table('parks')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, url) // migrates
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cs, err := s.Collections(ctx)
+	if err != nil || len(cs) != 1 || cs[0].Title != "Parks" || cs[0].License != "CC0-1.0" || !reflect.DeepEqual(cs[0].Metadata, store.Metadata{}) {
+		t.Fatalf("collections after migrating: %+v, %v", cs, err)
+	}
+	c := cs[0]
+	c.Publisher, c.AccrualPeriodicity = "Parks Department", "R/P1M"
+	got, seq, err := s.UpdateCollection(ctx, c, "admin")
+	if err != nil || got.Publisher != "Parks Department" || seq == 0 {
+		t.Fatalf("update after migrating: %+v, %d, %v", got, seq, err)
 	}
 }

@@ -154,10 +154,14 @@ func scanCollection(row pgx.CollectableRow) (store.Collection, error) {
 		geomType string
 		fields   []byte
 		role     string
+		meta     []byte
 	)
-	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &role, &c.Created, &c.Private)
+	err := row.Scan(&c.ID, &c.Title, &c.Description, &geomType, &fields, &c.License, &c.Keywords, &c.TimeField, &role, &c.Created, &c.Private, &meta)
 	if err != nil {
 		return c, err
+	}
+	if err := json.Unmarshal(meta, &c.Metadata); err != nil {
+		return c, fmt.Errorf("collection %q: %w: decode its metadata: %v", c.ID, store.ErrBadData, err)
 	}
 	c.Geometry = store.GeometryType(geomType)
 	c.Role = store.Role(role)
@@ -226,9 +230,93 @@ func (s *Store) CreateCollection(ctx context.Context, c store.Collection) (store
 	return c, nil
 }
 
+// UpdateCollection replaces the descriptive fields of collection c.ID and
+// logs an OpCollection change (ErrNotFound, ErrInvalid).
+func (s *Store) UpdateCollection(ctx context.Context, c store.Collection, actor string) (store.Collection, int64, error) {
+	var (
+		seq int64
+		got store.Collection
+	)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := collection(ctx, tx, sqlCollection+` FOR UPDATE`, c.ID)
+		if err != nil {
+			return err
+		}
+		store.Describe(&cur, c)
+		if err := store.ValidateCollection(&cur); err != nil {
+			return err
+		}
+		args, err := collectionArgs(&cur)
+		if err != nil {
+			return err
+		}
+		// args: id 0, title 1, description 2, license 5, keywords 6, meta 10
+		if err := tx.QueryRow(ctx, sqlUpdateCollection, args[0], args[1], args[2], args[5], args[6], args[10], actor).Scan(&seq); err != nil {
+			return err
+		}
+		if got, err = collection(ctx, tx, sqlCollection, c.ID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlNotify, "collections")
+		return err
+	})
+	if err != nil {
+		return store.Collection{}, 0, translate(err, "update collection %q", c.ID)
+	}
+	return got, seq, nil
+}
+
+// RenameCollection gives collection id the id newID, moving its features
+// (ids, versions, history) to the new id's partition in one transaction
+// (ErrNotFound, ErrConflict, ErrInvalid).
+func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (store.Collection, error) {
+	var got store.Collection
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := collection(ctx, tx, sqlCollection+` FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		cur.ID = newID
+		if err := store.ValidateCollection(&cur); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlWriter); err != nil {
+			return err
+		}
+		for _, q := range []string{sqlRenameCopy, sqlAddFeatureTable, sqlRenameFeatures, sqlRenameVersions, sqlRenameLog, sqlRenameGrants} {
+			args := []any{id, newID}
+			if q == sqlAddFeatureTable {
+				args = []any{newID}
+			}
+			if _, err := tx.Exec(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{sqlDeleteCollection, sqlDeleteCollectionFeatures} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		for _, c := range []string{id, newID} {
+			if _, err := tx.Exec(ctx, sqlLogCollection, c, actor); err != nil {
+				return err
+			}
+		}
+		if got, err = collection(ctx, tx, sqlCollection, newID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlNotify, "collections")
+		return err
+	})
+	if err != nil {
+		return store.Collection{}, translate(err, "rename collection %q to %q", id, newID)
+	}
+	return got, nil
+}
+
 // DeleteCollection removes a collection with all its features (ErrNotFound
 // if there is none). The change log keeps the collection's entries.
-func (s *Store) DeleteCollection(ctx context.Context, id string) error {
+func (s *Store) DeleteCollection(ctx context.Context, id, actor string) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, sqlDeleteCollection, id)
 		if err != nil {
@@ -238,6 +326,9 @@ func (s *Store) DeleteCollection(ctx context.Context, id string) error {
 			return fmt.Errorf("collection %q: %w", id, store.ErrNotFound)
 		}
 		if _, err := tx.Exec(ctx, sqlDeleteCollectionFeatures, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlLogCollection, id, actor); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, sqlNotify, "collections")

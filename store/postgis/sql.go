@@ -29,7 +29,7 @@ const sqlNotify = `SELECT pg_notify('cityatlas_changes', $1)`
 
 // Collections.
 const (
-	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private`
+	sqlCollectionColumns = `id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta`
 
 	sqlCollections = `SELECT ` + sqlCollectionColumns + ` FROM collections ORDER BY id COLLATE "C"`
 
@@ -39,14 +39,37 @@ const (
 	// an Apply writes to it.
 	sqlCollectionForShare = sqlCollection + ` FOR SHARE`
 
-	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
+	sqlCreateCollection = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11)
 RETURNING created`
+
+	// $1 id, $2 title, $3 description, $4 license, $5 keywords, $6 meta,
+	// $7 actor: the descriptive fields and their change-log entry.
+	sqlUpdateCollection = `WITH u AS (
+	UPDATE collections SET title = $2, description = $3, license = $4, keywords = $5, meta = $6
+	WHERE id = $1
+	RETURNING id
+)
+INSERT INTO changes (collection, feature_id, op, version, actor, time)
+SELECT id, 0, 'collection', 0, $7, now() FROM u
+RETURNING seq`
 
 	// Each collection has its own partition of features (migrations/0003).
 	sqlAddFeatureTable = `SELECT cityatlas_add_feature_table($1)`
 
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
+
+	// Renaming collection $1 to $2.
+	sqlRenameCopy = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta)
+SELECT $2, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta FROM collections WHERE id = $1`
+	sqlRenameFeatures = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
+SELECT id, $2, external_id, geom, properties, version, created, updated FROM features WHERE collection = $1`
+	sqlRenameVersions = `UPDATE feature_versions SET collection = $2 WHERE collection = $1`
+	sqlRenameLog      = `UPDATE changes SET collection = $2 WHERE collection = $1 AND feature_id <> 0`
+	sqlRenameGrants   = `UPDATE keys SET collections = array_replace(collections, $1, $2) WHERE $1 = ANY (collections)`
+
+	// $1 collection, $2 actor: a change to the collection itself.
+	sqlLogCollection = `INSERT INTO changes (collection, feature_id, op, version, actor, time) VALUES ($1, 0, 'collection', 0, $2, now())`
 	// The collection's features go with it, partition and all; the change
 	// log stays.
 	sqlDeleteCollectionFeatures = `SELECT cityatlas_drop_feature_table($1)`

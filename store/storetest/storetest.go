@@ -55,6 +55,9 @@ func Run(t *testing.T, open Opener) {
 		{"History", testHistory},
 		{"Keys", testKeys},
 		{"Private", testPrivate},
+		{"Metadata", testMetadata},
+		{"SyncCollection", testSyncCollection},
+		{"RenameCollection", testRenameCollection},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -652,10 +655,10 @@ func testDeleteCollection(t *testing.T, b store.Backend) {
 	ctx := context.Background()
 	c := MustCreate(t, b, Assets("gone", store.GeometryPoint))
 	MustApply(t, b, c.ID, insert(store.Feature{Geometry: Point(0, 0), Properties: Props(t, c, nil)}))
-	if err := b.DeleteCollection(ctx, c.ID); err != nil {
+	if err := b.DeleteCollection(ctx, c.ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.DeleteCollection(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := b.DeleteCollection(ctx, c.ID, "test"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 	cs, _ := b.Collections(ctx)

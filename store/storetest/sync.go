@@ -13,14 +13,7 @@ import (
 func testSync(t *testing.T, b store.Backend) {
 	ctx := context.Background()
 	c := MustCreate(t, b, Assets("signs", store.GeometryPoint))
-	a, err := store.Open(ctx, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := store.Open(ctx, b, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, other := openStore(t, b), openStore(t, b)
 	rs, err := a.Apply(ctx, c.ID, []store.Mutation{
 		insert(store.Feature{Geometry: Point(1, 1), Properties: Props(t, c, map[string]any{"name": "one"})}),
 		insert(store.Feature{Geometry: Point(2, 2), Properties: Props(t, c, map[string]any{"name": "two"})}),
@@ -70,4 +63,54 @@ func testSync(t *testing.T, b store.Backend) {
 	if again, _ := a.Collection(c.ID); again.Gen != info.Gen || again.Count != 1 {
 		t.Errorf("the writer's own changes were applied again: gen %d → %d", info.Gen, again.Gen)
 	}
+}
+
+// testSyncCollection: a metadata change and a collection's deletion made
+// through one Store reach another from the change log ('collection'
+// entries), and the writer's ETag moves at once.
+func testSyncCollection(t *testing.T, b store.Backend) {
+	ctx := context.Background()
+	MustCreate(t, b, Assets("signs", store.GeometryPoint))
+	MustCreate(t, b, Assets("gone", store.GeometryPoint))
+	a, other := openStore(t, b), openStore(t, b)
+	before, _ := a.Collection("signs")
+	next := before.Collection
+	next.Title, next.Metadata = "Stop signs", sampleMetadata()
+	if _, err := a.UpdateCollection(ctx, next, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteCollection(ctx, "gone", "a"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := a.Collection("signs")
+	if after.Title != "Stop signs" || after.Publisher != next.Publisher || after.Gen == before.Gen || after.Updated.IsZero() {
+		t.Errorf("the writer after the update: %+v (gen %d → %d)", after, before.Gen, after.Gen)
+	}
+	if err := other.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := other.Collection("signs")
+	if err != nil || got.Title != "Stop signs" || got.ContactEmail != next.ContactEmail || len(got.Theme) != 2 {
+		t.Errorf("the other store after Sync: %+v, %v", got, err)
+	}
+	if _, err := other.Collection("gone"); err == nil {
+		t.Error("the other store still has the collection deleted elsewhere")
+	}
+	chs, err := b.Changes(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(chs); n != 2 || chs[1].Op != store.OpCollection || chs[1].Collection != "gone" || chs[1].Actor != "a" {
+		t.Errorf("change log: %+v, want the update and the deletion", chs)
+	}
+}
+
+// openStore opens a Store (an instance) on b.
+func openStore(t *testing.T, b store.Backend) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
