@@ -427,6 +427,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		// Cancelled between the last statement and the commit: the
+		// transaction was rolled back already (sql.ErrTxDone).
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("%w: commit: %w", cerr, err)
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
