@@ -171,7 +171,7 @@ func (c *compiler) op(e Op) (pred, error) {
 		if err != nil {
 			return nil, err
 		}
-		return logic(e.Op, ps), nil
+		return logic(e.Op, spatialFirst(e.Args, ps)), nil
 	case classLike:
 		return c.like(e)
 	case classSpatial:

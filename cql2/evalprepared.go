@@ -87,3 +87,21 @@ func orbArea(g Geometry) orb.Geometry {
 	}
 	return nil
 }
+
+// spatialFirst orders the terms of an AND or OR (both commutative in
+// CQL2's three-valued logic) so that S_INTERSECTS with a literal, cheap on
+// a prepared polygon and selective, runs before the comparisons, which
+// must look property values up.
+func spatialFirst(args []Expr, ps []pred) []pred {
+	out := make([]pred, 0, len(ps))
+	for pass := range 2 {
+		for i, a := range args {
+			op, ok := a.(Op)
+			spatial := ok && op.Op == "s_intersects"
+			if spatial == (pass == 0) {
+				out = append(out, ps[i])
+			}
+		}
+	}
+	return out
+}
