@@ -168,7 +168,7 @@ func (s *Server) collection(c echo.Context) error {
 	}
 	doc := s.collectionDoc(c, ci)
 	if f == fmtHTML {
-		return s.html(c, "collection", ci.Title, map[string]any{"C": doc, "Fields": ci.Fields})
+		return s.html(c, "collection", ci.Title, map[string]any{"C": doc, "Fields": ci.Fields, "Updated": ci.Updated})
 	}
 	return c.JSON(http.StatusOK, doc)
 }

@@ -279,7 +279,7 @@ func (s *Server) feature(c echo.Context) error {
 			return err
 		}
 		return s.html(c, "feature", ci.Title+" "+strconv.FormatInt(id, 10), map[string]any{
-			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props), "Geometry": string(geo.AppendGeoJSON(nil, f.Geometry)),
+			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props),
 		})
 	}
 	if f.Geometry, err = out.fromCRS84(f.Geometry); err != nil {
