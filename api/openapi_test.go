@@ -96,7 +96,9 @@ func oaPath(p string) string {
 // documents every operation of the OpenAPI document, with its parameters.
 func TestServiceDoc(t *testing.T) {
 	srv, _ := demoServer(t)
-	var landing struct{ Links []struct{ Href, Rel, Type string } }
+	var landing struct {
+		Links []struct{ Href, Rel, Type string }
+	}
 	decode(t, get(t, srv, "/?f=json"), &landing)
 	href := ""
 	for _, l := range landing.Links {
