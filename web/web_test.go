@@ -27,6 +27,13 @@ import (
 // on a free port, after fill has loaded the store.
 func server(t *testing.T, cfg web.Config, fill func(ctx context.Context, b store.Backend) error) *httptest.Server {
 	t.Helper()
+	return serverWith(t, cfg, fill, nil)
+}
+
+// serverWith is server, with conf given the backend and the api's
+// configuration to complete (API keys, say) before the server starts.
+func serverWith(t *testing.T, cfg web.Config, fill func(ctx context.Context, b store.Backend) error, conf func(b store.Backend, c *api.Config)) *httptest.Server {
+	t.Helper()
 	ctx := context.Background()
 	b, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "map.gpkg"))
 	if err != nil {
@@ -43,7 +50,11 @@ func server(t *testing.T, cfg web.Config, fill func(ctx context.Context, b store
 	}
 	t.Cleanup(func() { st.Close() })
 	m := web.New(cfg)
-	srv := httptest.NewServer(api.NewServer(st, api.Config{Map: m, Extra: m.Register}, nil))
+	ac := api.Config{Map: m, Extra: m.Register}
+	if conf != nil {
+		conf(b, &ac)
+	}
+	srv := httptest.NewServer(api.NewServer(st, ac, nil))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -152,6 +163,35 @@ func TestConfig(t *testing.T) {
 // driven by playwright-core, against the real server with the demo data.
 // Missing node, npm or chromium skip it, or fail it when CI=true.
 func TestMapInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	// The demo city with the Chicago landmarks imported, an empty store,
+	// and the OpenStreetMap points of San Francisco.
+	city := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
+		if _, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1}); err != nil {
+			return err
+		}
+		return importInto(ctx, b, "../importers/testdata/chicago/Individual_Landmarks.csv", "landmarks", "Chicago landmarks")
+	})
+	empty := server(t, web.Config{Title: "Empty atlas"}, nil)
+	sf := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
+		return importInto(ctx, b, "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", "osm_points", "OSM signals and stops")
+	})
+	b.run(t, "map.test.mjs", nil, city.URL, b.out, empty.URL, sf.URL)
+	if _, err := os.Stat(filepath.Join(b.out, "map.png")); err != nil {
+		t.Errorf("no screenshot: %v", err)
+	}
+}
+
+// browserTest is what a browser test needs: node, the folder of the test
+// scripts (with playwright-core installed) and the screenshots' folder.
+type browserTest struct {
+	node, dir, out string
+}
+
+// newBrowserTest finds node and Chromium and installs playwright-core when
+// it is missing; without them the test is skipped, or fails when CI=true.
+func newBrowserTest(t *testing.T) *browserTest {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
@@ -188,35 +228,28 @@ func TestMapInBrowser(t *testing.T) {
 	if out == "" {
 		out = filepath.Join(dir, "out") // gitignored
 	}
-	// The demo city with the Chicago landmarks imported, an empty store,
-	// and the OpenStreetMap points of San Francisco.
-	city := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
-		if _, err := demo.Seed(ctx, b, demo.Options{Seed: 1, Scale: 1}); err != nil {
-			return err
-		}
-		return importInto(ctx, b, "../importers/testdata/chicago/Individual_Landmarks.csv", "landmarks", "Chicago landmarks")
-	})
-	empty := server(t, web.Config{Title: "Empty atlas"}, nil)
-	sf := server(t, web.Config{}, func(ctx context.Context, b store.Backend) error {
-		return importInto(ctx, b, "../testdata/osm-sfbay/osm_sfbay_traffic_signals_and_stops.geojson", "osm_points", "OSM signals and stops")
-	})
-	// The browser test gets what is left of the test binary's time (go test
-	// -timeout, 10 minutes by default), less a margin to report.
+	return &browserTest{node: node, dir: dir, out: out}
+}
+
+// run runs a test script of the folder with args, and env added to the
+// environment, and fails the test if it fails. The script gets what is
+// left of the test binary's time (go test -timeout, 10 minutes by
+// default), less a margin to report.
+func (b *browserTest) run(t *testing.T, script string, env []string, args ...string) {
+	t.Helper()
 	deadline := time.Now().Add(9 * time.Minute)
 	if d, ok := t.Deadline(); ok {
 		deadline = d.Add(-20 * time.Second)
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "map.test.mjs"), city.URL, out, empty.URL, sf.URL)
-	cmd.Dir = dir
+	cmd := exec.CommandContext(ctx, b.node, append([]string{filepath.Join(b.dir, script)}, args...)...)
+	cmd.Dir = b.dir
+	cmd.Env = append(os.Environ(), env...)
 	res, err := cmd.CombinedOutput()
-	t.Logf("browser test output (screenshots in %s):\n%s", out, res)
+	t.Logf("%s output (screenshots in %s):\n%s", script, b.out, res)
 	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(out, "map.png")); err != nil {
-		t.Errorf("no screenshot: %v", err)
+		t.Fatalf("browser test %s failed: %v", script, err)
 	}
 }
 

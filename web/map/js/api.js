@@ -43,3 +43,33 @@ export function tileURL(id, params) {
 
 // download reads a layer's whole-layer download (no page limit) for a query.
 export const download = (id, params) => getJSON(collPath(id) + '/download' + qs(params));
+
+// The API key of the signed-in user (session.js sets it): sent as
+// Authorization: Bearer on the requests below, never put in a URL.
+let key = null;
+export const setKey = (k) => { key = k || null; };
+
+export const featurePath = (id, fid) => collPath(id) + '/items/' + encodeURIComponent(fid);
+
+// send makes a request with the key, if any, and a JSON body, if given.
+// It answers {ok, status, etag, body} (body: the parsed JSON answer or
+// null) whatever the status; only a network failure throws.
+export async function send(method, p, body, headers) {
+  const h = Object.assign({ Accept: 'application/geo+json, application/json;q=0.9, application/problem+json;q=0.8' }, headers);
+  if (key) h.Authorization = 'Bearer ' + key;
+  const r = await fetch(url(p), { method, headers: h, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
+  let data = null;
+  const text = await r.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = { detail: text.slice(0, 200) }; }
+  }
+  return { ok: r.ok, status: r.status, etag: r.headers.get('ETag'), body: data };
+}
+
+export const whoami = () => send('GET', 'whoami');
+export const readFeature = (id, fid) => send('GET', featurePath(id, fid));
+export const history = (id, fid) => send('GET', featurePath(id, fid) + '/history');
+export const createFeature = (id, f) => send('POST', collPath(id) + '/items', f, { 'Content-Type': 'application/geo+json' });
+// patchFeature sends a JSON Merge Patch (null removes) for the version etag.
+export const patchFeature = (id, fid, patch, etag) => send('PATCH', featurePath(id, fid), patch, { 'Content-Type': 'application/merge-patch+json', 'If-Match': etag });
+export const deleteFeature = (id, fid, etag) => send('DELETE', featurePath(id, fid), undefined, { 'If-Match': etag });

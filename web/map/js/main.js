@@ -1,7 +1,8 @@
 // cityatlas web map: start-up. It reads the configuration, the layers and
 // their queryables, fits the first view to the city limits (else the data
 // shown), draws base layers, the limits and the assets, and wires the
-// panel, filters, search, drawing, popups, share and print.
+// panel, filters, search, drawing, popups, share and print, and the
+// sign-in and editing.
 import { state, ca, $, readHash, writeHash } from './state.js';
 import * as api from './api.js';
 import { look } from './symbols.js';
@@ -13,6 +14,8 @@ import * as sketch from './sketch.js';
 import * as popup from './popup.js';
 import * as search from './search.js';
 import * as share from './share.js';
+import * as session from './session.js';
+import * as edit from './edit.js';
 
 async function loadLayer(c) {
   const q = await api.queryables(c.id);
@@ -118,6 +121,9 @@ async function main() {
   draw.install();
   search.install();
   share.install();
+  edit.install();
+  popup.onAsset(edit.onAsset);
+  await session.install();
   map.on('mousemove', (e) => {
     if (draw.drawing()) return;
     const n = map.queryRenderedFeatures(e.point, { layers: popup.interactiveLayers() }).length;

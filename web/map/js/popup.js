@@ -7,6 +7,11 @@ import { centroid } from './geo.js';
 import { drawing, countArea } from './draw.js';
 
 let popup = null;
+let assetHandler = null; // edit.js's: opens the editor instead of the popup
+
+// onAsset sets fn(collection, id), asked first on a click on an asset; it
+// answers true when it took the click.
+export function onAsset(fn) { assetHandler = fn; }
 
 export function showPopup(lngLat, html, attrs) {
   if (popup) popup.remove();
@@ -91,6 +96,7 @@ export function onClick(e) {
     ca.lastClusterClick = { collection: coll, count: n };
     return;
   }
+  if (assetHandler && assetHandler(coll, f.id)) return;
   openFeature(coll, f.id, f.geometry.type === 'Point' ? f.geometry.coordinates : e.lngLat);
   void l;
 }
