@@ -143,78 +143,6 @@ func TestCountGridOnlyForPlainCounts(t *testing.T) {
 	}
 }
 
-// BenchmarkCountPolygon: the count of a 20-vertex polygon about 2 km
-// across over 1 M points, by the grid and by the R-tree.
-func BenchmarkCountPolygon(b *testing.B) {
-	s := benchStore(b, 1_000_000)
-	l, _ := s.layer("points")
-	g := buildCountGrid(l)
-	rng := rand.New(rand.NewPCG(9, 10))
-	areas := make([]orb.Geometry, 256)
-	for i := range areas {
-		cx := benchExtent[0] + 0.02 + rng.Float64()*(benchExtent[2]-benchExtent[0]-0.04)
-		cy := benchExtent[1] + 0.02 + rng.Float64()*(benchExtent[3]-benchExtent[1]-0.04)
-		ring := make(orb.Ring, 0, 21)
-		for k := range 20 {
-			θ := 2 * math.Pi * float64(k) / 20
-			d := 0.01 * (0.7 + 0.3*rng.Float64()) // about 1 km
-			ring = append(ring, orb.Point{cx + d*math.Cos(θ), cy + d*math.Sin(θ)})
-		}
-		areas[i] = orb.Polygon{append(ring, ring[0])}
-	}
-	b.Run("grid", func(b *testing.B) {
-		n, i := 0, 0
-		for b.Loop() {
-			a, _ := geo.Prepare(areas[i%len(areas)])
-			n += g.countRegion(newAreaRegion(a))
-			i++
-		}
-		b.ReportMetric(float64(n)/float64(i), "points/op")
-	})
-	b.Run("rtree", func(b *testing.B) {
-		n, i := 0, 0
-		for b.Loop() {
-			f := Filter{Area: areas[i%len(areas)]}
-			m, _ := newMatcher(l, f)
-			n += len(s.search(l, f, m))
-			i++
-		}
-		b.ReportMetric(float64(n)/float64(i), "points/op")
-	})
-}
-
-// BenchmarkCountCircle: the count of a 1 km circle over 1 M points, by the
-// grid and by the R-tree.
-func BenchmarkCountCircle(b *testing.B) {
-	s := benchStore(b, 1_000_000)
-	l, _ := s.layer("points")
-	g := buildCountGrid(l)
-	rng := rand.New(rand.NewPCG(9, 10))
-	discs := make([]*geo.Disc, 256)
-	for i := range discs {
-		discs[i] = geo.NewDisc(orb.Point{benchExtent[0] + 0.02 + rng.Float64()*(benchExtent[2]-benchExtent[0]-0.04),
-			benchExtent[1] + 0.02 + rng.Float64()*(benchExtent[3]-benchExtent[1]-0.04)}, 1000)
-	}
-	b.Run("grid", func(b *testing.B) {
-		n, i := 0, 0
-		for b.Loop() {
-			n += g.countRegion(discRegion{discs[i%len(discs)]})
-			i++
-		}
-		b.ReportMetric(float64(n)/float64(i), "points/op")
-	})
-	b.Run("rtree", func(b *testing.B) {
-		n, i := 0, 0
-		for b.Loop() {
-			f := Filter{Circle: discs[i%len(discs)]}
-			m, _ := newMatcher(l, f)
-			n += len(s.search(l, f, m))
-			i++
-		}
-		b.ReportMetric(float64(n)/float64(i), "points/op")
-	})
-}
-
 // TestPagesOfLargeMatches: a bbox page taken by partial selection holds
 // the same features, in the same order, as sorting every match.
 func TestPagesOfLargeMatches(t *testing.T) {
@@ -241,5 +169,66 @@ func TestPagesOfLargeMatches(t *testing.T) {
 		if sel.Matched != len(ids) || !slices.Equal(got, want) {
 			t.Fatalf("offset %d limit %d of %d: matched %d, got %v, want %v", f.Offset, f.Limit, len(ids), sel.Matched, got, want)
 		}
+	}
+}
+
+// BenchmarkCountPolygon: the count of a 20-vertex polygon about 2 km
+// across over 1 M points, by the grid and by the R-tree.
+func BenchmarkCountPolygon(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	benchCounts(b, func() Filter {
+		cx := benchExtent[0] + 0.02 + rng.Float64()*(benchExtent[2]-benchExtent[0]-0.04)
+		cy := benchExtent[1] + 0.02 + rng.Float64()*(benchExtent[3]-benchExtent[1]-0.04)
+		ring := make(orb.Ring, 0, 21)
+		for k := range 20 {
+			θ := 2 * math.Pi * float64(k) / 20
+			d := 0.01 * (0.7 + 0.3*rng.Float64()) // about 1 km
+			ring = append(ring, orb.Point{cx + d*math.Cos(θ), cy + d*math.Sin(θ)})
+		}
+		return Filter{Area: orb.Polygon{append(ring, ring[0])}}
+	})
+}
+
+// BenchmarkCountCircle: the count of a 1 km circle over 1 M points, by the
+// grid and by the R-tree.
+func BenchmarkCountCircle(b *testing.B) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	benchCounts(b, func() Filter {
+		return Filter{Circle: geo.NewDisc(orb.Point{benchExtent[0] + 0.02 + rng.Float64()*(benchExtent[2]-benchExtent[0]-0.04),
+			benchExtent[1] + 0.02 + rng.Float64()*(benchExtent[3]-benchExtent[1]-0.04)}, 1000)}
+	})
+}
+
+// benchCounts counts 256 filters that next makes over 1 M points, through
+// the count grid (as Count takes it: the area prepared each time) and
+// through the R-tree search.
+func benchCounts(b *testing.B, next func() Filter) {
+	s := benchStore(b, 1_000_000)
+	l, _ := s.layer("points")
+	filters := make([]Filter, 256)
+	for i := range filters {
+		filters[i] = next()
+	}
+	m, _ := newMatcher(l, filters[0])
+	for gridFor(l, filters[0], m) == nil {
+		time.Sleep(time.Millisecond) // the first call started the build
+	}
+	for _, path := range []struct {
+		name  string
+		count func(f Filter, m *matcher) int
+	}{
+		{"grid", func(f Filter, m *matcher) int { return gridFor(l, f, m).count() }},
+		{"rtree", func(f Filter, m *matcher) int { return len(s.search(l, f, m)) }},
+	} {
+		b.Run(path.name, func(b *testing.B) {
+			n, i := 0, 0
+			for b.Loop() {
+				f := filters[i%len(filters)]
+				m, _ := newMatcher(l, f)
+				n += path.count(f, m)
+				i++
+			}
+			b.ReportMetric(float64(n)/float64(i), "points/op")
+		})
 	}
 }
