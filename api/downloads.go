@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,7 +161,9 @@ func (s *Server) download(c echo.Context) error {
 	if method(c) == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
+	ci.Metadata = s.metadata(ci)
 	layer := formats.LayerOf(ci, fields, sel.Len())
+	layer.Meta = append(layer.Meta, formats.MetaItem{Key: formats.MetaSource, Value: s.base(c) + "/collections/" + url.PathEscape(ci.ID)})
 	if !out.identity() {
 		layer.CRS, layer.Extent = out.formatsCRS(), nil
 	}

@@ -133,6 +133,16 @@ func testPatchCollection(t *testing.T, e *writeEnv) {
 		dl.header.Get("X-Attribution") != "UTF-8''%C2%A9%20City%20of%20Imperial" {
 		t.Errorf("download headers: Link %q, X-Attribution %q", links, dl.header.Get("X-Attribution"))
 	}
+	// ... and the files that have a place for it carry it.
+	var fc map[string]any
+	decode(t, get(t, e.srv, "/collections/signs/download?f=geojson"), &fc)
+	for k, v := range map[string]string{"license": "CC-BY-4.0", "license_url": want.LicenseURL, "publisher": "Public Works",
+		"contact_email": "signs@example.org", "attribution": "© City of Imperial", "keywords": "stop, sign",
+		"update_frequency": "R/P1W", "updated": m.Updated, "source": e.srv.URL + "/collections/signs"} {
+		if fc[k] != v {
+			t.Errorf("the GeoJSON download's %s is %v, want %q", k, fc[k], v)
+		}
+	}
 
 	// null clears a member, back to the service's default; the rest stays.
 	wantStatus(t, "PATCH null", e.do(t, "PATCH", "/collections/signs", "admin", `{"contactEmail":null,"theme":null}`, mp...), 200)

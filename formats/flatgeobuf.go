@@ -3,6 +3,7 @@ package formats
 import (
 	"bufio"
 	"io"
+	"strings"
 
 	"github.com/cityatlas/cityatlas/formats/fgb"
 	"github.com/cityatlas/cityatlas/store"
@@ -21,7 +22,7 @@ type fgbWriter struct {
 // written in 2D.
 func NewFlatGeobuf(w io.Writer, l Layer) (Writer, error) {
 	bw := bufio.NewWriterSize(w, flushAt)
-	h := fgb.Header{Name: l.Name, Title: l.Title, Description: l.Description, Envelope: l.Extent, EPSG: 4326, GeometryType: fgbType(l.Geometry)}
+	h := fgb.Header{Name: l.Name, Title: l.Title, Description: l.Description, Envelope: l.Extent, EPSG: 4326, GeometryType: fgbType(l.Geometry), Metadata: metaJSON(l.metaExcept(MetaTitle, MetaDescription), strings.ToUpper)}
 	if l.CRS != nil {
 		h.EPSG = int32(l.CRS.EPSG)
 	}

@@ -48,6 +48,12 @@ type Layer struct {
 	// writer receives, in place of CRS84; only for a Format with AnyCRS.
 	// Extent is then in that CRS too (or nil).
 	CRS *CRS
+	// Meta is what the file says about the layer (title, licence,
+	// keywords, ...) where its format has a place for it: GeoPackage's
+	// gpkg_contents and metadata tables, FlatGeobuf's header, GeoParquet's
+	// key-value metadata, KML's and GeoJSON's description. LayerOf fills
+	// it; Source (the layer's web address) is the caller's to add.
+	Meta []MetaItem
 }
 
 // CRS names a coordinate system other than CRS84 for the writers that can
@@ -138,7 +144,7 @@ func Names() []string {
 // LayerOf returns the Layer of a collection with the features that a
 // selection of n of them holds.
 func LayerOf(ci store.CollectionInfo, fields []store.Field, n int) Layer {
-	l := Layer{Name: ci.ID, Title: ci.Title, Description: ci.Description, Geometry: ci.Geometry, Fields: fields, Count: n}
+	l := Layer{Name: ci.ID, Title: ci.Title, Description: ci.Description, Geometry: ci.Geometry, Fields: fields, Count: n, Meta: metaOf(ci)}
 	if ci.HasExtent {
 		e := ci.Extent
 		l.Extent = &e

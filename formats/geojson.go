@@ -30,6 +30,14 @@ func NewGeoJSON(w io.Writer, l Layer) (Writer, error) {
 	jw := newJSONWriter(w, l)
 	jw.buf = append(jw.buf, `{"type":"FeatureCollection","name":`...)
 	jw.buf = appendJSONString(jw.buf, l.Name)
+	// The layer's metadata as foreign members (RFC 7946 section 6.1);
+	// GDAL reads "description" as the layer's.
+	for _, it := range l.Meta {
+		jw.buf = append(jw.buf, ',')
+		jw.buf = appendJSONString(jw.buf, it.Key)
+		jw.buf = append(jw.buf, ':')
+		jw.buf = appendJSONString(jw.buf, it.Value)
+	}
 	if l.Extent != nil {
 		jw.buf = append(jw.buf, `,"bbox":[`...)
 		for i, v := range l.Extent {

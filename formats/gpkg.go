@@ -2,6 +2,7 @@ package formats
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -40,6 +41,7 @@ type gpkgWriter struct {
 	zs     bool
 	table  string
 	gtype  string // geometry_type_name
+	layer  Layer
 }
 
 const gpkgWGS84 = `GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]`
@@ -53,7 +55,7 @@ func NewGeoPackage(w io.Writer, l Layer) (Writer, error) {
 	if err != nil {
 		return nil, errorf("gpkg", "%w", err)
 	}
-	gw := &gpkgWriter{out: w, dir: dir, path: filepath.Join(dir, "out.gpkg"), fields: l.Fields, table: l.Name}
+	gw := &gpkgWriter{out: w, dir: dir, path: filepath.Join(dir, "out.gpkg"), fields: l.Fields, table: l.Name, layer: l}
 	if err := gw.init(l); err != nil {
 		gw.Abort()
 		return nil, errorf("gpkg", "%w", err)
@@ -257,8 +259,17 @@ func (gw *gpkgWriter) finish() error {
 		ext = [4]any{gw.ext[0], gw.ext[1], gw.ext[2], gw.ext[3]}
 	}
 	name := gw.table
-	if _, err := gw.tx.Exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, '', ?, ?, ?, ?, 4326)`,
-		name, name, ext[0], ext[1], ext[2], ext[3]); err != nil {
+	l := &gw.layer
+	ident := cmp.Or(l.Title, name)
+	changed := time.Now().UTC()
+	if u, err := time.Parse(time.RFC3339, l.MetaValue(MetaUpdated)); err == nil {
+		changed = u
+	}
+	if _, err := gw.tx.Exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, 4326)`,
+		name, ident, l.Description, changed.Format("2006-01-02T15:04:05.000Z"), ext[0], ext[1], ext[2], ext[3]); err != nil {
+		return err
+	}
+	if err := gw.writeMetadata(); err != nil {
 		return err
 	}
 	if _, err := gw.tx.Exec(`INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, ?, 0)`, name, gw.gtype, z); err != nil {

@@ -27,7 +27,13 @@ func NewKML(w io.Writer, l Layer) (Writer, error) {
 	kw := &kmlWriter{w: w, buf: make([]byte, 0, flushAt+4096), fields: l.Fields, schema: l.Name, name: -1}
 	b := append(kw.buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n<name>"...)
 	b = appendXML(b, orName(l.Title, l.Name))
-	b = append(b, "</name>\n<Schema name=\""...)
+	b = append(b, "</name>\n"...)
+	if d := kmlDescription(&l); d != "" {
+		b = append(b, "<description>"...)
+		b = appendXML(b, d)
+		b = append(b, "</description>\n"...)
+	}
+	b = append(b, "<Schema name=\""...)
 	b = appendXML(b, l.Name)
 	b = append(b, "\" id=\""...)
 	b = appendXML(b, l.Name)
@@ -47,6 +53,21 @@ func NewKML(w io.Writer, l Layer) (Writer, error) {
 	b = appendXML(b, l.Name)
 	kw.buf = append(b, "</name>\n"...)
 	return kw, nil
+}
+
+// kmlDescription is the Document's description: the layer's, then its
+// other metadata one "Key: value" line each (a KML reader shows the
+// description as text).
+func kmlDescription(l *Layer) string {
+	var b strings.Builder
+	b.WriteString(l.MetaValue(MetaDescription))
+	for _, it := range l.metaExcept(MetaTitle, MetaDescription) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.ReplaceAll(it.Key, "_", " ") + ": " + it.Value)
+	}
+	return b.String()
 }
 
 func orName(title, name string) string {

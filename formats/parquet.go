@@ -50,6 +50,11 @@ func NewGeoParquet(w io.Writer, l Layer) (Writer, error) {
 			parquet.CreatedBy("cityatlas", "", "")),
 		fields: l.Fields, types: map[string]bool{},
 	}
+	// Readers show the file's key-value metadata (pyarrow's
+	// schema.metadata, DuckDB's parquet_kv_metadata).
+	for _, it := range l.Meta {
+		pw.w.SetKeyValueMetadata(it.Key, it.Value)
+	}
 	index := map[string]int{}
 	for i, path := range schema.Columns() {
 		index[path[0]] = i

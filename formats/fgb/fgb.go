@@ -67,6 +67,9 @@ type Header struct {
 	Count uint64
 	// EPSG is the CRS code (4326 for WGS 84), 0 for none.
 	EPSG int32
+	// Metadata is the header's metadata string: a JSON object of
+	// key-value items, as GDAL writes and reads it ("" for none).
+	Metadata string
 }
 
 // Writer writes one FlatGeobuf file.
@@ -129,6 +132,10 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	if h.Description != "" {
 		desc = b.CreateString(h.Description)
 	}
+	var meta flatbuffers.UOffsetT
+	if h.Metadata != "" {
+		meta = b.CreateString(h.Metadata)
+	}
 	b.StartObject(14)
 	b.PrependUOffsetTSlot(0, name, 0)
 	if env != 0 {
@@ -146,6 +153,9 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	}
 	if desc != 0 {
 		b.PrependUOffsetTSlot(12, desc, 0)
+	}
+	if meta != 0 {
+		b.PrependUOffsetTSlot(13, meta, 0)
 	}
 	b.FinishSizePrefixed(b.EndObject())
 	_, err := w.Write(b.FinishedBytes())

@@ -127,6 +127,7 @@ func read(t *testing.T, b []byte) (fgb.Header, []readFeature) {
 	var hd fgb.Header
 	hd.Name = h.str(0)
 	hd.GeometryType = fgb.GeometryType(h.byteAt(2))
+	hd.Title, hd.Description, hd.Metadata = h.str(11), h.str(12), h.str(13)
 	for _, c := range h.tables(7) {
 		hd.Columns = append(hd.Columns, fgb.Column{Name: c.str(0), Type: fgb.ColumnType(c.byteAt(1))})
 	}
@@ -152,6 +153,7 @@ func read(t *testing.T, b []byte) (fgb.Header, []readFeature) {
 func TestRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
 	h := fgb.Header{Name: "x", GeometryType: fgb.Unknown, Count: 3, EPSG: 4326,
+		Title: "Parks", Description: "All the parks", Metadata: `{"LICENSE":"CC0-1.0"}`,
 		Columns: []fgb.Column{{Name: "id", Type: fgb.Long}, {Name: "name", Type: fgb.String}}}
 	w, err := fgb.NewWriter(&buf, h)
 	if err != nil {
@@ -168,6 +170,9 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	hd, feats := read(t, buf.Bytes())
+	if hd.Title != h.Title || hd.Description != h.Description || hd.Metadata != h.Metadata {
+		t.Errorf("title %q, description %q, metadata %q", hd.Title, hd.Description, hd.Metadata)
+	}
 	if hd.Name != "x" || hd.Count != 3 || len(hd.Columns) != 2 || hd.Columns[1].Name != "name" || hd.Columns[1].Type != fgb.String {
 		t.Errorf("header %+v", hd)
 	}
