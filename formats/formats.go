@@ -71,7 +71,7 @@ type CRS struct {
 type Feature struct {
 	ID int64
 	// Geometry in WGS84 lon/lat (Z kept where the format has it); nil for
-	// none.
+	// none. It is valid only during Write: a writer must not keep it.
 	Geometry geom.T
 	// Values holds the JSON text of each property, in Layer.Fields order
 	// (`"good"`, `36`, `true`); "" when the feature has no value.
@@ -158,6 +158,9 @@ func LayerOf(ci store.CollectionInfo, fields []store.Field, n int) Layer {
 // of features written. It neither closes nor aborts w.
 func Copy(ctx context.Context, w Writer, sel *store.Selection, fields []int) (int, error) {
 	f := Feature{Values: make([]string, len(fields))}
+	// One point for every 2D point feature: a writer reads f.Geometry only
+	// during Write.
+	pt := geom.NewPointFlat(geom.XY, []float64{0, 0}).SetSRID(4326)
 	n := 0
 	var err error
 	sel.Each(func(h *store.Hit) bool {
@@ -166,7 +169,7 @@ func Copy(ctx context.Context, w Writer, sel *store.Selection, fields []int) (in
 				return false
 			}
 		}
-		f.ID, f.Geometry = h.ID, h.Geom()
+		f.ID, f.Geometry = h.ID, h.GeomInto(pt)
 		for i, fi := range fields {
 			f.Values[i] = h.Value(fi)
 		}

@@ -53,6 +53,18 @@ func (h *Hit) AppendGeoJSON(buf []byte) []byte {
 // each call; other geometries are the index's own: never modify them.
 func (h *Hit) Geom() geom.T { return h.l.geometry(h.it) }
 
+// GeomInto is Geom without an allocation for a 2D point: it sets p (a 2D
+// point the caller owns and reuses) to the point and returns it. Other
+// geometries are the index's own, as from Geom.
+func (h *Hit) GeomInto(p *geom.Point) geom.T {
+	if h.it.shape >= 0 || !h.it.hasGeom() {
+		return h.Geom()
+	}
+	c := p.FlatCoords()
+	c[0], c[1] = h.Bound[0], h.Bound[1]
+	return p
+}
+
 // Feature copies the hit out as a Feature.
 func (h *Hit) Feature() Feature { return h.l.feature(h.it) }
 
