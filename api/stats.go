@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
+	"github.com/tidwall/gjson"
 
 	"github.com/cityatlas/cityatlas/cql2"
 	"github.com/cityatlas/cityatlas/geo"
@@ -123,16 +124,19 @@ func (s *Server) readAreaBody(c echo.Context) (orb.Geometry, error) {
 	if err := s.checkVertexBudget(countPositions(body)); err != nil {
 		return nil, err
 	}
-	var probe struct {
-		Type     string          `json:"type"`
-		Geometry json.RawMessage `json:"geometry"`
-	}
-	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, bad("%v", err)
-	}
-	raw := body
-	if probe.Type == "Feature" {
-		raw = probe.Geometry
+	raw, ok := plainGeometry(body)
+	if !ok {
+		var probe struct {
+			Type     string          `json:"type"`
+			Geometry json.RawMessage `json:"geometry"`
+		}
+		if err := json.Unmarshal(body, &probe); err != nil {
+			return nil, bad("%v", err)
+		}
+		raw = body
+		if probe.Type == "Feature" {
+			raw = probe.Geometry
+		}
 	}
 	g, err := geo.DecodeGeoJSON(raw)
 	if err != nil {
@@ -150,6 +154,48 @@ func (s *Server) readAreaBody(c echo.Context) (orb.Geometry, error) {
 		return o, nil
 	}
 	return nil, bad("got a %s", o.GeoJSONType())
+}
+
+// plainGeometry returns the geometry of a GeoJSON body, its "geometry"
+// member if it is a Feature, the body itself otherwise, found with gjson
+// (without decoding the coordinates) when the body is plain: valid JSON,
+// an object whose "type" (a string without escapes) and "geometry" are
+// named once and exactly so. Otherwise it returns false, and the body is
+// left to encoding/json, which matches member names regardless of case
+// and words the errors.
+func plainGeometry(body []byte) ([]byte, bool) {
+	if !gjson.ValidBytes(body) {
+		return nil, false
+	}
+	doc := gjson.ParseBytes(body)
+	if !doc.IsObject() {
+		return nil, false
+	}
+	var typ, geom gjson.Result
+	ok := true
+	doc.ForEach(func(k, v gjson.Result) bool {
+		name := k.Raw[1 : len(k.Raw)-1]
+		switch {
+		case strings.IndexByte(name, '\\') >= 0:
+			ok = false
+		case strings.EqualFold(name, "type"):
+			ok = name == "type" && typ.Raw == "" && v.Type == gjson.String && strings.IndexByte(v.Raw, '\\') < 0
+			typ = v
+		case strings.EqualFold(name, "geometry"):
+			ok = name == "geometry" && geom.Raw == ""
+			geom = v
+		}
+		return ok
+	})
+	switch {
+	case !ok:
+		return nil, false
+	case typ.Str != "Feature":
+		return body, true
+	case geom.Raw == "":
+		return nil, false
+	}
+	return []byte(geom.Raw), true
 }
 
 // jsonContentType reports whether a Content-Type header names GeoJSON or

@@ -251,3 +251,55 @@ func TestCountWithLayerCQL2(t *testing.T) {
 		t.Errorf("bad layer filter: %d %s", r.status, r.body)
 	}
 }
+
+// TestCountBodyForms: a polygon posted bare, in a Feature, with spacing,
+// member names in another case, a duplicated member or a bbox (which the
+// fast reading of the body leaves to encoding/json) counts the same; what
+// is not a polygon is a 400 either way.
+func TestCountBodyForms(t *testing.T) {
+	srv, st := demoServer(t)
+	info, _ := st.Collection("stop_signs")
+	e := info.Extent
+	coords := `[[[` + ftoa(e[0]) + `,` + ftoa(e[1]) + `],[` + ftoa(e[2]) + `,` + ftoa(e[1]) + `],[` + ftoa(e[0]) + `,` + ftoa(e[3]) + `],[` + ftoa(e[0]) + `,` + ftoa(e[1]) + `]]]`
+	poly := `{"type":"Polygon","coordinates":` + coords + `}`
+	count := func(body string) (int, response) {
+		t.Helper()
+		r := post(t, srv.URL, "/count?collections=stop_signs", body)
+		var doc countDoc
+		if r.status == 200 {
+			decode(t, r, &doc)
+		}
+		return doc.Total, r
+	}
+	want, r := count(poly)
+	if r.status != 200 || want == 0 {
+		t.Fatalf("POST /count %s: %d %s", poly, r.status, r.body)
+	}
+	for _, body := range []string{
+		`{"coordinates":` + coords + `,"type":"Polygon"}`,
+		"\n  {\n \"type\" : \"Polygon\",\n \"coordinates\" : " + coords + " }\n",
+		`{"type":"Feature","properties":{"name":"x"},"geometry":` + poly + `}`,
+		` {"geometry":` + poly + `,"id":7,"type":"Feature"}`,
+		`{"Type":"Feature","Geometry":` + poly + `}`,
+		`{"type":"Point","type":"Feature","geometry":` + poly + `}`,
+		`{"type":"Feature","geometry":{"type":"Polygon","bbox":[0,0,1,1],"coordinates":` + coords + `}}`,
+		`{"type":"MultiPolygon","coordinates":[` + coords + `]}`,
+	} {
+		if n, r := count(body); r.status != 200 || n != want {
+			t.Errorf("POST /count %s: %d %s, want %d features", body, r.status, r.body, want)
+		}
+	}
+	for _, body := range []string{
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]}}`,
+		`{"type":"Feature","properties":{}}`,
+		`{"type":"Feature","geometry":null}`,
+		`{"type":7,"coordinates":` + coords + `}`,
+		`[` + poly + `]`,
+		poly + `,`,
+		`{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"coordinates":[[[0,0],[1,0]]]}`,
+	} {
+		if _, r := count(body); r.status != 400 {
+			t.Errorf("POST /count %s: %d %s, want 400", body, r.status, r.body)
+		}
+	}
+}

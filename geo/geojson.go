@@ -129,9 +129,12 @@ func DecodeGeoJSON(data []byte) (geom.T, error) {
 	if err := checkShape(data); err != nil {
 		return nil, err
 	}
-	g, err := decodeGeometry(data, 0)
-	if err != nil || g == nil {
-		return nil, err
+	g, ok := decodePolygonal(data)
+	if !ok {
+		var err error
+		if g, err = decodeGeometry(data, 0); err != nil || g == nil {
+			return nil, err
+		}
 	}
 	if err := Validate(g); err != nil {
 		return nil, err
