@@ -14,8 +14,9 @@ import (
 // such an edge, so the band's edges give the same answer as all of them.
 type bands struct {
 	minY, h float64
-	edges   [][]bandEdge // per band, ordered by polygon then ring
-	bounds  []orb.Bound  // of each polygon
+	edges   []bandEdge  // band i's are edges[off[i]:off[i+1]], ordered by polygon then ring
+	off     []int32     // len: bands + 1
+	bounds  []orb.Bound // of each polygon
 }
 
 type bandEdge struct {
@@ -39,29 +40,54 @@ func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *band
 		return nil
 	}
 	k := min(n, 4096)
-	bs := &bands{minY: bound.Min[1], h: (bound.Max[1] - bound.Min[1]) / float64(k), edges: make([][]bandEdge, k), bounds: bounds}
+	bs := &bands{minY: bound.Min[1], h: (bound.Max[1] - bound.Min[1]) / float64(k), off: make([]int32, k+1), bounds: bounds}
+	// Two passes over the edges, so that the bands share one array: count
+	// each band's edges (off[j+1]), then fill the bands in edge order.
 	total := 0
-	for pi, p := range polys {
-		for ri, r := range p {
+	for _, p := range polys {
+		for _, r := range p {
 			for i := range r {
-				e := bandEdge{r[i], r[(i+1)%len(r)], int32(pi), int32(ri)}
-				lo, hi := bs.band(min(e.a[1], e.b[1])), bs.band(max(e.a[1], e.b[1]))
+				lo, hi := bs.edgeBands(r[i], r[(i+1)%len(r)])
 				total += hi - lo + 1
 				if total > bandsMaxCost*n {
 					return nil // tall edges everywhere: bands would not pay
 				}
 				for j := lo; j <= hi; j++ {
-					bs.edges[j] = append(bs.edges[j], e)
+					bs.off[j+1]++
 				}
 			}
 		}
 	}
+	for j := range k {
+		bs.off[j+1] += bs.off[j]
+	}
+	bs.edges = make([]bandEdge, total)
+	next := bs.off[:k] // where band j's next edge goes: off[j] moves up to off[j+1]
+	for pi, p := range polys {
+		for ri, r := range p {
+			for i := range r {
+				e := bandEdge{r[i], r[(i+1)%len(r)], int32(pi), int32(ri)}
+				lo, hi := bs.edgeBands(e.a, e.b)
+				for j := lo; j <= hi; j++ {
+					bs.edges[next[j]] = e
+					next[j]++
+				}
+			}
+		}
+	}
+	copy(bs.off[1:], bs.off[:k]) // now off[j] is band j's end: shift back to starts
+	bs.off[0] = 0
 	return bs
+}
+
+// edgeBands returns the first and last band the edge a-b meets.
+func (bs *bands) edgeBands(a, b orb.Point) (int, int) {
+	return bs.band(min(a[1], b[1])), bs.band(max(a[1], b[1]))
 }
 
 func (bs *bands) band(y float64) int {
 	i := int(math.Floor((y - bs.minY) / bs.h))
-	return min(max(i, 0), len(bs.edges)-1)
+	return min(max(i, 0), len(bs.off)-2)
 }
 
 // covers is polygonCovers over the area's polygons, with the edges of pt's
@@ -69,7 +95,8 @@ func (bs *bands) band(y float64) int {
 // ring is in; outside the ring, the polygon's holes do not matter; then
 // each hole in turn: on it is in, strictly inside it the polygon is out.
 func (bs *bands) covers(pt orb.Point) bool {
-	es := bs.edges[bs.band(pt[1])]
+	b := bs.band(pt[1])
+	es := bs.edges[bs.off[b]:bs.off[b+1]]
 	for i := 0; i < len(es); {
 		poly := es[i].poly
 		// In until a ring says otherwise; out if the exterior ring does

@@ -14,9 +14,9 @@ const (
 	Crosses                 // the area's boundary touches the rectangle
 )
 
-// Edges returns every edge of the area's rings, closing edges included.
-func (a *Area) Edges() []Segment {
-	var out []Segment
+// AppendEdges appends every edge of the area's rings, closing edges
+// included, to out.
+func (a *Area) AppendEdges(out []Segment) []Segment {
 	for _, p := range a.polys {
 		for _, r := range p {
 			for i := range r {

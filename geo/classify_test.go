@@ -33,7 +33,7 @@ func TestClassifyAgreesWithPoints(t *testing.T) {
 	seen := map[Relation]int{}
 	for range 300 {
 		a, _ := Prepare(starPolygon(rng, orb.Point{0, 0}, 1, 3+rng.IntN(30), rng.IntN(2) == 0))
-		edges := a.Edges()
+		edges := a.AppendEdges(nil)
 		for range 40 {
 			w, h := rng.Float64()*0.5, rng.Float64()*0.5
 			x, y := rng.Float64()*2.4-1.2, rng.Float64()*2.4-1.2

@@ -217,11 +217,21 @@ type areaRegion struct {
 	marks []int         // where each open block's edges start in buf
 }
 
+// regions keeps areaRegions' buffers from one count to the next.
+var regions = sync.Pool{New: func() any { return new(areaRegion) }}
+
+// newAreaRegion returns a region of a from the pool; release returns it.
 func newAreaRegion(a *geo.Area) *areaRegion {
-	edges := a.Edges()
-	buf := make([]geo.Segment, len(edges), 4*len(edges)+16)
-	copy(buf, edges)
-	return &areaRegion{a: a, buf: buf, marks: []int{0}}
+	r := regions.Get().(*areaRegion)
+	r.a, r.buf, r.marks = a, a.AppendEdges(r.buf[:0]), append(r.marks[:0], 0)
+	return r
+}
+
+func (r *areaRegion) release() {
+	r.a = nil
+	if cap(r.buf) <= 1<<16 { // a huge polygon's buffers are not kept
+		regions.Put(r)
+	}
 }
 
 func (r *areaRegion) enter(b orb.Bound) geo.Relation {
@@ -263,7 +273,9 @@ func (q *gridQuery) count() int {
 	if q.circle != nil {
 		return q.countRegion(discRegion{q.circle})
 	}
-	return q.countRegion(newAreaRegion(q.area))
+	r := newAreaRegion(q.area)
+	defer r.release()
+	return q.countRegion(r)
 }
 
 // gridFor returns the grid that answers the count of f on l, or nil when
