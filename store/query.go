@@ -236,34 +236,44 @@ func (s *Store) Count(ctx context.Context, collection string, f Filter) (int, er
 	if g := gridFor(l, f, m); g != nil {
 		return g.count(), ctx.Err()
 	}
-	return len(s.search(l, f, m)), ctx.Err()
+	n := 0
+	s.scan(l, f, m, func(*item) { n++ })
+	return n, ctx.Err()
 }
 
 // search returns the items that intersect f's bbox and area and pass m, in
-// no particular order. The R-tree is searched in the intersection of the
-// bbox, the area's bounds and the envelope of m's CQL2 filter. A bbox
-// whose minLon is greater than its maxLon crosses the antimeridian: it is
-// the two boxes on either side of it.
+// no particular order.
 func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
+	var hits []*item
+	s.scan(l, f, m, func(it *item) { hits = append(hits, it) })
+	return hits
+}
+
+// scan calls fn for each item that intersects f's bbox and area and passes
+// m, once, in no particular order. The R-tree is searched in the
+// intersection of the bbox, the area's bounds and the envelope of m's CQL2
+// filter. A bbox whose minLon is greater than its maxLon crosses the
+// antimeridian: it is the two boxes on either side of it.
+func (s *Store) scan(l *layer, f Filter, m *matcher, fn func(*item)) {
 	if f.BBox != nil && f.BBox[0] > f.BBox[2] {
 		if f.BBox[0] > 180 || f.BBox[2] < -180 {
-			return nil // no longitude is in it: splitting would not end
+			return // no longitude is in it: splitting would not end
 		}
 		east, west := *f.BBox, *f.BBox
 		east[2], west[0] = 180, -180
 		fe, fw := f, f
 		fe.BBox, fw.BBox = &east, &west
-		hits := s.search(l, fe, m)
-		seen := make(map[*item]bool, len(hits))
-		for _, it := range hits {
+		seen := map[*item]bool{}
+		s.scan(l, fe, m, func(it *item) {
 			seen[it] = true
-		}
-		for _, it := range s.search(l, fw, m) {
+			fn(it)
+		})
+		s.scan(l, fw, m, func(it *item) {
 			if !seen[it] {
-				hits = append(hits, it)
+				fn(it)
 			}
-		}
-		return hits
+		})
+		return
 	}
 	var boxes []orb.Bound
 	if f.BBox != nil {
@@ -273,7 +283,7 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 	if f.Area != nil {
 		a, ok := geo.Prepare(f.Area)
 		if !ok {
-			return nil // not an area: nothing is inside it
+			return // not an area: nothing is inside it
 		}
 		area = a
 		boxes = append(boxes, a.Bound())
@@ -291,7 +301,6 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
 	}
-	var hits []*item
 	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
 		it := l.item(r)
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
@@ -304,11 +313,10 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 			return true
 		}
 		if m.match(it) {
-			hits = append(hits, it)
+			fn(it)
 		}
 		return true
 	})
-	return hits
 }
 
 func cmpInt(a, b int64) int {

@@ -150,9 +150,7 @@ func (s *Store) Stats(ctx context.Context, collection string, f Filter, groupBy 
 			return true
 		})
 	} else {
-		for _, it := range s.search(l, f, m) {
-			add(it)
-		}
+		s.scan(l, f, m, add)
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
