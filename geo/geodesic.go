@@ -70,6 +70,9 @@ type Disc struct {
 	// eps bounds the relative error of distances measured in that plane
 	// within the disc's bound; 1 or more when the plane is no guide.
 	eps float64
+	// The squares of the planar distances within which a point is surely
+	// in (-1 when none is), and beyond which surely out.
+	inSq, outSq float64
 }
 
 // NewDisc prepares a disc of radius metres around center.
@@ -98,12 +101,19 @@ func NewDisc(center orb.Point, radius float64) *Disc {
 	if math.Abs(center[1]) < 80 {
 		c.eps = 2*(1+math.Abs(math.Tan(φ)))*(radius+1)/EarthRadius + 1e-6
 	}
+	c.inSq, c.outSq = -1, radius*(1+c.eps)+0.01
+	c.outSq *= c.outSq
+	if in := radius*(1-c.eps) - 0.01; in > 0 {
+		c.inSq = in * in
+	}
 	return c
 }
 
-// planar is the distance from the centre to pt in the tangent plane.
-func (c *Disc) planar(pt orb.Point) float64 {
-	return math.Hypot((pt[0]-c.Center[0])*c.mx, (pt[1]-c.Center[1])*c.my)
+// planarSq is the square of the distance from the centre to pt in the
+// tangent plane.
+func (c *Disc) planarSq(pt orb.Point) float64 {
+	dx, dy := (pt[0]-c.Center[0])*c.mx, (pt[1]-c.Center[1])*c.my
+	return dx*dx + dy*dy
 }
 
 // Classify tells whether the closed rectangle b lies within the disc,
@@ -118,11 +128,11 @@ func (c *Disc) Classify(b orb.Bound) Relation {
 	// In the plane the nearest point of a rectangle is the centre clamped
 	// to it, and the farthest one of its corners.
 	near := orb.Point{min(max(c.Center[0], b.Min[0]), b.Max[0]), min(max(c.Center[1], b.Min[1]), b.Max[1])}
-	if c.planar(near) > c.Radius*(1+c.eps)+0.01 {
+	if c.planarSq(near) > c.outSq {
 		return Outside
 	}
 	for _, q := range [4]orb.Point{b.Min, b.Max, {b.Min[0], b.Max[1]}, {b.Max[0], b.Min[1]}} {
-		if c.planar(q) >= c.Radius*(1-c.eps)-0.01 {
+		if c.planarSq(q) >= c.inSq {
 			return Crosses
 		}
 	}
@@ -139,10 +149,10 @@ func (c *Disc) ContainsPoint(pt orb.Point) bool {
 	}
 	if c.eps < 0.05 {
 		// The plane decides all but a thin ring around the edge.
-		switch d := c.planar(pt); {
-		case d < c.Radius*(1-c.eps)-0.01:
+		switch d := c.planarSq(pt); {
+		case d < c.inSq:
 			return true
-		case d > c.Radius*(1+c.eps)+0.01:
+		case d > c.outSq:
 			return false
 		}
 	}
