@@ -265,19 +265,22 @@ func (s *Server) stats(c echo.Context) error {
 	return c.JSON(http.StatusOK, statsDoc{ID: ci.ID, Title: ci.Title, Count: n, GroupBy: groupBy, Groups: groups})
 }
 
+// countParams are the parameters of /count besides the filters of one
+// collection.
+var countParams = withFilterParams(append([]string{"f", "collections", "groupby"}, areaParams...)...)
+
 // count answers /count: how many features of each collection lie in an
 // area (bbox, circle, or a posted polygon), optionally grouped, with
 // COLLECTION.PROPERTY=VALUE, COLLECTION.datetime=INTERVAL and
 // COLLECTION.filter=CQL2 filters for one collection, and a filter for all.
 func (s *Server) count(c echo.Context) error {
 	q := c.QueryParams()
-	// COLLECTION.PROPERTY=VALUE filters one collection's features.
-	plain := url.Values{}
-	perColl := map[string]url.Values{}
+	// COLLECTION.PROPERTY=VALUE filters one collection's features; plain
+	// are the other parameters (q itself when there are no such filters).
+	plain, perColl := q, map[string]url.Values{}
 	for k, v := range q {
 		coll, prop, ok := strings.Cut(k, ".")
 		if !ok {
-			plain[k] = v
 			continue
 		}
 		ci, err := s.store.Collection(coll)
@@ -292,7 +295,15 @@ func (s *Server) count(c echo.Context) error {
 		}
 		perColl[coll][prop] = v
 	}
-	if err := checkParams(plain, withFilterParams(append([]string{"f", "collections", "groupby"}, areaParams...)...)...); err != nil {
+	if len(perColl) > 0 {
+		plain = url.Values{}
+		for k, v := range q {
+			if !strings.Contains(k, ".") {
+				plain[k] = v
+			}
+		}
+	}
+	if err := checkParams(plain, countParams...); err != nil {
 		if p, ok := err.(*Problem); ok {
 			p.Detail += ", and COLLECTION.PROPERTY=VALUE filters"
 		}

@@ -70,11 +70,13 @@ func BenchmarkCount(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := cpuTime()
 			for range b.N {
 				if w := serve(); w.Code != http.StatusOK {
 					b.Fatalf("%s %s: %d", c.method, c.path, w.Code)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
