@@ -320,7 +320,8 @@ func (s *Server) count(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var infos []store.CollectionInfo
+	var named [2]store.CollectionInfo // room for the usual one or two, off the heap
+	infos := named[:0]
 	if v, ok, err := single(q, "collections"); err != nil {
 		return err
 	} else if ok {

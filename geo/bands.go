@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -40,7 +41,9 @@ func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *band
 		return nil
 	}
 	k := min(n, 4096)
-	bs := &bands{minY: bound.Min[1], h: (bound.Max[1] - bound.Min[1]) / float64(k), off: make([]int32, k+1), bounds: bounds}
+	bs := bandPool.Get().(*bands)
+	bs.minY, bs.h, bs.bounds = bound.Min[1], (bound.Max[1]-bound.Min[1])/float64(k), bounds
+	bs.off = append(bs.off[:0], make([]int32, k+1)...)
 	// Two passes over the edges, so that the bands share one array: count
 	// each band's edges (off[j+1]), then fill the bands in edge order.
 	total := 0
@@ -50,6 +53,7 @@ func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *band
 				lo, hi := bs.edgeBands(r[i], r[(i+1)%len(r)])
 				total += hi - lo + 1
 				if total > bandsMaxCost*n {
+					bs.release()
 					return nil // tall edges everywhere: bands would not pay
 				}
 				for j := lo; j <= hi; j++ {
@@ -61,7 +65,7 @@ func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *band
 	for j := range k {
 		bs.off[j+1] += bs.off[j]
 	}
-	bs.edges = make([]bandEdge, total)
+	bs.edges = append(bs.edges[:0], make([]bandEdge, total)...)
 	next := bs.off[:k] // where band j's next edge goes: off[j] moves up to off[j+1]
 	for pi, p := range polys {
 		for ri, r := range p {
@@ -78,6 +82,18 @@ func newBands(polys orb.MultiPolygon, bounds []orb.Bound, bound orb.Bound) *band
 	copy(bs.off[1:], bs.off[:k]) // now off[j] is band j's end: shift back to starts
 	bs.off[0] = 0
 	return bs
+}
+
+// bandPool keeps the arrays of released bands for the next area.
+var bandPool = sync.Pool{New: func() any { return new(bands) }}
+
+// release returns bs to the pool (unless its arrays are large); bs must
+// not be used after.
+func (bs *bands) release() {
+	bs.bounds = nil
+	if cap(bs.edges) <= 1<<14 {
+		bandPool.Put(bs)
+	}
 }
 
 // edgeBands returns the first and last band the edge a-b meets.

@@ -36,6 +36,16 @@ func Prepare(area orb.Geometry) (a *Area, ok bool) {
 	return a, true
 }
 
+// Release lets the area's arrays serve the next area prepared; a must not
+// be used after. Calling it is optional (what is not released is
+// collected).
+func (a *Area) Release() {
+	if a.bands != nil {
+		a.bands.release()
+		a.bands = nil
+	}
+}
+
 // Bound is the area's bounding rectangle.
 func (a *Area) Bound() orb.Bound { return a.bound }
 

@@ -275,6 +275,7 @@ func (q *gridQuery) count() int {
 	}
 	r := newAreaRegion(q.area)
 	defer r.release()
+	defer q.area.Release()
 	return q.countRegion(r)
 }
 

@@ -286,6 +286,7 @@ func (s *Store) scan(l *layer, f Filter, m *matcher, fn func(*item)) {
 			return // not an area: nothing is inside it
 		}
 		area = a
+		defer a.Release()
 		boxes = append(boxes, a.Bound())
 	}
 	if f.Circle != nil {
