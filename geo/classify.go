@@ -1,9 +1,31 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
 
 // Segment is an edge of an area's ring.
 type Segment struct{ A, B orb.Point }
+
+// Side is 1 when p lies to the left of the line through the segment
+// (going from A to B), -1 to its right, and 0 when p is on the line or so
+// near it that rounding could flip the answer.
+func (e Segment) Side(p orb.Point) int {
+	ux, uy, vx, vy := e.B[0]-e.A[0], e.B[1]-e.A[1], p[0]-e.A[0], p[1]-e.A[1]
+	o := ux*vy - uy*vx
+	// Far above the error of the products and the subtraction (a few
+	// units of 2⁻⁵³ of the terms' size) and of the differences above.
+	tol := 1e-12 * (math.Abs(ux*vy) + math.Abs(uy*vx))
+	switch {
+	case o > tol:
+		return 1
+	case o < -tol:
+		return -1
+	}
+	return 0
+}
 
 // Relation is where a rectangle lies with respect to an area.
 type Relation int8

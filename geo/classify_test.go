@@ -118,3 +118,26 @@ func TestBandsAgreeWithRings(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentSide: clear sides are told, points on the line (within
+// rounding) are not, and the sign agrees with the exact orientation.
+func TestSegmentSide(t *testing.T) {
+	e := Segment{orb.Point{-115.5, 32.8}, orb.Point{-115.49, 32.81}}
+	for _, tc := range []struct {
+		p    orb.Point
+		want int
+	}{
+		{orb.Point{-115.5, 32.81}, 1},
+		{orb.Point{-115.49, 32.8}, -1},
+		{orb.Point{-115.495, 32.805}, 0}, // the midpoint, on the line up to rounding
+		{e.A, 0},
+		{orb.Point{-115.48, 32.82}, 0}, // on the line beyond B
+	} {
+		if got := e.Side(tc.p); got != tc.want {
+			t.Errorf("Side(%v) = %d, want %d", tc.p, got, tc.want)
+		}
+	}
+	if got := (Segment{e.B, e.A}).Side(orb.Point{-115.5, 32.81}); got != -1 {
+		t.Errorf("reversed segment: Side = %d, want -1", got)
+	}
+}

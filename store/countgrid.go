@@ -168,7 +168,21 @@ type region interface {
 	enter(b orb.Bound) geo.Relation
 	leave()
 	contains(p orb.Point) bool
+	// countCell counts the points of the cell just entered (of bound b)
+	// that the region contains.
+	countCell(pts []orb.Point, b orb.Bound) int
 	bound() orb.Bound
+}
+
+// countEach counts the points r contains, testing each.
+func countEach(r region, pts []orb.Point) int {
+	n := 0
+	for _, p := range pts {
+		if r.contains(p) {
+			n++
+		}
+	}
+	return n
 }
 
 // countRegion returns the number of points in r: blocks r wholly holds
@@ -192,14 +206,8 @@ func (g *countGrid) countBlock(r region, x0, y0, x1, y1 int) int {
 		return g.sum(x0, y0, x1, y1)
 	}
 	if x1-x0 == 1 && y1-y0 == 1 {
-		n := 0
 		i := y0*g.nx + x0
-		for _, p := range g.pts[g.start[i]:g.start[i+1]] {
-			if r.contains(p) {
-				n++
-			}
-		}
-		return n
+		return r.countCell(g.pts[g.start[i]:g.start[i+1]], g.block(x0, y0, x1, y1))
 	}
 	if x1-x0 >= y1-y0 {
 		m := (x0 + x1) / 2
@@ -250,7 +258,41 @@ func (r *areaRegion) leave() {
 }
 
 func (r *areaRegion) contains(p orb.Point) bool { return r.a.ContainsPoint(p) }
-func (r *areaRegion) bound() orb.Bound          { return r.a.Bound() }
+
+// countCell: when a single edge of the area touches the cell, and runs
+// across it (both its ends outside b), it cuts the cell in two parts that
+// no other edge touches, each wholly in the area or out of it (whatever
+// the rings' orientation). So a point clearly on one side of the edge has
+// the answer of the first point tested in full on that side; points on or
+// near the edge's line are tested in full.
+func (r *areaRegion) countCell(pts []orb.Point, b orb.Bound) int {
+	edges := r.buf[r.marks[len(r.marks)-1]:]
+	if len(edges) != 1 || b.Contains(edges[0].A) || b.Contains(edges[0].B) {
+		return countEach(r, pts)
+	}
+	var known [3]int8 // by side+1: 0 not yet tested, 1 in, -1 out
+	n := 0
+	for _, p := range pts {
+		side := edges[0].Side(p)
+		if side == 0 {
+			if r.contains(p) {
+				n++
+			}
+			continue
+		}
+		if known[side+1] == 0 {
+			known[side+1] = -1
+			if r.contains(p) {
+				known[side+1] = 1
+			}
+		}
+		if known[side+1] > 0 {
+			n++
+		}
+	}
+	return n
+}
+func (r *areaRegion) bound() orb.Bound { return r.a.Bound() }
 
 // discRegion is a circle on the ellipsoid.
 type discRegion struct{ d *geo.Disc }
@@ -258,7 +300,10 @@ type discRegion struct{ d *geo.Disc }
 func (r discRegion) enter(b orb.Bound) geo.Relation { return r.d.Classify(b) }
 func (r discRegion) leave()                         {}
 func (r discRegion) contains(p orb.Point) bool      { return r.d.ContainsPoint(p) }
-func (r discRegion) bound() orb.Bound               { return r.d.Bound() }
+func (r discRegion) countCell(pts []orb.Point, _ orb.Bound) int {
+	return countEach(r, pts)
+}
+func (r discRegion) bound() orb.Bound { return r.d.Bound() }
 
 // gridQuery is a ready grid and the prepared area (or circle) of a count
 // it answers.
