@@ -155,11 +155,15 @@ func (s *Server) collections(c echo.Context) error {
 }
 
 func (s *Server) collection(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
-		return err
-	}
 	f, err := format(c, fmtJSON, fmtHTML)
 	if err != nil {
+		return err
+	}
+	known := []string{"f"}
+	if f == fmtHTML {
+		known = datasetPageParams // the attribute table's sorting and paging
+	}
+	if err := checkParams(c.QueryParams(), known...); err != nil {
 		return err
 	}
 	ci, err := s.store.Collection(c.Param("collectionId"))
@@ -168,7 +172,7 @@ func (s *Server) collection(c echo.Context) error {
 	}
 	doc := s.collectionDoc(c, ci)
 	if f == fmtHTML {
-		return s.html(c, "collection", ci.Title, map[string]any{"C": doc, "Fields": ci.Fields, "Updated": ci.Updated})
+		return s.datasetPage(c, ci, doc)
 	}
 	return c.JSON(http.StatusOK, doc)
 }

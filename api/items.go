@@ -80,7 +80,7 @@ func (s *Server) items(c echo.Context) error {
 	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
 	switch outFmt {
 	case fmtHTML:
-		return s.itemsHTML(c, picked, sel, f, links)
+		return s.itemsHTML(c, picked, sel, f)
 	case fmtCSV:
 		// A page of CSV has no room for links: they go in a Link header
 		// (RFC 8288), with the whole-layer download beside them.
@@ -280,6 +280,7 @@ func (s *Server) feature(c echo.Context) error {
 		}
 		return s.html(c, "feature", ci.Title+" "+strconv.FormatInt(id, 10), map[string]any{
 			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props),
+			"Map": s.miniMap(c, ci, s.base(c)+path+"?f=json"),
 		})
 	}
 	if f.Geometry, err = out.fromCRS84(f.Geometry); err != nil {

@@ -111,9 +111,10 @@ type Server struct {
 
 	verifier *auth.Verifier
 	throttle *auth.Throttle
-	streams  atomic.Int64 // open change streams
-	tiles    *tileCache   // nil: tiles are not cached
-	crs      crsCache     // the CRSs offered (crs.go)
+	streams  atomic.Int64  // open change streams
+	tiles    *tileCache    // nil: tiles are not cached
+	crs      crsCache      // the CRSs offered (crs.go)
+	sizes    downloadSizes // sizes of whole-layer downloads (pages.go)
 }
 
 // NewServer returns the api's HTTP handler on st.
