@@ -22,7 +22,8 @@ type Record interface {
 }
 
 // Filter is a filter compiled against queryables, to be run on many
-// records.
+// records. It caches comparison results by value id (ValueIDRecord), so
+// it is not safe for concurrent use: compile one per goroutine.
 type Filter struct {
 	pred     pred
 	envelope *[4]float64
@@ -48,6 +49,7 @@ func truth(b bool) tri {
 // env is one evaluation: the record and its geometry, converted once.
 type env struct {
 	r       Record
+	ids     ValueIDRecord // r, when its values have ids
 	geom    sf.Geometry
 	geomSet bool
 	hasGeom bool
@@ -113,6 +115,7 @@ func Compile(e Expr, q Queryables) (*Filter, error) {
 // Match reports whether r passes the filter (true, not false or unknown).
 func (f *Filter) Match(r Record) bool {
 	en := env{r: r}
+	en.ids, _ = r.(ValueIDRecord)
 	return f.pred(&en) == yes
 }
 
@@ -127,7 +130,12 @@ func (f *Filter) Envelope() ([4]float64, bool) {
 	return *f.envelope, true
 }
 
-type compiler struct{ q Queryables }
+// compiler compiles expressions against q; general turns the fast paths
+// of evalfast.go off (the tests compare the two).
+type compiler struct {
+	q       Queryables
+	general bool
+}
 
 func (c *compiler) pred(e Expr) (pred, error) {
 	switch e := e.(type) {
@@ -176,6 +184,11 @@ func (c *compiler) op(e Op) (pred, error) {
 		return c.like(e)
 	case classSpatial:
 		return c.spatial(e)
+	}
+	if ops[e.Op] == classCompare && !c.general {
+		if p, ok := c.compareConst(e); ok {
+			return p, nil
+		}
 	}
 	args := e.Args
 	if e.Op == "in" {

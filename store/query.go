@@ -487,6 +487,19 @@ type record struct {
 
 func (r record) Value(i int) string { return r.l.value(r.it, i) }
 
+// ValueID is the interned id of field i's value, 0 when unset
+// (cql2.ValueIDRecord).
+func (r record) ValueID(i int) uint32 { return r.l.valueID(r.it, i) }
+
+// Point gives a point feature's position from its bound, without making
+// a geometry (cql2.PointRecord).
+func (r record) Point() (x, y float64, ok bool) {
+	if !r.it.hasGeom() || r.it.shape >= 0 {
+		return 0, 0, false
+	}
+	return r.it.bound[0], r.it.bound[1], true
+}
+
 func (r record) Geometry() orb.Geometry {
 	if !r.it.hasGeom() {
 		return nil
