@@ -250,6 +250,8 @@ func jsonSchema(fd store.Field) map[string]any {
 		m["type"], m["format"] = "string", "date"
 	case store.TypeDateTime:
 		m["type"], m["format"] = "string", "date-time"
+	case store.TypeArray:
+		m["type"], m["items"] = "array", map[string]any{"type": []string{"string", "number", "boolean"}}
 	default:
 		m["type"] = "string"
 		if len(fd.Values) > 0 {

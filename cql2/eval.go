@@ -393,6 +393,8 @@ func property(i int, t Type) eval {
 			return value{k: vNum, n: n}
 		case TypeBoolean:
 			return value{k: vBool, b: raw == "true"}
+		case TypeArray:
+			return arrayValue(gjson.Parse(raw))
 		}
 		s := jsonText(raw)
 		switch t {
@@ -411,6 +413,28 @@ func property(i int, t Type) eval {
 		}
 		return value{k: vStr, s: s}
 	}
+}
+
+// arrayValue is a JSON array property as a value: its strings, numbers
+// and booleans (and arrays of them); another JSON value is null.
+func arrayValue(r gjson.Result) value {
+	switch r.Type {
+	case gjson.String:
+		return value{k: vStr, s: r.Str}
+	case gjson.Number:
+		return value{k: vNum, n: r.Num}
+	case gjson.True, gjson.False:
+		return value{k: vBool, b: r.Type == gjson.True}
+	}
+	if !r.IsArray() {
+		return value{}
+	}
+	out := value{k: vArray}
+	r.ForEach(func(_, x gjson.Result) bool {
+		out.arr = append(out.arr, arrayValue(x))
+		return true
+	})
+	return out
 }
 
 // jsonText returns the string a JSON string literal holds.
