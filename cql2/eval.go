@@ -27,6 +27,7 @@ type Record interface {
 type Filter struct {
 	pred     pred
 	envelope *[4]float64
+	en       env // the record under test: one, not one allocation a record
 }
 
 // tri is a truth value of SQL's three-valued logic: a comparison with a
@@ -114,9 +115,11 @@ func Compile(e Expr, q Queryables) (*Filter, error) {
 
 // Match reports whether r passes the filter (true, not false or unknown).
 func (f *Filter) Match(r Record) bool {
-	en := env{r: r}
-	en.ids, _ = r.(ValueIDRecord)
-	return f.pred(&en) == yes
+	f.en = env{r: r}
+	f.en.ids, _ = r.(ValueIDRecord)
+	ok := f.pred(&f.en) == yes
+	f.en = env{} // keep no record alive
+	return ok
 }
 
 // Envelope returns [minLon, minLat, maxLon, maxLat] that every matching

@@ -155,6 +155,24 @@ func (c *compiler) compareConst(e Op) (pred, bool) {
 	return memoized(i, f), true
 }
 
+// constCompare reports whether e is a comparison of a property with a
+// number, string or date literal (what compareConst may take).
+func constCompare(e Op) bool {
+	if ops[e.Op] != classCompare || len(e.Args) != 2 {
+		return false
+	}
+	lit := func(x Expr) bool {
+		switch x.(type) {
+		case Number, String, Date:
+			return true
+		}
+		return false
+	}
+	_, p0 := e.Args[0].(Property)
+	_, p1 := e.Args[1].(Property)
+	return p0 && lit(e.Args[1]) || p1 && lit(e.Args[0])
+}
+
 // cmpTest is the test of a comparison operator on cmp's result.
 func cmpTest(op string) func(int) bool {
 	switch op {

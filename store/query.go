@@ -324,6 +324,7 @@ func cmpInt(a, b int64) int {
 // matcher tests the attribute conditions of a filter.
 type matcher struct {
 	l         *layer
+	rec       record // the record the filter sees (one, reused: no allocation a match)
 	props     []propTest
 	timeIdx   int
 	timeField string
@@ -407,7 +408,7 @@ func (m *matcher) spatial(f Filter) bool {
 }
 
 func (m *matcher) match(it *item) bool {
-	if m.where != nil && !m.where.Match(record{m.l, it}) {
+	if m.where != nil && !m.where.Match(m.record(it)) {
 		return false
 	}
 	for _, p := range m.props {
@@ -477,6 +478,12 @@ func Queryables(c *Collection) cql2.Queryables {
 		q.Fields = append(q.Fields, cql2.Field{Name: f.Name, Type: cql2.Type(f.Type)})
 	}
 	return q
+}
+
+// record returns the reused record of item it, as a cql2 record.
+func (m *matcher) record(it *item) *record {
+	m.rec = record{m.l, it}
+	return &m.rec
 }
 
 // record shows an item to a compiled CQL2 filter.
