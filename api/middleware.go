@@ -92,7 +92,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Method = http.MethodGet
 		w = headWriter{w}
 	}
-	s.echo.ServeHTTP(w, r)
+	s.route(w, r)
+}
+
+// route is Echo's ServeHTTP with the server's middleware chain composed
+// once (NewServer) instead of for every request: find the route, run it
+// inside the chain, hand an error to the error handler.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	e := s.echo
+	c := e.AcquireContext()
+	c.Reset(r, w)
+	e.Router().Find(r.Method, echo.GetPath(r), c)
+	if err := s.chain(c); err != nil {
+		e.HTTPErrorHandler(err, c)
+	}
+	e.ReleaseContext(c)
 }
 
 // method returns the request's method as the client sent it.
