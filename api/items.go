@@ -69,15 +69,17 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	path := "/collections/" + ci.ID + "/items"
-	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	q := c.QueryParams()
+	lb := s.newLinks(c, 6)
+	lb.alternates(path, q, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	if f.Offset+sel.Len() < sel.Matched {
-		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+sel.Len(), s.nextLimit(outFmt, f.Limit)))
+		lb.page(path, q, outFmt, "next", f.Offset+sel.Len(), s.nextLimit(outFmt, f.Limit))
 	}
 	if f.Offset > 0 {
-		links = append(links, s.pageLink(c, path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit))
+		lb.page(path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit)
 	}
-	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
+	lb.add("collection", mimeJSON, ci.Title, path[:len(path)-len("/items")], nil)
+	links := lb.done()
 	switch outFmt {
 	case fmtHTML:
 		return s.itemsHTML(c, picked, sel, f)
@@ -110,18 +112,13 @@ func (s *Server) nextLimit(outFmt string, limit int) int {
 	return max(limit, min(bulkPage, s.cfg.MaxLimit))
 }
 
-func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel string, offset, limit int) Link {
-	q2 := url.Values{}
-	for k, v := range q {
-		q2[k] = v
-	}
-	q2.Set("offset", strconv.Itoa(offset))
-	q2.Set("limit", strconv.Itoa(limit))
+// page adds the link to another page of items, rel next or prev.
+func (b *linkBuilder) page(path string, q url.Values, outFmt, rel string, offset, limit int) {
 	title := "Next page"
 	if rel == "prev" {
 		title = "Previous page"
 	}
-	return Link{Href: s.base(c) + path + "?" + q2.Encode(), Rel: rel, Type: formatMIME(outFmt, path), Title: title}
+	b.add(rel, formatMIME(outFmt, path), title, path, q, param{name: "offset", n: offset}, param{name: "limit", n: limit})
 }
 
 // writeGeoJSON streams a FeatureCollection: each feature is encoded straight
@@ -151,7 +148,7 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	buf = append(buf, `,"timeStamp":"`...)
 	buf = time.Now().UTC().AppendFormat(buf, time.RFC3339)
 	buf = append(buf, `","links":`...)
-	buf = appendJSON(buf, links)
+	buf = appendLinks(buf, links)
 	buf = append(buf, `,"features":[`...)
 	// A page that fits in wholeLimit goes out in one write with a
 	// Content-Length; a larger one is streamed in chunks as it is encoded.

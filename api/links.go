@@ -1,8 +1,12 @@
 package api
 
 import (
+	"encoding/json"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -36,6 +40,14 @@ func (s *Server) base(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimRight(s.cfg.BaseURL, "/")
 	}
+	return string(s.appendBase(nil, c))
+}
+
+// appendBase appends base(c).
+func (s *Server) appendBase(buf []byte, c echo.Context) []byte {
+	if s.cfg.BaseURL != "" {
+		return append(buf, strings.TrimRight(s.cfg.BaseURL, "/")...)
+	}
 	r := c.Request()
 	scheme := "http"
 	if r.TLS != nil {
@@ -43,37 +55,211 @@ func (s *Server) base(c echo.Context) string {
 	} else if p := r.Header.Get(echo.HeaderXForwardedProto); (p == "https" || p == "http") && s.fromTrustedProxy(r) {
 		scheme = p
 	}
-	return scheme + "://" + r.Host
+	buf = append(buf, scheme...)
+	buf = append(buf, "://"...)
+	return append(buf, r.Host...)
 }
 
 // withQuery returns path with the query q (f replaced by format when set).
 func withQuery(path string, q url.Values, format string) string {
-	q2 := url.Values{}
-	for k, v := range q {
-		q2[k] = v
+	if format == "" {
+		return string(appendQuery(append([]byte(nil), path...), q))
 	}
-	if format != "" {
-		q2.Set("f", format)
-	}
-	if len(q2) == 0 {
-		return path
-	}
-	return path + "?" + q2.Encode()
+	return string(appendQuery(append([]byte(nil), path...), q, param{name: "f", value: format}))
 }
 
-// selfLinks returns the self link and the alternate links of a resource
-// offered in the given formats.
-func (s *Server) selfLinks(c echo.Context, path string, current string, formats ...string) []Link {
-	q := c.QueryParams()
-	var out []Link
+// param is a query parameter that replaces every value of its name: value,
+// or the number n when value is empty.
+type param struct {
+	name, value string
+	n           int
+}
+
+// appendQuery appends "?" and the query q with the parameters set in
+// place of q's own of those names, as url.Values.Encode writes it (names
+// sorted, values escaped), or nothing when that is empty.
+func appendQuery(buf []byte, q url.Values, set ...param) []byte {
+	var names [16]string
+	keys := names[:0]
+	for k := range q {
+		keys = append(keys, k)
+	}
+	for _, p := range set {
+		if _, ok := q[p.name]; !ok {
+			keys = append(keys, p.name)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys) // a name set twice
+	mark := len(buf)
+	buf = append(buf, '?')
+	pair := func(k string) {
+		if len(buf) > mark+1 {
+			buf = append(buf, '&')
+		}
+		buf = appendQueryEscape(buf, k)
+		buf = append(buf, '=')
+	}
+next:
+	for _, k := range keys {
+		for _, p := range set {
+			if p.name == k {
+				pair(k)
+				if p.value != "" {
+					buf = appendQueryEscape(buf, p.value)
+				} else {
+					buf = strconv.AppendInt(buf, int64(p.n), 10)
+				}
+				continue next
+			}
+		}
+		for _, v := range q[k] {
+			pair(k)
+			buf = appendQueryEscape(buf, v)
+		}
+	}
+	if len(buf) == mark+1 {
+		return buf[:mark]
+	}
+	return buf
+}
+
+// appendQueryEscape appends s escaped as url.QueryEscape does.
+func appendQueryEscape(buf []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', ch == '-', ch == '_', ch == '.', ch == '~':
+			buf = append(buf, ch)
+		case ch == ' ':
+			buf = append(buf, '+')
+		default:
+			buf = append(buf, '%', hex[ch>>4], hex[ch&15])
+		}
+	}
+	return buf
+}
+
+// linkBuilder builds the links of one answer. Their hrefs are written one
+// after the other into one buffer and made strings together, in one
+// allocation (done).
+type linkBuilder struct {
+	buf   []byte
+	base  int   // buf[:base] is s.base(c)
+	ends  []int // where each link's href ends in buf
+	links []Link
+}
+
+// newLinks starts the links of an answer to c, with room for n.
+func (s *Server) newLinks(c echo.Context, n int) linkBuilder {
+	b := linkBuilder{buf: make([]byte, 0, 160*n), ends: make([]int, 0, 8), links: make([]Link, 0, n)}
+	b.buf = s.appendBase(b.buf, c)
+	b.base = len(b.buf)
+	return b
+}
+
+// add adds a link to path (under the base) with the query q (nil for
+// none) and the parameters set in place of q's own.
+func (b *linkBuilder) add(rel, typ, title, path string, q url.Values, set ...param) {
+	if len(b.ends) > 0 {
+		b.buf = append(b.buf, b.buf[:b.base]...)
+	}
+	b.buf = append(b.buf, path...)
+	b.buf = appendQuery(b.buf, q, set...)
+	b.ends = append(b.ends, len(b.buf))
+	b.links = append(b.links, Link{Rel: rel, Type: typ, Title: title})
+}
+
+// alternates adds the self link and the alternate links of a resource
+// offered in the given formats, current being the one answered, each with
+// the request's query q and its f parameter.
+func (b *linkBuilder) alternates(path string, q url.Values, current string, formats ...string) {
 	for _, f := range formats {
 		rel := "alternate"
 		if f == current {
 			rel = "self"
 		}
-		out = append(out, Link{Href: s.base(c) + withQuery(path, q, f), Rel: rel, Type: formatMIME(f, path), Title: formatTitle(f)})
+		b.add(rel, formatMIME(f, path), formatTitle(f), path, q, param{name: "f", value: f})
 	}
-	return out
+}
+
+// done returns the links.
+func (b *linkBuilder) done() []Link {
+	all := string(b.buf)
+	start := 0
+	for i, end := range b.ends {
+		b.links[i].Href = all[start:end]
+		start = end
+	}
+	return b.links
+}
+
+// selfLinks returns the self link and the alternate links of a resource
+// offered in the given formats.
+func (s *Server) selfLinks(c echo.Context, path string, current string, formats ...string) []Link {
+	b := s.newLinks(c, len(formats))
+	b.alternates(path, c.QueryParams(), current, formats...)
+	return b.done()
+}
+
+// appendLinks appends links as JSON, as json.Marshal writes them.
+func appendLinks(buf []byte, links []Link) []byte {
+	buf = append(buf, '[')
+	for i, l := range links {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"href":`...)
+		buf = appendJSONString(buf, l.Href)
+		buf = append(buf, `,"rel":`...)
+		buf = appendJSONString(buf, l.Rel)
+		if l.Type != "" {
+			buf = append(buf, `,"type":`...)
+			buf = appendJSONString(buf, l.Type)
+		}
+		if l.Title != "" {
+			buf = append(buf, `,"title":`...)
+			buf = appendJSONString(buf, l.Title)
+		}
+		buf = append(buf, '}')
+	}
+	return append(buf, ']')
+}
+
+// appendJSONString appends s as a JSON string, as json.Marshal writes it
+// (<, > and & escaped for HTML).
+func appendJSONString(buf []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			b, _ := json.Marshal(s) // not ASCII: rare in links
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case '"', '\\':
+			buf = append(buf, '\\', ch)
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\b':
+			buf = append(buf, '\\', 'b')
+		case '\f':
+			buf = append(buf, '\\', 'f')
+		default:
+			if ch < 0x20 || ch == '<' || ch == '>' || ch == '&' {
+				buf = append(buf, '\\', 'u', '0', '0', hex[ch>>4], hex[ch&15])
+			} else {
+				buf = append(buf, ch)
+			}
+		}
+	}
+	return append(buf, '"')
 }
 
 func formatMIME(f, path string) string {
