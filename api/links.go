@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -141,33 +142,51 @@ func appendQueryEscape(buf []byte, s string) []byte {
 }
 
 // linkBuilder builds the links of one answer. Their hrefs are written one
-// after the other into one buffer and made strings together, in one
-// allocation (done).
+// after the other into one buffer, reused from answer to answer (newLinks,
+// free): a GeoJSON answer copies them straight into its body (appendJSON),
+// others make them strings together, in one allocation (links).
 type linkBuilder struct {
-	buf   []byte
-	base  int   // buf[:base] is s.base(c)
-	ends  []int // where each link's href ends in buf
-	links []Link
+	buf  []byte
+	base int // buf[:base] is s.base(c)
+	recs []linkRec
 }
 
-// newLinks starts the links of an answer to c, with room for n.
-func (s *Server) newLinks(c echo.Context, n int) linkBuilder {
-	b := linkBuilder{buf: make([]byte, 0, 160*n), ends: make([]int, 0, 8), links: make([]Link, 0, n)}
-	b.buf = s.appendBase(b.buf, c)
+// linkRec is a link whose href ends at end in the builder's buffer (and
+// starts where the one before it ends, or at 0).
+type linkRec struct {
+	end             int
+	rel, typ, title string
+}
+
+var linkPool = sync.Pool{New: func() any { return &linkBuilder{buf: make([]byte, 0, 1024), recs: make([]linkRec, 0, 8)} }}
+
+// newLinks starts the links of an answer to c; free gives the builder back.
+func (s *Server) newLinks(c echo.Context) *linkBuilder {
+	b := linkPool.Get().(*linkBuilder)
+	b.buf = s.appendBase(b.buf[:0], c)
 	b.base = len(b.buf)
 	return b
+}
+
+// free gives b back for reuse; b and what it returned from appendJSON
+// must not be used after.
+func (b *linkBuilder) free() {
+	clear(b.recs)
+	b.recs = b.recs[:0]
+	if cap(b.buf) <= 16<<10 {
+		linkPool.Put(b)
+	}
 }
 
 // add adds a link to path (under the base) with the query q (nil for
 // none) and the parameters set in place of q's own.
 func (b *linkBuilder) add(rel, typ, title, path string, q url.Values, set ...param) {
-	if len(b.ends) > 0 {
+	if len(b.recs) > 0 {
 		b.buf = append(b.buf, b.buf[:b.base]...)
 	}
 	b.buf = append(b.buf, path...)
 	b.buf = appendQuery(b.buf, q, set...)
-	b.ends = append(b.ends, len(b.buf))
-	b.links = append(b.links, Link{Rel: rel, Type: typ, Title: title})
+	b.recs = append(b.recs, linkRec{end: len(b.buf), rel: rel, typ: typ, title: title})
 }
 
 // alternates adds the self link and the alternate links of a resource
@@ -183,23 +202,40 @@ func (b *linkBuilder) alternates(path string, q url.Values, current string, form
 	}
 }
 
-// done returns the links.
-func (b *linkBuilder) done() []Link {
+// links returns the links.
+func (b *linkBuilder) links() []Link {
 	all := string(b.buf)
+	out := make([]Link, len(b.recs))
 	start := 0
-	for i, end := range b.ends {
-		b.links[i].Href = all[start:end]
-		start = end
+	for i, r := range b.recs {
+		out[i] = Link{Href: all[start:r.end], Rel: r.rel, Type: r.typ, Title: r.title}
+		start = r.end
 	}
-	return b.links
+	return out
+}
+
+// appendJSON appends the links as JSON, as appendLinks(buf, b.links())
+// does.
+func (b *linkBuilder) appendJSON(buf []byte) []byte {
+	buf = append(buf, '[')
+	start := 0
+	for i, r := range b.recs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendLink(buf, b.buf[start:r.end], r.rel, r.typ, r.title)
+		start = r.end
+	}
+	return append(buf, ']')
 }
 
 // selfLinks returns the self link and the alternate links of a resource
 // offered in the given formats.
 func (s *Server) selfLinks(c echo.Context, path string, current string, formats ...string) []Link {
-	b := s.newLinks(c, len(formats))
+	b := s.newLinks(c)
+	defer b.free()
 	b.alternates(path, c.QueryParams(), current, formats...)
-	return b.done()
+	return b.links()
 }
 
 // appendLinks appends links as JSON, as json.Marshal writes them.
@@ -209,30 +245,35 @@ func appendLinks(buf []byte, links []Link) []byte {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, `{"href":`...)
-		buf = appendJSONString(buf, l.Href)
-		buf = append(buf, `,"rel":`...)
-		buf = appendJSONString(buf, l.Rel)
-		if l.Type != "" {
-			buf = append(buf, `,"type":`...)
-			buf = appendJSONString(buf, l.Type)
-		}
-		if l.Title != "" {
-			buf = append(buf, `,"title":`...)
-			buf = appendJSONString(buf, l.Title)
-		}
-		buf = append(buf, '}')
+		buf = appendLink(buf, l.Href, l.Rel, l.Type, l.Title)
 	}
 	return append(buf, ']')
 }
 
+// appendLink appends one link as JSON, as json.Marshal writes a Link.
+func appendLink[T string | []byte](buf []byte, href T, rel, typ, title string) []byte {
+	buf = append(buf, `{"href":`...)
+	buf = appendJSONString(buf, href)
+	buf = append(buf, `,"rel":`...)
+	buf = appendJSONString(buf, rel)
+	if typ != "" {
+		buf = append(buf, `,"type":`...)
+		buf = appendJSONString(buf, typ)
+	}
+	if title != "" {
+		buf = append(buf, `,"title":`...)
+		buf = appendJSONString(buf, title)
+	}
+	return append(buf, '}')
+}
+
 // appendJSONString appends s as a JSON string, as json.Marshal writes it
 // (<, > and & escaped for HTML).
-func appendJSONString(buf []byte, s string) []byte {
+func appendJSONString[T string | []byte](buf []byte, s T) []byte {
 	const hex = "0123456789abcdef"
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
-			b, _ := json.Marshal(s) // not ASCII: rare in links
+			b, _ := json.Marshal(string(s)) // not ASCII: rare in links
 			return append(buf, b...)
 		}
 	}

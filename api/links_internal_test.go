@@ -118,3 +118,26 @@ func TestETagFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkBuilderJSON: the links a builder writes into a GeoJSON answer
+// are those it returns as []Link, as json.Marshal writes them, and a
+// builder taken again from the pool starts afresh.
+func TestLinkBuilderJSON(t *testing.T) {
+	s := &Server{cfg: Config{BaseURL: "https://gis.example.org/atlas/"}}
+	q := url.Values{"bbox": {"-115.6,32.8,-115.5,32.9"}, "limit": {"100"}, "f": {"json"}}
+	for range 3 {
+		b := s.newLinks(nil)
+		b.alternates("/collections/a/items", q, fmtJSON, fmtJSON, fmtHTML, fmtCSV)
+		b.page("/collections/a/items", q, fmtJSON, "next", 100, 1000)
+		b.add("collection", mimeJSON, "Stop <signs> & \"poles\"", "/collections/a", nil)
+		links := b.links()
+		want, _ := json.Marshal(links)
+		if got := b.appendJSON(nil); string(got) != string(want) {
+			t.Fatalf("appendJSON\n%s\njson.Marshal(links)\n%s", got, want)
+		}
+		if len(links) != 5 || links[3].Href != "https://gis.example.org/atlas/collections/a/items?bbox=-115.6%2C32.8%2C-115.5%2C32.9&f=json&limit=1000&offset=100" {
+			t.Fatalf("links %+v", links)
+		}
+		b.free()
+	}
+}

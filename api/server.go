@@ -151,7 +151,7 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	// What every request goes through, composed once here: Echo's own Use
 	// would compose the chain again for every request.
 	s.chain = chain(func(c echo.Context) error { return c.Handler()(c) },
-		requestID,
+		s.requestID,
 		s.requestLog,
 		middleware.Recover(),
 		s.securityHeaders,
