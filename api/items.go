@@ -128,8 +128,8 @@ func (b *linkBuilder) page(path string, q url.Values, outFmt, rel string, offset
 // geometries are in out.
 func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links *linkBuilder, pick *fieldPick, out *crsDef) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, mimeGeoJSON)
-	h.Set("Content-Crs", contentCRS(out))
+	h[echo.HeaderContentType] = geoJSONHeader
+	h["Content-Crs"] = contentCRSHeader(out)
 	if c.Request().Method == http.MethodHead {
 		c.Response().WriteHeader(http.StatusOK)
 		return nil

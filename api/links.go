@@ -26,6 +26,16 @@ const (
 	mimeOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 )
 
+// Header values that every answer of a kind sends, shared by all of them
+// and never modified: assigned to a Header key in place of Set, they save
+// a slice an answer. (Header.Add appends past their length into a new
+// array, so a shared one is never written to.)
+var (
+	geoJSONHeader = []string{mimeGeoJSON}
+	crs84Header   = []string{"<" + crs84 + ">"}
+	nosniffHeader = []string{"nosniff"}
+)
+
 // Link is a web link in an OGC API response.
 type Link struct {
 	Href  string `json:"href"`

@@ -358,7 +358,7 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		res.Before(func() {
 			h := res.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
+			h["X-Content-Type-Options"] = nosniffHeader
 			if strings.HasPrefix(h.Get(echo.HeaderContentType), mimeHTML) {
 				h.Set("Content-Security-Policy", csp)
 				h.Set("X-Frame-Options", "DENY")

@@ -170,9 +170,12 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 		return sel, ctx.Err()
 	}
 	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
-	for _, it := range hits {
-		keep(it)
+	sel.Matched = len(hits)
+	end := len(hits)
+	if f.Limit > 0 {
+		end = min(end, f.Offset+f.Limit)
 	}
+	sel.items = hits[min(f.Offset, end):end] // the page, in place
 	return sel, ctx.Err()
 }
 
