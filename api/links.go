@@ -138,18 +138,32 @@ next:
 // appendQueryEscape appends s escaped as url.QueryEscape does.
 func appendQueryEscape(buf []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; {
-		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', ch == '-', ch == '_', ch == '.', ch == '~':
-			buf = append(buf, ch)
-		case ch == ' ':
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && queryPlain[s[i]] {
+			i++
+		}
+		buf = append(buf, s[:i]...)
+		if i == len(s) {
+			break
+		}
+		if ch := s[i]; ch == ' ' {
 			buf = append(buf, '+')
-		default:
+		} else {
 			buf = append(buf, '%', hex[ch>>4], hex[ch&15])
 		}
+		s = s[i+1:]
 	}
 	return buf
 }
+
+// queryPlain holds the bytes url.QueryEscape leaves as they are.
+var queryPlain = func() (t [256]bool) {
+	for ch := range 256 {
+		t[ch] = 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_' || ch == '.' || ch == '~'
+	}
+	return t
+}()
 
 // linkBuilder builds the links of one answer. Their hrefs are written one
 // after the other into one buffer, reused from answer to answer (newLinks,
@@ -281,14 +295,16 @@ func appendLink[T string | []byte](buf []byte, href T, rel, typ, title string) [
 // (<, > and & escaped for HTML).
 func appendJSONString[T string | []byte](buf []byte, s T) []byte {
 	const hex = "0123456789abcdef"
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			b, _ := json.Marshal(string(s)) // not ASCII: rare in links
-			return append(buf, b...)
-		}
-	}
 	buf = append(buf, '"')
-	for i := 0; i < len(s); i++ {
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && jsonPlain[s[i]] {
+			i++
+		}
+		buf = append(buf, s[:i]...)
+		if i == len(s) {
+			break
+		}
 		switch ch := s[i]; ch {
 		case '"', '\\':
 			buf = append(buf, '\\', ch)
@@ -303,15 +319,27 @@ func appendJSONString[T string | []byte](buf []byte, s T) []byte {
 		case '\f':
 			buf = append(buf, '\\', 'f')
 		default:
-			if ch < 0x20 || ch == '<' || ch == '>' || ch == '&' {
-				buf = append(buf, '\\', 'u', '0', '0', hex[ch>>4], hex[ch&15])
-			} else {
-				buf = append(buf, ch)
+			if ch >= utf8.RuneSelf {
+				// Not ASCII (rare in links): the rest as json.Marshal
+				// writes it, without its opening quote.
+				b, _ := json.Marshal(string(s[i:]))
+				return append(buf, b[1:]...)
 			}
+			buf = append(buf, '\\', 'u', '0', '0', hex[ch>>4], hex[ch&15])
 		}
+		s = s[i+1:]
 	}
 	return append(buf, '"')
 }
+
+// jsonPlain holds the bytes json.Marshal writes as they are in a string:
+// printable ASCII but for the quote, the backslash and <, > and &.
+var jsonPlain = func() (t [256]bool) {
+	for ch := 0x20; ch < utf8.RuneSelf; ch++ {
+		t[ch] = ch != '"' && ch != '\\' && ch != '<' && ch != '>' && ch != '&'
+	}
+	return t
+}()
 
 func formatMIME(f, path string) string {
 	switch f {
