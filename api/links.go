@@ -139,10 +139,7 @@ next:
 func appendQueryEscape(buf []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
 	for len(s) > 0 {
-		i := 0
-		for i < len(s) && queryPlain[s[i]] {
-			i++
-		}
+		i := plainLen(s, &queryPlain)
 		buf = append(buf, s[:i]...)
 		if i == len(s) {
 			break
@@ -155,6 +152,16 @@ func appendQueryEscape(buf []byte, s string) []byte {
 		s = s[i+1:]
 	}
 	return buf
+}
+
+// plainLen is the length of the run of bytes at the start of s that
+// plain says are written as they are.
+func plainLen[T string | []byte](s T, plain *[256]bool) int {
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
 }
 
 // queryPlain holds the bytes url.QueryEscape leaves as they are.
@@ -297,10 +304,7 @@ func appendJSONString[T string | []byte](buf []byte, s T) []byte {
 	const hex = "0123456789abcdef"
 	buf = append(buf, '"')
 	for len(s) > 0 {
-		i := 0
-		for i < len(s) && jsonPlain[s[i]] {
-			i++
-		}
+		i := plainLen(s, &jsonPlain)
 		buf = append(buf, s[:i]...)
 		if i == len(s) {
 			break
