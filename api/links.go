@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -224,13 +225,52 @@ func (b *linkBuilder) add(rel, typ, title, path string, q url.Values, set ...par
 // offered in the given formats, current being the one answered, each with
 // the request's query q and its f parameter.
 func (b *linkBuilder) alternates(path string, q url.Values, current string, formats ...string) {
-	for _, f := range formats {
+	start, end, value := 0, 0, -1 // the first href, and where its f value starts
+	for i, f := range formats {
 		rel := "alternate"
 		if f == current {
 			rel = "self"
 		}
-		b.add(rel, formatMIME(f, path), formatTitle(f), path, q, param{name: "f", value: f})
+		if i == 0 {
+			start = b.end()
+			b.add(rel, formatMIME(f, path), formatTitle(f), path, q, param{name: "f", value: f})
+			end = b.end()
+			value = fValue(b.buf[start:end])
+			continue
+		}
+		// The same href with another f: its query encoded once, not again
+		// for each format (f's values are plain: nothing to escape).
+		first, cut := b.buf[start:end], value+len(formats[0])
+		b.buf = append(b.buf, first[:value]...)
+		b.buf = append(b.buf, f...)
+		b.buf = append(b.buf, first[cut:]...)
+		b.recs = append(b.recs, linkRec{end: len(b.buf), rel: rel, typ: formatMIME(f, path), title: formatTitle(f)})
 	}
+}
+
+// end is where the last href ends in the buffer (0 before the first).
+func (b *linkBuilder) end() int {
+	if len(b.recs) == 0 {
+		return 0
+	}
+	return b.recs[len(b.recs)-1].end
+}
+
+// fValue returns where the value of the f parameter starts in href: a
+// query's values are escaped, so "?f=" or "&f=" is the parameter itself.
+func fValue(href []byte) int {
+	q := bytes.IndexByte(href, '?')
+	for i := q; i >= 0 && i+2 < len(href); {
+		if href[i+1] == 'f' && href[i+2] == '=' {
+			return i + 3
+		}
+		j := bytes.IndexByte(href[i+1:], '&')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	panic("api: an alternate link without its f parameter")
 }
 
 // links returns the links.

@@ -138,6 +138,18 @@ func TestLinkBuilderJSON(t *testing.T) {
 		if len(links) != 5 || links[3].Href != "https://gis.example.org/atlas/collections/a/items?bbox=-115.6%2C32.8%2C-115.5%2C32.9&f=json&limit=1000&offset=100" {
 			t.Fatalf("links %+v", links)
 		}
+		// alternates encodes the query once: the links are those add
+		// makes with each f.
+		ref := s.newLinks(nil)
+		for _, f := range []string{fmtJSON, fmtHTML, fmtCSV} {
+			ref.add("x", "", "", "/collections/a/items", q, param{name: "f", value: f})
+		}
+		for i, l := range ref.links() {
+			if links[i].Href != l.Href {
+				t.Errorf("alternate %d: %s, want %s", i, links[i].Href, l.Href)
+			}
+		}
+		ref.free()
 		b.free()
 	}
 }
