@@ -105,7 +105,7 @@ func filterProblem(coll string, err error) *Problem {
 }
 
 // withFilterParams adds the filter parameters to a list of known ones,
-// with room for a collection's fields, which callers add.
+// with room for the fields of most collections, which callers add.
 func withFilterParams(known ...string) []string {
-	return append(append(make([]string, 0, len(known)+len(filterParams)+32), known...), filterParams...)
+	return append(append(make([]string, 0, len(known)+len(filterParams)+16), known...), filterParams...)
 }

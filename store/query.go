@@ -294,7 +294,7 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
 	}
-	var hits []*item
+	hits := make([]*item, 0, 16) // a small page's, in one allocation
 	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
 		it := l.item(r)
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
