@@ -104,7 +104,8 @@ func filterProblem(coll string, err error) *Problem {
 	return badParam("filter", "filter on collection %q: %s", coll, err)
 }
 
-// withFilterParams adds the filter parameters to a list of known ones.
+// withFilterParams adds the filter parameters to a list of known ones,
+// with room for the fields of most collections, which callers add.
 func withFilterParams(known ...string) []string {
-	return append(append([]string{}, known...), filterParams...)
+	return append(append(make([]string, 0, len(known)+len(filterParams)+16), known...), filterParams...)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -263,13 +262,28 @@ func jsonSchema(fd store.Field) map[string]any {
 
 // etag returns a strong ETag for a representation of collection ci's data
 // selected by the request's URL.
+// It is "ID-Seq-Gen-Count-H", H the hash of the query, "|" and extra in
+// base 36.
 func etag(ci store.CollectionInfo, c echo.Context, extra string) string {
-	return fmt.Sprintf(`"%s-%d-%d-%d-%s"`, ci.ID, ci.Seq, ci.Gen, ci.Count, strconv.FormatUint(hashString(c.Request().URL.RawQuery+"|"+extra), 36))
+	h := hashMore(hashMore(hashMore(fnvOffset, c.Request().URL.RawQuery), "|"), extra)
+	var a [96]byte
+	b := append(a[:0], '"')
+	b = append(b, ci.ID...)
+	for _, n := range [...]int64{ci.Seq, ci.Gen, int64(ci.Count)} {
+		b = strconv.AppendInt(append(b, '-'), n, 10)
+	}
+	b = strconv.AppendUint(append(b, '-'), h, 36)
+	return string(append(b, '"'))
 }
 
-func hashString(s string) uint64 {
-	// FNV-1a, 64 bit.
-	h := uint64(14695981039346656037)
+// FNV-1a, 64 bit.
+const fnvOffset = uint64(14695981039346656037)
+
+func hashString(s string) uint64 { return hashMore(fnvOffset, s) }
+
+// hashMore goes on hashing with s after h: hashMore(hashString(a), b) is
+// hashString(a + b).
+func hashMore(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= 1099511628211

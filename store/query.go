@@ -170,9 +170,12 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 		return sel, ctx.Err()
 	}
 	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
-	for _, it := range hits {
-		keep(it)
+	sel.Matched = len(hits)
+	end := len(hits)
+	if f.Limit > 0 {
+		end = min(end, f.Offset+f.Limit)
 	}
+	sel.items = hits[min(f.Offset, end):end] // the page, in place
 	return sel, ctx.Err()
 }
 
@@ -291,7 +294,7 @@ func (s *Store) search(l *layer, f Filter, m *matcher) []*item {
 			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
 	}
-	var hits []*item
+	hits := make([]*item, 0, 16) // a small page's, in one allocation
 	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
 		it := l.item(r)
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
