@@ -59,7 +59,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // a CORS preflight carries no credentials
 		}
 		// What a response holds may depend on the key (private collections).
-		c.Response().Header().Add(echo.HeaderVary, echo.HeaderAuthorization)
+		// Room for the two more that CORS and gzip add after it.
+		c.Response().Header()[echo.HeaderVary] = append(make([]string, 0, 3), echo.HeaderAuthorization)
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h != "" {
 			p, err := s.verify(c, h)

@@ -153,10 +153,19 @@ func (s *Server) parseCRS(q url.Values, name string) (*crsDef, error) {
 
 // contentCRS is the Content-Crs header of a response in d.
 func contentCRS(d *crsDef) string {
-	if d == nil {
-		d = crs84Def
+	if d == nil || d == crs84Def {
+		return "<" + crs84 + ">"
 	}
 	return "<" + d.uri + ">"
+}
+
+// contentCRSHeader is contentCRS as a header's values: CRS84's shared by
+// every answer (sharedValue).
+func contentCRSHeader(d *crsDef) []string {
+	if d == nil || d == crs84Def {
+		return crs84Header
+	}
+	return []string{contentCRS(d)}
 }
 
 // toCRS84 converts x, y in d (in d's axis order) to longitude, latitude.

@@ -379,7 +379,7 @@ func TestCRSMetadata(t *testing.T) {
 	if !slices.Equal(one.CRS, want) || one.StorageCRS != uriCRS84 {
 		t.Errorf("/collections/stop_signs: crs %v storageCrs %q", one.CRS, one.StorageCRS)
 	}
-	if page := string(get(t, srv, "/collections/stop_signs?f=html").body); !strings.Contains(page, "<code>"+uri2230+"</code>") {
+	if page := string(get(t, srv, "/collections/stop_signs?f=html").body); !strings.Contains(page, `<code title="`+uri2230+`">EPSG:2230</code>`) {
 		t.Errorf("the collection's HTML page does not list EPSG:2230")
 	}
 	var conf struct{ ConformsTo []string }

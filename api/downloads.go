@@ -186,6 +186,9 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return s.brokenDownload(c, ci, ff, n, err)
 	}
+	if q := c.QueryParams(); len(q) == 0 || len(q) == 1 && q.Has("f") {
+		s.sizes.put(ci, ff.Name, c.Response().Size) // the whole layer: the dataset page shows its size
+	}
 	return nil
 }
 

@@ -19,8 +19,8 @@ const (
 )
 
 // cql2Classes are the CQL2 and Part 3 conformance classes that the tests
-// of store/storetest (both backends) and api exercise; array-functions is
-// evaluated but not claimed, as no queryable is an array.
+// of store/storetest (both backends) and api exercise (array-functions on
+// fields of type array).
 var cql2Classes = []string{
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
@@ -34,6 +34,7 @@ var cql2Classes = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 	"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 	"http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
 }
@@ -103,7 +104,8 @@ func filterProblem(coll string, err error) *Problem {
 	return badParam("filter", "filter on collection %q: %s", coll, err)
 }
 
-// withFilterParams adds the filter parameters to a list of known ones.
+// withFilterParams adds the filter parameters to a list of known ones,
+// with room for the fields of most collections, which callers add.
 func withFilterParams(known ...string) []string {
-	return append(append([]string{}, known...), filterParams...)
+	return append(append(make([]string, 0, len(known)+len(filterParams)+16), known...), filterParams...)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -155,11 +154,15 @@ func (s *Server) collections(c echo.Context) error {
 }
 
 func (s *Server) collection(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
-		return err
-	}
 	f, err := format(c, fmtJSON, fmtHTML)
 	if err != nil {
+		return err
+	}
+	known := []string{"f"}
+	if f == fmtHTML {
+		known = datasetPageParams // the attribute table's sorting and paging
+	}
+	if err := checkParams(c.QueryParams(), known...); err != nil {
 		return err
 	}
 	ci, err := s.store.Collection(c.Param("collectionId"))
@@ -168,7 +171,7 @@ func (s *Server) collection(c echo.Context) error {
 	}
 	doc := s.collectionDoc(c, ci)
 	if f == fmtHTML {
-		return s.html(c, "collection", ci.Title, map[string]any{"C": doc, "Fields": ci.Fields, "Updated": ci.Updated})
+		return s.datasetPage(c, ci, doc)
 	}
 	return c.JSON(http.StatusOK, doc)
 }
@@ -246,6 +249,8 @@ func jsonSchema(fd store.Field) map[string]any {
 		m["type"], m["format"] = "string", "date"
 	case store.TypeDateTime:
 		m["type"], m["format"] = "string", "date-time"
+	case store.TypeArray:
+		m["type"], m["items"] = "array", map[string]any{"type": []string{"string", "number", "boolean"}}
 	default:
 		m["type"] = "string"
 		if len(fd.Values) > 0 {
@@ -257,13 +262,28 @@ func jsonSchema(fd store.Field) map[string]any {
 
 // etag returns a strong ETag for a representation of collection ci's data
 // selected by the request's URL.
+// It is "ID-Seq-Gen-Count-H", H the hash of the query, "|" and extra in
+// base 36.
 func etag(ci store.CollectionInfo, c echo.Context, extra string) string {
-	return fmt.Sprintf(`"%s-%d-%d-%d-%s"`, ci.ID, ci.Seq, ci.Gen, ci.Count, strconv.FormatUint(hashString(c.Request().URL.RawQuery+"|"+extra), 36))
+	h := hashMore(hashMore(hashMore(fnvOffset, c.Request().URL.RawQuery), "|"), extra)
+	var a [96]byte
+	b := append(a[:0], '"')
+	b = append(b, ci.ID...)
+	for _, n := range [...]int64{ci.Seq, ci.Gen, int64(ci.Count)} {
+		b = strconv.AppendInt(append(b, '-'), n, 10)
+	}
+	b = strconv.AppendUint(append(b, '-'), h, 36)
+	return string(append(b, '"'))
 }
 
-func hashString(s string) uint64 {
-	// FNV-1a, 64 bit.
-	h := uint64(14695981039346656037)
+// FNV-1a, 64 bit.
+const fnvOffset = uint64(14695981039346656037)
+
+func hashString(s string) uint64 { return hashMore(fnvOffset, s) }
+
+// hashMore goes on hashing with s after h: hashMore(hashString(a), b) is
+// hashString(a + b).
+func hashMore(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= 1099511628211

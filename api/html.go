@@ -6,7 +6,10 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +20,10 @@ import (
 var templateFS embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"json": func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	"json":    func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	"crsName": crsName,
+	"when":    humanTime,
+	"bbox":    humanBBox,
 }).ParseFS(templateFS, "templates/*.html"))
 
 // pageData is what every HTML page gets.
@@ -48,34 +54,18 @@ type itemRow struct {
 	Cells []string
 }
 
-func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, sel *store.Selection, f store.Filter, links []Link) error {
-	var rows []itemRow
-	sel.Each(func(h *store.Hit) bool {
-		ft := h.Feature()
-		r := itemRow{ID: ft.ID, Href: s.base(c) + "/collections/" + ci.ID + "/items/" + strconv.FormatInt(ft.ID, 10) + "?f=html"}
-		for _, fd := range ci.Fields {
-			v, ok := ft.Properties.Get(fd.Name)
-			if ok {
-				r.Cells = append(r.Cells, v.String())
-			} else {
-				r.Cells = append(r.Cells, "")
-			}
-		}
-		rows = append(rows, r)
-		return true
-	})
-	var next, prev string
-	for _, l := range links {
-		switch l.Rel {
-		case "next":
-			next = l.Href
-		case "prev":
-			prev = l.Href
-		}
+// itemsHTML renders a page of features: a map of them and their table.
+func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, sel *store.Selection, f store.Filter) error {
+	q2 := url.Values{}
+	for k, v := range c.QueryParams() {
+		q2[k] = v
 	}
+	q2.Set("f", fmtJSON)
+	path := "/collections/" + ci.ID + "/items"
+	geojson := s.base(c) + path + "?" + q2.Encode()
 	return s.html(c, "items", ci.Title, map[string]any{
-		"C": ci, "Rows": rows, "Matched": sel.Matched, "Returned": sel.Len(),
-		"From": f.Offset + 1, "To": f.Offset + sel.Len(), "Next": next, "Prev": prev, "Links": links,
+		"C": ci, "Map": s.miniMap(c, ci, geojson), "JSON": geojson,
+		"Table": s.attributeTable(c, ci, sel, f, path, ""),
 	})
 }
 
@@ -85,4 +75,34 @@ func appendJSON(buf []byte, v any) []byte {
 		return append(buf, "null"...)
 	}
 	return append(buf, b...)
+}
+
+// crsName is a CRS URI's short name: CRS84, EPSG:4326.
+func crsName(uri string) string {
+	parts := strings.Split(uri, "/")
+	if len(parts) >= 3 && parts[len(parts)-3] == "EPSG" {
+		return "EPSG:" + parts[len(parts)-1]
+	}
+	return parts[len(parts)-1]
+}
+
+// humanTime writes an RFC 3339 time for people: 4 Dec 2026, 01:35 UTC.
+func humanTime(s string) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+}
+
+// humanBBox writes an extent's first box as west, south, east, north
+// rounded to about 10 m.
+func humanBBox(v any) string {
+	boxes, ok := v.([][4]float64)
+	if !ok || len(boxes) == 0 {
+		return ""
+	}
+	b := boxes[0]
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+	return "W " + f(b[0]) + ", S " + f(b[1]) + ", E " + f(b[2]) + ", N " + f(b[3])
 }

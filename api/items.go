@@ -69,19 +69,22 @@ func (s *Server) items(c echo.Context) error {
 		return err
 	}
 	path := "/collections/" + ci.ID + "/items"
-	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	q := c.QueryParams()
+	lb := s.newLinks(c)
+	defer lb.free()
+	lb.alternates(path, q, outFmt, fmtJSON, fmtHTML, fmtCSV)
 	if f.Offset+sel.Len() < sel.Matched {
-		links = append(links, s.pageLink(c, path, q, outFmt, "next", f.Offset+sel.Len(), s.nextLimit(outFmt, f.Limit)))
+		lb.page(path, q, outFmt, "next", f.Offset+sel.Len(), s.nextLimit(outFmt, f.Limit))
 	}
 	if f.Offset > 0 {
-		links = append(links, s.pageLink(c, path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit))
+		lb.page(path, q, outFmt, "prev", max(0, f.Offset-f.Limit), f.Limit)
 	}
-	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
+	lb.add("collection", mimeJSON, ci.Title, path[:len(path)-len("/items")], nil)
 	switch outFmt {
 	case fmtHTML:
-		return s.itemsHTML(c, picked, sel, f, links)
+		return s.itemsHTML(c, picked, sel, f)
 	case fmtCSV:
+		links := lb.links()
 		// A page of CSV has no room for links: they go in a Link header
 		// (RFC 8288), with the whole-layer download beside them.
 		for _, l := range links {
@@ -92,7 +95,7 @@ func (s *Server) items(c echo.Context) error {
 		c.Response().Header().Add("Link", "<"+s.base(c)+downloadPath(ci.ID)+`?f=csv>; rel="enclosure"; type="text/csv"`)
 		return s.writeCSV(c, picked, sel, out)
 	}
-	return s.writeGeoJSON(c, sel, links, pick, out)
+	return s.writeGeoJSON(c, sel, lb, pick, out)
 }
 
 // bulkPage is the page size a GeoJSON page's next link asks for at least:
@@ -110,28 +113,23 @@ func (s *Server) nextLimit(outFmt string, limit int) int {
 	return max(limit, min(bulkPage, s.cfg.MaxLimit))
 }
 
-func (s *Server) pageLink(c echo.Context, path string, q url.Values, outFmt, rel string, offset, limit int) Link {
-	q2 := url.Values{}
-	for k, v := range q {
-		q2[k] = v
-	}
-	q2.Set("offset", strconv.Itoa(offset))
-	q2.Set("limit", strconv.Itoa(limit))
+// page adds the link to another page of items, rel next or prev.
+func (b *linkBuilder) page(path string, q url.Values, outFmt, rel string, offset, limit int) {
 	title := "Next page"
 	if rel == "prev" {
 		title = "Previous page"
 	}
-	return Link{Href: s.base(c) + path + "?" + q2.Encode(), Rel: rel, Type: formatMIME(outFmt, path), Title: title}
+	b.add(rel, formatMIME(outFmt, path), title, path, q, param{name: "offset", n: offset}, param{name: "limit", n: limit})
 }
 
 // writeGeoJSON streams a FeatureCollection: each feature is encoded straight
 // into the response buffer, never as a whole document in memory.
 // pick, when not nil, chooses the properties written (properties=); the
 // geometries are in out.
-func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link, pick *fieldPick, out *crsDef) error {
+func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links *linkBuilder, pick *fieldPick, out *crsDef) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, mimeGeoJSON)
-	h.Set("Content-Crs", contentCRS(out))
+	h[echo.HeaderContentType] = geoJSONHeader
+	h["Content-Crs"] = contentCRSHeader(out)
 	if c.Request().Method == http.MethodHead {
 		c.Response().WriteHeader(http.StatusOK)
 		return nil
@@ -151,7 +149,7 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links []Link
 	buf = append(buf, `,"timeStamp":"`...)
 	buf = time.Now().UTC().AppendFormat(buf, time.RFC3339)
 	buf = append(buf, `","links":`...)
-	buf = appendJSON(buf, links)
+	buf = links.appendJSON(buf)
 	buf = append(buf, `,"features":[`...)
 	// A page that fits in wholeLimit goes out in one write with a
 	// Content-Length; a larger one is streamed in chunks as it is encoded.
@@ -271,8 +269,10 @@ func (s *Server) feature(c echo.Context) error {
 		return nil
 	}
 	path := "/collections/" + ci.ID + "/items/" + strconv.FormatInt(id, 10)
-	links := s.selfLinks(c, path, outFmt, fmtJSON, fmtHTML)
-	links = append(links, Link{Href: s.base(c) + "/collections/" + ci.ID, Rel: "collection", Type: mimeJSON, Title: ci.Title})
+	lb := s.newLinks(c)
+	defer lb.free()
+	lb.alternates(path, c.QueryParams(), outFmt, fmtJSON, fmtHTML)
+	lb.add("collection", mimeJSON, ci.Title, "/collections/"+ci.ID, nil)
 	if outFmt == fmtHTML {
 		props, err := f.Properties.Values(&ci.Collection)
 		if err != nil {
@@ -280,6 +280,7 @@ func (s *Server) feature(c echo.Context) error {
 		}
 		return s.html(c, "feature", ci.Title+" "+strconv.FormatInt(id, 10), map[string]any{
 			"C": ci, "F": f, "Props": orderedProps(ci.Fields, props),
+			"Map": s.miniMap(c, ci, s.base(c)+path+"?f=json"),
 		})
 	}
 	if f.Geometry, err = out.fromCRS84(f.Geometry); err != nil {
@@ -288,7 +289,7 @@ func (s *Server) feature(c echo.Context) error {
 	buf := appendFeature(nil, &f)
 	buf = buf[:len(buf)-1]
 	buf = append(buf, `,"links":`...)
-	buf = appendJSON(buf, links)
+	buf = lb.appendJSON(buf)
 	buf = append(buf, "}\n"...)
 	c.Response().Header().Set("Content-Crs", contentCRS(out))
 	return c.Blob(http.StatusOK, mimeGeoJSON, buf)

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -75,9 +76,10 @@ func (s *Server) HTTPServer() *http.Server {
 // same status and headers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Timeouts.Write > 0 {
-		w = &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: s.cfg.Timeouts.Write}
-		w.(*deadlineWriter).extend()
-		defer w.(*deadlineWriter).extend() // for the server's final flush
+		dw := &deadlineWriter{ResponseWriter: w, rc: *http.NewResponseController(w), d: s.cfg.Timeouts.Write}
+		w = dw
+		dw.extend()
+		defer dw.extend() // for the server's final flush
 	}
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		// The read timeout bounds reading the request; once there is
@@ -92,7 +94,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Method = http.MethodGet
 		w = headWriter{w}
 	}
-	s.echo.ServeHTTP(w, r)
+	s.route(w, r)
+}
+
+// route is Echo's ServeHTTP with the server's middleware chain composed
+// once (NewServer) instead of for every request: find the route, run it
+// inside the chain, hand an error to the error handler.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	e := s.echo
+	c := e.AcquireContext()
+	c.Reset(r, w)
+	e.Router().Find(r.Method, echo.GetPath(r), c)
+	if err := s.chain(c); err != nil {
+		e.HTTPErrorHandler(err, c)
+	}
+	e.ReleaseContext(c)
 }
 
 // method returns the request's method as the client sent it.
@@ -115,13 +131,24 @@ func (h headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 // keeps reading can download for as long as it takes (whole layers). Time
 // a handler spends before its first write (building a file to send) is
 // not bounded by it: the deadline is set again when the write starts.
+// The deadline is moved only when it would move by d/64 or more (a small
+// answer's writes come microseconds apart): it is never less than 63/64
+// of d ahead of a write.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc *http.ResponseController
-	d  time.Duration
+	rc    http.ResponseController
+	d     time.Duration
+	until time.Time // the deadline set last
 }
 
-func (w *deadlineWriter) extend() { _ = w.rc.SetWriteDeadline(time.Now().Add(w.d)) }
+func (w *deadlineWriter) extend() {
+	next := time.Now().Add(w.d)
+	if next.Sub(w.until) < w.d/64 {
+		return
+	}
+	w.until = next
+	_ = w.rc.SetWriteDeadline(next)
+}
 
 func (w *deadlineWriter) WriteHeader(code int) {
 	w.extend()
@@ -161,16 +188,27 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 func (b *bodyReader) Close() error { return b.ReadCloser.Close() }
 
 // requestID takes the client's X-Request-Id when it is short and plain
-// (at most 64 of A-Z a-z 0-9 . _ -), and makes one otherwise.
-func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+// (at most 64 of A-Z a-z 0-9 . _ -), and makes one otherwise: 32 hex
+// digits, the first 16 random for each server (NewServer), the last 16 a
+// count of its requests, so that ids are unique without a random read
+// for every request.
+func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	var prefix [8]byte
+	_, _ = rand.Read(prefix[:])
+	var seq atomic.Uint64
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
 		if !validRequestID(id) {
-			var b [16]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			var b [32]byte
+			hex.Encode(b[:16], prefix[:])
+			n := seq.Add(1)
+			for i := 31; i >= 16; i-- {
+				b[i] = "0123456789abcdef"[n&15]
+				n >>= 4
+			}
+			id = string(b[:])
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
 }
@@ -244,6 +282,9 @@ func (s *Server) logRequest(c echo.Context, start time.Time, aborted bool) {
 	if status == StatusClientClosed {
 		level = slog.LevelDebug
 	}
+	if !s.log.Enabled(req.Context(), level) {
+		return // --log-level warn: no line to build
+	}
 	key, _ := c.Get(KeyName).(string)
 	attrs := []slog.Attr{
 		slog.String("method", method(c)), slog.String("route", route),
@@ -271,25 +312,41 @@ var secretParams = []string{"key", "token", "password", "passwd", "secret", "aut
 // redactQuery returns the raw query with the values of secret-looking
 // parameters replaced by REDACTED.
 func redactQuery(raw string) string {
-	if raw == "" {
-		return ""
+	secret := false
+	for rest := raw; rest != "" && !secret; {
+		var p string
+		p, rest, _ = strings.Cut(rest, "&")
+		name, _, hasValue := strings.Cut(p, "=")
+		secret = hasValue && secretName(name)
+	}
+	if !secret {
+		return raw // the query of almost every request: nothing to copy
 	}
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
-		name, _, hasValue := strings.Cut(p, "=")
-		n, err := url.QueryUnescape(name)
-		if err != nil {
-			n = name
-		}
-		n = strings.ToLower(n)
-		for _, sp := range secretParams {
-			if strings.Contains(n, sp) && hasValue {
-				parts[i] = name + "=REDACTED"
-				break
-			}
+		if name, _, hasValue := strings.Cut(p, "="); hasValue && secretName(name) {
+			parts[i] = name + "=REDACTED"
 		}
 	}
 	return strings.Join(parts, "&")
+}
+
+// secretName reports whether a query parameter's name (as sent, escaped)
+// holds one of secretParams, in any case.
+func secretName(name string) bool {
+	n := name
+	if strings.ContainsAny(name, "%+") {
+		if u, err := url.QueryUnescape(name); err == nil {
+			n = u
+		}
+	}
+	n = strings.ToLower(n) // no copy when it is lower-case already
+	for _, sp := range secretParams {
+		if strings.Contains(n, sp) {
+			return true
+		}
+	}
+	return false
 }
 
 // securityHeaders sets nosniff on every answer, and on HTML pages a
@@ -301,7 +358,7 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		res.Before(func() {
 			h := res.Header()
-			h.Set("X-Content-Type-Options", "nosniff")
+			h["X-Content-Type-Options"] = nosniffHeader
 			if strings.HasPrefix(h.Get(echo.HeaderContentType), mimeHTML) {
 				h.Set("Content-Security-Policy", csp)
 				h.Set("X-Frame-Options", "DENY")

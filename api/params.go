@@ -106,20 +106,23 @@ func (s *Server) parseBBox(q url.Values) (*[4]float64, orb.Geometry, error) {
 	if err != nil || !ok {
 		return nil, nil, err
 	}
-	parts := strings.Split(v, ",")
-	if len(parts) != 4 && len(parts) != 6 {
-		return nil, nil, badParam("bbox", "bbox must be 4 numbers minLon,minLat,maxLon,maxLat (or 6 with heights), got %d values in %q", len(parts), v)
+	count := strings.Count(v, ",") + 1
+	if count != 4 && count != 6 {
+		return nil, nil, badParam("bbox", "bbox must be 4 numbers minLon,minLat,maxLon,maxLat (or 6 with heights), got %d values in %q", count, v)
 	}
-	var n []float64
-	for i, p := range parts {
+	var n [6]float64
+	rest := v
+	for i := range count {
+		var p string
+		p, rest, _ = strings.Cut(rest, ",")
 		x, err := parseDecimal(strings.TrimSpace(p))
 		if err != nil {
 			return nil, nil, badParam("bbox", "bbox value %d (%q) is not a number", i+1, p)
 		}
-		n = append(n, x)
+		n[i] = x
 	}
 	b := [4]float64{n[0], n[1], n[2], n[3]}
-	if len(n) == 6 {
+	if count == 6 {
 		b = [4]float64{n[0], n[1], n[3], n[4]}
 		if n[2] > n[5] {
 			return nil, nil, badParam("bbox", "bbox minimum height %g is above the maximum %g", n[2], n[5])

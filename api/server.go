@@ -104,6 +104,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	echo    *echo.Echo
+	chain   echo.HandlerFunc // the middleware around every route (NewServer)
 	metrics *metrics
 	started time.Time
 	limiter *clientLimiter
@@ -111,9 +112,10 @@ type Server struct {
 
 	verifier *auth.Verifier
 	throttle *auth.Throttle
-	streams  atomic.Int64 // open change streams
-	tiles    *tileCache   // nil: tiles are not cached
-	crs      crsCache     // the CRSs offered (crs.go)
+	streams  atomic.Int64  // open change streams
+	tiles    *tileCache    // nil: tiles are not cached
+	crs      crsCache      // the CRSs offered (crs.go)
+	sizes    downloadSizes // sizes of whole-layer downloads (pages.go)
 }
 
 // NewServer returns the api's HTTP handler on st.
@@ -145,20 +147,24 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.limiter = newClientLimiter(s.cfg.Limits.ClientConcurrency)
-	e.Use(requestID)
-	e.Use(s.requestLog)
-	e.Use(middleware.Recover())
-	e.Use(s.securityHeaders)
-	e.Use(s.hostCheck)
 	s.setupAuth()
-	e.Use(s.authenticate)
-	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins:  []string{"*"},
-		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
-		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", "Last-Event-ID"},
-		ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Retry-After", "Location"},
-	}))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: binaryDownload}))
+	// What every request goes through, composed once here: Echo's own Use
+	// would compose the chain again for every request.
+	s.chain = chain(func(c echo.Context) error { return c.Handler()(c) },
+		s.requestID,
+		s.requestLog,
+		middleware.Recover(),
+		s.securityHeaders,
+		s.hostCheck,
+		s.authenticate,
+		middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  []string{"*"},
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "If-None-Match", "Last-Event-ID"},
+			ExposeHeaders: []string{"ETag", "Link", "Content-Crs", "X-Request-Id", "Retry-After", "Location"},
+		}),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, MinLength: 1024, Skipper: binaryDownload}),
+	)
 	s.routes()
 	if cfg.Extra != nil {
 		cfg.Extra(e)
@@ -167,7 +173,18 @@ func NewServer(st Store, cfg Config, log *slog.Logger) *Server {
 }
 
 // Echo returns the underlying router, for tests and for adding routes.
+// Its routes run inside the server's middleware; middleware added to it
+// with Use is not run (the server composes its own chain once).
 func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// chain returns h inside the middleware mw, the first outermost, as Echo
+// applies route middleware; composed once, not for every request.
+func chain(h echo.HandlerFunc, mw ...echo.MiddlewareFunc) echo.HandlerFunc {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies.
 func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {

@@ -26,8 +26,12 @@ func parseSortBy(q url.Values, ci store.CollectionInfo) ([]store.SortKey, error)
 		case strings.HasPrefix(name, "+"):
 			name = name[1:]
 		}
-		if _, known := ci.Field(name); !known && name != "id" {
+		fd, known := ci.Field(name)
+		if !known && name != "id" {
 			return nil, badParam("sortby", "sortby: collection %q has no property %q; sort by id or by: %s", ci.ID, name, strings.Join(fieldList(ci.Fields), ", "))
+		}
+		if known && fd.Type == store.TypeArray {
+			return nil, badParam("sortby", "sortby: %q is an array: lists have no order to sort by", name)
 		}
 		k.Name = name
 		keys = append(keys, k)

@@ -317,6 +317,8 @@ func tileProps(dst []mvt.Prop, h *store.Hit, fields []tileField) []mvt.Prop {
 // tileValue converts a property's JSON text to a tile value.
 func tileValue(raw string, typ store.FieldType) (mvt.Value, bool) {
 	switch {
+	case typ == store.TypeArray:
+		return mvt.String(raw), true // a tile value holds no list: its JSON text
 	case raw[0] == '"':
 		if !strings.ContainsRune(raw, '\\') && len(raw) >= 2 {
 			return mvt.String(raw[1 : len(raw)-1]), true

@@ -18,6 +18,7 @@ const (
 	TypeDate     Type = "date"
 	TypeDateTime Type = "datetime"
 	TypeGeometry Type = "geometry"
+	TypeArray    Type = "array" // a list of strings, numbers and booleans
 )
 
 // Field is a queryable property and its type.
@@ -71,7 +72,7 @@ func (e *CheckError) Error() string { return e.Msg }
 // one of these.
 const (
 	typeInterval Type = "interval"
-	typeArray    Type = "array"
+	typeArray         = TypeArray
 	typeAny      Type = "" // a value whose type is not known (none here)
 )
 
@@ -246,7 +247,7 @@ func checkOperator(e Op, q Queryables) (Type, error) {
 	case classArray:
 		for i, t := range types {
 			if t != typeArray {
-				return bad(i, "used in "+e.Op+": it is not an array (no queryable here is one)")
+				return bad(i, "used in "+e.Op+": it is not an array")
 			}
 		}
 		return TypeBoolean, nil

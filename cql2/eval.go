@@ -22,10 +22,12 @@ type Record interface {
 }
 
 // Filter is a filter compiled against queryables, to be run on many
-// records.
+// records. It caches comparison results by value id (ValueIDRecord), so
+// it is not safe for concurrent use: compile one per goroutine.
 type Filter struct {
 	pred     pred
 	envelope *[4]float64
+	en       env // the record under test: one, not one allocation a record
 }
 
 // tri is a truth value of SQL's three-valued logic: a comparison with a
@@ -48,6 +50,7 @@ func truth(b bool) tri {
 // env is one evaluation: the record and its geometry, converted once.
 type env struct {
 	r       Record
+	ids     ValueIDRecord // r, when its values have ids
 	geom    sf.Geometry
 	geomSet bool
 	hasGeom bool
@@ -112,8 +115,11 @@ func Compile(e Expr, q Queryables) (*Filter, error) {
 
 // Match reports whether r passes the filter (true, not false or unknown).
 func (f *Filter) Match(r Record) bool {
-	en := env{r: r}
-	return f.pred(&en) == yes
+	f.en = env{r: r}
+	f.en.ids, _ = r.(ValueIDRecord)
+	ok := f.pred(&f.en) == yes
+	f.en = env{} // keep no record alive
+	return ok
 }
 
 // Envelope returns [minLon, minLat, maxLon, maxLat] that every matching
@@ -127,7 +133,12 @@ func (f *Filter) Envelope() ([4]float64, bool) {
 	return *f.envelope, true
 }
 
-type compiler struct{ q Queryables }
+// compiler compiles expressions against q; general turns the fast paths
+// of evalfast.go off (the tests compare the two).
+type compiler struct {
+	q       Queryables
+	general bool
+}
 
 func (c *compiler) pred(e Expr) (pred, error) {
 	switch e := e.(type) {
@@ -176,6 +187,11 @@ func (c *compiler) op(e Op) (pred, error) {
 		return c.like(e)
 	case classSpatial:
 		return c.spatial(e)
+	}
+	if ops[e.Op] == classCompare && !c.general {
+		if p, ok := c.compareConst(e); ok {
+			return p, nil
+		}
 	}
 	args := e.Args
 	if e.Op == "in" {
@@ -380,6 +396,8 @@ func property(i int, t Type) eval {
 			return value{k: vNum, n: n}
 		case TypeBoolean:
 			return value{k: vBool, b: raw == "true"}
+		case TypeArray:
+			return arrayValue(gjson.Parse(raw))
 		}
 		s := jsonText(raw)
 		switch t {
@@ -398,6 +416,28 @@ func property(i int, t Type) eval {
 		}
 		return value{k: vStr, s: s}
 	}
+}
+
+// arrayValue is a JSON array property as a value: its strings, numbers
+// and booleans (and arrays of them); another JSON value is null.
+func arrayValue(r gjson.Result) value {
+	switch r.Type {
+	case gjson.String:
+		return value{k: vStr, s: r.Str}
+	case gjson.Number:
+		return value{k: vNum, n: r.Num}
+	case gjson.True, gjson.False:
+		return value{k: vBool, b: r.Type == gjson.True}
+	}
+	if !r.IsArray() {
+		return value{}
+	}
+	out := value{k: vArray}
+	r.ForEach(func(_, x gjson.Result) bool {
+		out.arr = append(out.arr, arrayValue(x))
+		return true
+	})
+	return out
 }
 
 // jsonText returns the string a JSON string literal holds.

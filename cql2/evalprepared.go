@@ -40,7 +40,7 @@ func (c *compiler) preparedIntersects(e Op, general pred) (pred, bool) {
 			continue
 		}
 		return func(en *env) tri {
-			if pt, ok := en.r.Geometry().(orb.Point); ok {
+			if pt, ok, _ := pointOf(en.r); ok {
 				return truth(a.ContainsPoint(pt))
 			}
 			return general(en)
@@ -89,16 +89,25 @@ func orbArea(g Geometry) orb.Geometry {
 }
 
 // spatialFirst orders the terms of an AND or OR (both commutative in
-// CQL2's three-valued logic) so that S_INTERSECTS with a literal, cheap on
-// a prepared polygon and selective, runs before the comparisons, which
-// must look property values up.
+// CQL2's three-valued logic) cheapest first: comparisons of a property
+// with a constant (a cached result by value id, see compareConst), then
+// S_INTERSECTS (a point in a prepared polygon), then the rest, which
+// decode values or geometries.
 func spatialFirst(args []Expr, ps []pred) []pred {
+	rank := func(a Expr) int {
+		op, ok := a.(Op)
+		switch {
+		case ok && constCompare(op):
+			return 0
+		case ok && op.Op == "s_intersects":
+			return 1
+		}
+		return 2
+	}
 	out := make([]pred, 0, len(ps))
-	for pass := range 2 {
+	for pass := range 3 {
 		for i, a := range args {
-			op, ok := a.(Op)
-			spatial := ok && op.Op == "s_intersects"
-			if spatial == (pass == 0) {
+			if rank(a) == pass {
 				out = append(out, ps[i])
 			}
 		}

@@ -107,7 +107,43 @@ func AppendFloat(buf []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.AppendInt(buf, int64(f), 10)
 	}
+	if math.Abs(f) < 1e6 {
+		// Most coordinates have at most 7 decimals (1 cm in degrees). When
+		// f is the double nearest such a number (division is correctly
+		// rounded, as ParseFloat is), that number is f's shortest form:
+		// any other of at most 7 decimals is 1e-7 or more away, far beyond
+		// the doubles' spacing below 1e6, so it reads back as another
+		// double. Writing it is several times faster than the general
+		// shortest-form search.
+		if n := math.Round(f * 1e7); n/1e7 == f {
+			return appendDecimal7(buf, int64(n))
+		}
+	}
 	return strconv.AppendFloat(buf, f, 'f', -1, 64)
+}
+
+// appendDecimal7 appends n·10⁻⁷ in decimal, without trailing zeros.
+func appendDecimal7(buf []byte, n int64) []byte {
+	if n < 0 {
+		buf = append(buf, '-')
+		n = -n
+	}
+	buf = strconv.AppendInt(buf, n/1e7, 10)
+	frac := n % 1e7
+	if frac == 0 {
+		return buf
+	}
+	var d [8]byte
+	d[0] = '.'
+	for i := 7; i >= 1; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := 8
+	for d[end-1] == '0' {
+		end--
+	}
+	return append(buf, d[:end]...)
 }
 
 // ErrGeometry is wrapped by every error of DecodeGeoJSON and Validate.

@@ -2,10 +2,14 @@ package geo
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twpayne/go-geom"
 )
@@ -118,4 +122,52 @@ func FuzzDecodeGeoJSON(f *testing.F) {
 		}
 		_, _ = ToOrb(g)
 	})
+}
+
+// TestAppendFloatIsShortest: AppendFloat writes what strconv's shortest
+// form ('f', -1) writes, for coordinates of every precision (the fast path
+// of 7 decimals and fewer, and the rest), sign and magnitude.
+func TestAppendFloatIsShortest(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 3))
+	check := func(f float64) {
+		t.Helper()
+		if f == math.Trunc(f) {
+			return // whole numbers are written as integers ("0" for -0)
+		}
+		if got, want := string(AppendFloat(nil, f)), strconv.FormatFloat(f, 'f', -1, 64); got != want {
+			t.Fatalf("AppendFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+	for _, f := range []float64{0.5, -0.25, 1e-7, -1e-7, 1e-8, 5e-8, 999999.9999999, -999999.9999999, 1e6 + 0.5, 0.1 + 0.2,
+		-115.7659177, 32.2126636, math.Nextafter(32.2126636, 33), math.Pi, 1.00000005} {
+		check(f)
+	}
+	for range 200000 {
+		mag := math.Pow(10, float64(rng.IntN(9)-2)) // 0.01 to 1e6
+		x := (rng.Float64()*2 - 1) * mag
+		if d := rng.IntN(10); d < 9 { // d decimals, the way data is rounded
+			p := math.Pow(10, float64(d))
+			x = math.Round(x*p) / p
+		}
+		check(x)
+	}
+}
+
+// BenchmarkAppendFloat: a coordinate of 7 decimals (the fast path) and
+// one of full precision (strconv's shortest form).
+func BenchmarkAppendFloat(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		f    float64
+	}{{"7 decimals", -115.7659177}, {"full", -115.76591772345678}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			buf := make([]byte, 0, 64)
+			for range b.N {
+				buf = AppendFloat(buf[:0], c.f)
+			}
+		})
+	}
 }

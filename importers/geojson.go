@@ -468,7 +468,17 @@ func (r *geojsonReader) properties(raw json.RawMessage) (map[string]any, error) 
 		switch v := v.(type) {
 		case json.Number:
 			props[k] = jsonNumber(v)
-		case map[string]any, []any:
+		case []any:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("%w: property %q: %v", ErrFormat, k, err)
+			}
+			if scalars(v) {
+				props[k] = json.RawMessage(b) // an array field, or its JSON text in a string one
+			} else {
+				props[k] = string(b)
+			}
+		case map[string]any:
 			b, err := json.Marshal(v)
 			if err != nil {
 				return nil, fmt.Errorf("%w: property %q: %v", ErrFormat, k, err)
@@ -479,6 +489,19 @@ func (r *geojsonReader) properties(raw json.RawMessage) (map[string]any, error) 
 		}
 	}
 	return props, nil
+}
+
+// scalars reports whether a JSON array holds strings, numbers and
+// booleans only: what an array field takes.
+func scalars(a []any) bool {
+	for _, x := range a {
+		switch x.(type) {
+		case string, json.Number, bool, float64:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func jsonNumber(n json.Number) any {
@@ -532,8 +555,8 @@ func (r *geojsonReader) GeometryType() string {
 }
 
 type propAcc struct {
-	ints, floats, bools, strs, other int
-	str                              *typeAcc
+	ints, floats, bools, strs, arrays, other int
+	str                                      *typeAcc
 }
 
 func (r *geojsonReader) survey() {
@@ -582,6 +605,8 @@ func (r *geojsonReader) survey() {
 			case string:
 				a.strs++
 				a.str.add(v)
+			case json.RawMessage:
+				a.arrays++
 			default:
 				a.other++
 			}
@@ -593,6 +618,8 @@ func (r *geojsonReader) survey() {
 		typ := TypeString
 		switch {
 		case a.other > 0:
+		case a.arrays > 0 && a.ints+a.floats+a.bools+a.strs == 0:
+			typ = TypeArray
 		case a.ints > 0 && a.floats == 0 && a.bools == 0 && a.strs == 0:
 			typ = TypeInteger
 		case a.ints+a.floats > 0 && a.bools == 0 && a.strs == 0:

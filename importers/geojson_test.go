@@ -2,6 +2,7 @@ package importers
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -268,6 +269,31 @@ func TestGeoJSONRewindAndProperties(t *testing.T) {
 		t.Errorf("rewound %v", got)
 	}
 	wantFields := []Field{{"i", TypeInteger}, {"f", TypeNumber}, {"big", TypeNumber}, {"s", TypeString}, {"b", TypeBoolean}, {"n", TypeString}, {"o", TypeString}, {"d", TypeDate}}
+	if !reflect.DeepEqual(r.Fields(), wantFields) {
+		t.Errorf("Fields() = %v", r.Fields())
+	}
+}
+
+// TestGeoJSONArrays: a property whose values are lists of strings,
+// numbers and booleans is an array field (its values the lists' JSON);
+// lists of objects, or lists mixed with text, are text.
+func TestGeoJSONArrays(t *testing.T) {
+	data := `{"type":"FeatureCollection","features":[
+	{"type":"Feature","properties":{"tags":["a","b"],"mixed":["x"],"deep":[{"k":1}]},"geometry":null},
+	{"type":"Feature","properties":{"tags":[1,true],"mixed":"y","deep":[]},"geometry":null},
+	{"type":"Feature","properties":{"tags":null},"geometry":null}]}`
+	r := openOne(t, writeTemp(t, "a.geojson", []byte(data)), Options{})
+	fs, errs := readAll(t, r)
+	if len(fs) != 3 || len(errs) > 0 {
+		t.Fatalf("%v %v", fs, errs)
+	}
+	if got := fs[0].Properties["tags"]; !reflect.DeepEqual(got, json.RawMessage(`["a","b"]`)) {
+		t.Errorf("tags %#v", got)
+	}
+	if got := fs[0].Properties["deep"]; got != `[{"k":1}]` {
+		t.Errorf("deep %#v", got)
+	}
+	wantFields := []Field{{"tags", TypeArray}, {"mixed", TypeString}, {"deep", TypeString}}
 	if !reflect.DeepEqual(r.Fields(), wantFields) {
 		t.Errorf("Fields() = %v", r.Fields())
 	}

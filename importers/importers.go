@@ -98,6 +98,9 @@ const (
 	TypeBoolean  = "boolean"
 	TypeDate     = "date"
 	TypeDateTime = "datetime"
+	// TypeArray is a list of strings, numbers and booleans (GeoJSON); its
+	// values are json.RawMessage.
+	TypeArray = "array"
 )
 
 // RecordError describes one bad record. The reader that returned it can

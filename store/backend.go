@@ -202,7 +202,7 @@ func ValidateCollection(c *Collection) error {
 		}
 		seen[f.Name] = true
 		if !f.Type.Valid() {
-			return Invalidf("collection %q: field %q has unknown type %q (string, integer, number, boolean, date, datetime)", c.ID, f.Name, f.Type)
+			return Invalidf("collection %q: field %q has unknown type %q (string, integer, number, boolean, date, datetime, array)", c.ID, f.Name, f.Type)
 		}
 	}
 	if err := validateMetadata(c.ID, &c.Metadata); err != nil {

@@ -317,6 +317,14 @@ func (l *layer) feature(it *item) Feature {
 	}
 }
 
+// valueID returns the index in vals of field i's value, 0 when unset.
+func (l *layer) valueID(it *item, i int) uint32 {
+	if it.props == noProps || i < 0 || i >= len(l.keys) {
+		return 0
+	}
+	return *l.props.at(it.props + uint32(i))
+}
+
 // value returns the JSON text of field i of the item, or "" when unset.
 func (l *layer) value(it *item, i int) string {
 	if it.props == noProps || i < 0 || i >= len(l.keys) {

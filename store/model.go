@@ -42,7 +42,8 @@ type FieldType string
 // Property types. Values in Properties are, per type: string → string,
 // integer → int64 (float64 after a JSON round trip, always integral),
 // number → float64, boolean → bool, date → string "YYYY-MM-DD",
-// datetime → string in RFC 3339 (UTC).
+// datetime → string in RFC 3339 (UTC), array → a JSON array of strings,
+// numbers and booleans ([]any).
 const (
 	TypeString   FieldType = "string"
 	TypeInteger  FieldType = "integer"
@@ -50,12 +51,16 @@ const (
 	TypeBoolean  FieldType = "boolean"
 	TypeDate     FieldType = "date"
 	TypeDateTime FieldType = "datetime"
+	// TypeArray holds a list of strings, numbers and booleans (tags,
+	// amenities, the lanes a signal controls): CQL2's array functions
+	// test it.
+	TypeArray FieldType = "array"
 )
 
 // Valid reports whether t is one of the known field types.
 func (t FieldType) Valid() bool {
 	switch t {
-	case TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeDate, TypeDateTime:
+	case TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeDate, TypeDateTime, TypeArray:
 		return true
 	}
 	return false

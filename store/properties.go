@@ -7,6 +7,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -170,6 +171,8 @@ func appendJSONValue(buf []byte, v any) []byte {
 		return strconv.AppendFloat(buf, v, 'g', -1, 64)
 	case bool:
 		return strconv.AppendBool(buf, v)
+	case jsonArray:
+		return append(buf, v...)
 	}
 	panic(fmt.Sprintf("store: unexpected property value %T", v))
 }
@@ -201,6 +204,8 @@ func coerce(f Field, v any) (any, error) {
 		switch v := v.(type) {
 		case string:
 			str = v
+		case json.RawMessage: // an array read for an array field, into a text one
+			str = string(v)
 		case json.Number:
 			str = v.String()
 		case int64, int, float64, bool:
@@ -308,8 +313,71 @@ func coerce(f Field, v any) (any, error) {
 			return v.UTC().Format(time.RFC3339Nano), nil
 		}
 		return nil, bad("an RFC 3339 date-time")
+	case TypeArray:
+		return coerceArray(v, bad)
 	}
 	return nil, Invalidf("property %q has unknown type %q", f.Name, f.Type)
+}
+
+// jsonArray is an array value in its canonical JSON encoding.
+type jsonArray []byte
+
+// coerceArray takes a list of strings, numbers and booleans, or the JSON
+// text of one (a CSV cell, a GeoPackage TEXT column), and returns its
+// canonical encoding.
+func coerceArray(v any, bad func(string) error) (any, error) {
+	const want = "an array of strings, numbers and booleans"
+	if raw, ok := v.(json.RawMessage); ok {
+		v = string(raw)
+	}
+	if s, ok := v.(string); ok {
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		var x any
+		if err := d.Decode(&x); err != nil || d.More() {
+			return nil, bad(want)
+		}
+		v = x
+	}
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case []string:
+		for _, s := range x {
+			items = append(items, s)
+		}
+	default:
+		return nil, bad(want)
+	}
+	buf := []byte{'['}
+	for i, it := range items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		switch e := it.(type) {
+		case string, bool:
+			buf = appendJSONValue(buf, e)
+		case json.Number:
+			fl, err := e.Float64()
+			if err != nil || math.IsInf(fl, 0) {
+				return nil, bad(want)
+			}
+			buf = appendJSONValue(buf, fl+0) // +0: no negative zero
+		case float64:
+			if math.IsNaN(e) || math.IsInf(e, 0) {
+				return nil, bad(want)
+			}
+			buf = appendJSONValue(buf, e+0)
+		case int64:
+			buf = appendJSONValue(buf, float64(e))
+		case int:
+			buf = appendJSONValue(buf, float64(e))
+		default:
+			return nil, bad(want)
+		}
+	}
+	return jsonArray(append(buf, ']')), nil
 }
 
 func describe(v any) string {

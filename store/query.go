@@ -170,9 +170,12 @@ func (s *Store) Select(ctx context.Context, collection string, f Filter) (*Selec
 		return sel, ctx.Err()
 	}
 	slices.SortFunc(hits, func(a, b *item) int { return cmpInt(a.id, b.id) })
-	for _, it := range hits {
-		keep(it)
+	sel.Matched = len(hits)
+	end := len(hits)
+	if f.Limit > 0 {
+		end = min(end, f.Offset+f.Limit)
 	}
+	sel.items = hits[min(f.Offset, end):end] // the page, in place
 	return sel, ctx.Err()
 }
 
@@ -333,6 +336,7 @@ func cmpInt(a, b int64) int {
 // matcher tests the attribute conditions of a filter.
 type matcher struct {
 	l         *layer
+	rec       record // the record the filter sees (one, reused: no allocation a match)
 	props     []propTest
 	timeIdx   int
 	timeField string
@@ -416,7 +420,7 @@ func (m *matcher) spatial(f Filter) bool {
 }
 
 func (m *matcher) match(it *item) bool {
-	if m.where != nil && !m.where.Match(record{m.l, it}) {
+	if m.where != nil && !m.where.Match(m.record(it)) {
 		return false
 	}
 	for _, p := range m.props {
@@ -488,6 +492,12 @@ func Queryables(c *Collection) cql2.Queryables {
 	return q
 }
 
+// record returns the reused record of item it, as a cql2 record.
+func (m *matcher) record(it *item) *record {
+	m.rec = record{m.l, it}
+	return &m.rec
+}
+
 // record shows an item to a compiled CQL2 filter.
 type record struct {
 	l  *layer
@@ -495,6 +505,19 @@ type record struct {
 }
 
 func (r record) Value(i int) string { return r.l.value(r.it, i) }
+
+// ValueID is the interned id of field i's value, 0 when unset
+// (cql2.ValueIDRecord).
+func (r record) ValueID(i int) uint32 { return r.l.valueID(r.it, i) }
+
+// Point gives a point feature's position from its bound, without making
+// a geometry (cql2.PointRecord).
+func (r record) Point() (x, y float64, ok bool) {
+	if !r.it.hasGeom() || r.it.shape >= 0 {
+		return 0, 0, false
+	}
+	return r.it.bound[0], r.it.bound[1], true
+}
 
 func (r record) Geometry() orb.Geometry {
 	if !r.it.hasGeom() {

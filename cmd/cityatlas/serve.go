@@ -65,6 +65,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log) // before the load: it can be profiled
+	}
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(10)
 	}
@@ -126,9 +129,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Catalog:        api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
 		Keys:           keysOf(b),
 	}, log)
-	if cfg.PprofAddr != "" {
-		go servePprof(cfg.PprofAddr, log)
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

@@ -172,7 +172,7 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 			delete(vals, k.Str)
 		default:
 			if v.IsArray() {
-				vals[k.Str] = []any{}
+				vals[k.Str] = json.RawMessage(v.Raw) // EncodeProperties checks it against the field
 			} else {
 				vals[k.Str] = map[string]any{}
 			}
@@ -203,6 +203,8 @@ func (a *applier) prepare(ctx context.Context, f *store.Feature) (prepared, erro
 			}
 		case store.TypeDateTime:
 			p.args[i] = datetimeText(v.Str)
+		case store.TypeArray:
+			p.args[i] = v.Raw // the JSON text, in a TEXT column
 		default:
 			p.args[i] = v.Str
 		}

@@ -27,7 +27,9 @@ func TestCQL2Agreement(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 11))
 	b := mustOpen(t)
-	c := storetest.MustCreate(t, b, storetest.Assets("agree", store.GeometryAny))
+	coll := storetest.Assets("agree", store.GeometryAny)
+	coll.Fields = append(coll.Fields, store.Field{Name: "tags", Type: store.TypeArray})
+	c := storetest.MustCreate(t, b, coll)
 	var ms []store.Mutation
 	for range 300 {
 		ms = append(ms, store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: randShape(rng), Properties: storetest.Props(t, c, randValues(rng))}})
@@ -95,6 +97,7 @@ func randValues(rng *rand.Rand) map[string]any {
 	maybe("installed", day.Format(time.DateOnly))
 	maybe("seen", day.Add(time.Duration(rng.IntN(48))*time.Hour).Format(time.RFC3339))
 	maybe("condition", []string{"good", "fair", "poor"}[rng.IntN(3)])
+	maybe("tags", randList(rng))
 	return v
 }
 
@@ -128,7 +131,35 @@ func randDate(rng *rand.Rand) string {
 	return time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(30*365)).Format(time.DateOnly)
 }
 
-// randFilter writes a random condition over the Assets schema.
+// tagValues are the elements of random lists: text, numbers (1 and 1.0
+// are the same element) and booleans.
+var tagValues = []any{"a", "b", "1", 1, 2.5, true}
+
+func randList(rng *rand.Rand) []any {
+	out := []any{}
+	for range rng.IntN(4) {
+		out = append(out, tagValues[rng.IntN(len(tagValues))])
+	}
+	return out
+}
+
+// cql2List writes a list as a CQL2 array literal.
+func cql2List(l []any) string {
+	parts := []string{}
+	for _, x := range l {
+		switch x := x.(type) {
+		case string:
+			parts = append(parts, "'"+x+"'")
+		case bool:
+			parts = append(parts, strings.ToUpper(fmt.Sprint(x)))
+		default:
+			parts = append(parts, fmt.Sprint(x))
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// randFilter writes a random condition over the Assets schema and tags.
 func randFilter(rng *rand.Rand, depth int) string {
 	if depth < 3 {
 		switch rng.IntN(8) {
@@ -154,7 +185,7 @@ func randFilter(rng *rand.Rand, depth int) string {
 		}
 		return fmt.Sprint(float64(rng.IntN(14)-2) / 2)
 	}
-	switch rng.IntN(16) {
+	switch rng.IntN(17) {
 	case 0:
 		return "name " + op + " " + quote(names[rng.IntN(len(names))])
 	case 1:
@@ -187,6 +218,13 @@ func randFilter(rng *rand.Rand, depth int) string {
 		ends := []string{"'" + randDate(rng) + "'", "'..'", "installed"}
 		a, b := ends[rng.IntN(3)], ends[rng.IntN(3)]
 		return fns[rng.IntN(len(fns))] + "(INTERVAL(installed, seen), INTERVAL(" + a + ", " + b + "))"
+	case 15:
+		fns := []string{"A_EQUALS", "A_CONTAINS", "A_CONTAINEDBY", "A_OVERLAPS"}
+		args := []string{"tags", cql2List(randList(rng))}
+		if rng.IntN(4) == 0 {
+			args[0], args[1] = args[1], args[0]
+		}
+		return fns[rng.IntN(len(fns))] + "(" + args[0] + ", " + args[1] + ")"
 	}
 	return "installed < seen"
 }

@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 // parameters, numbered from first; the SQL itself is fixed fragments.
 // NULL stands for a missing value, so SQL's three-valued logic is CQL2's
 // (as the index evaluates it). Errors: ErrInvalid for what is not
-// translated (ACCENTI, the array functions, functions).
+// translated (ACCENTI, functions, arrays of other than literals).
 func whereSQL(e cql2.Expr, c *store.Collection, first int) (string, []any, error) {
 	q := store.Queryables(c)
 	if err := cql2.Check(e, q); err != nil {
@@ -103,7 +104,54 @@ func (w *cqlWriter) op(e cql2.Op) string {
 	if strings.HasPrefix(e.Op, "t_") {
 		return w.temporal(e)
 	}
+	if strings.HasPrefix(e.Op, "a_") {
+		return w.array(e)
+	}
 	return w.fail("%s", e.Op)
+}
+
+// sqlArray are the array functions that are jsonb operators.
+var sqlArray = map[string]string{"a_equals": "=", "a_contains": "@>", "a_containedBy": "<@"}
+
+// array writes an array function on jsonb arrays, with the index's
+// semantics: elements are equal when they are the same JSON value (1 and
+// 1.0 alike, "1" and 1 not); a missing array makes it NULL.
+func (w *cqlWriter) array(e cql2.Op) string {
+	a, b := w.jsonb(e.Args[0]), w.jsonb(e.Args[1])
+	if op, ok := sqlArray[e.Op]; ok {
+		return "(" + a + " " + op + " " + b + ")"
+	}
+	switch e.Op {
+	case "a_overlaps":
+		return "(CASE WHEN " + a + " IS NULL OR " + b + " IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(" + a +
+			") x JOIN jsonb_array_elements(" + b + ") y ON x = y) END)"
+	}
+	return w.fail("%s", e.Op)
+}
+
+// jsonb writes an array property or an array of literals as jsonb.
+func (w *cqlWriter) jsonb(e cql2.Expr) string {
+	switch e := e.(type) {
+	case cql2.Property:
+		return "(properties->" + w.arg(string(e)) + "::text)"
+	case cql2.Array:
+		items := make([]any, len(e))
+		for i, x := range e {
+			switch x := x.(type) {
+			case cql2.String:
+				items[i] = string(x)
+			case cql2.Number:
+				items[i] = float64(x)
+			case cql2.Bool:
+				items[i] = bool(x)
+			default:
+				return w.fail("an array holding %T", x)
+			}
+		}
+		text, _ := json.Marshal(items)
+		return "(" + w.arg(string(text)) + "::jsonb)"
+	}
+	return w.fail("%T as an array", e)
 }
 
 // allenSQL are the temporal relations on [as, ae] and [bs, be] (the same

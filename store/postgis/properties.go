@@ -59,9 +59,9 @@ func normalizeProperties(c *store.Collection, p []byte) (store.Properties, error
 			m[k.String()] = n
 		case gjson.String:
 			m[k.String()] = v.String()
-		default: // object or array: EncodeProperties names the property
+		default: // an array for an array field; else EncodeProperties names the property
 			if v.IsArray() {
-				m[k.String()] = []any{}
+				m[k.String()] = json.RawMessage(v.Raw)
 			} else {
 				m[k.String()] = map[string]any{}
 			}

@@ -21,10 +21,10 @@ func cql2Fixtures(t *testing.T, c store.Collection) []store.Feature {
 		return store.Feature{Geometry: g, Properties: Props(t, c, p)}
 	}
 	return []store.Feature{
-		f(Point(1, 1), map[string]any{"name": "Stop A", "lanes": 2, "height": 2.1, "lit": true, "installed": "1995-05-01", "seen": "2020-01-01T10:00:00Z", "condition": "poor"}),
-		f(Point(10, 10), map[string]any{"name": "Stop B", "lanes": 4, "height": 1.8, "lit": false, "installed": "2005-01-01", "seen": "2021-06-01T00:00:00Z", "condition": "good"}),
-		f(line, map[string]any{"name": "Straße Ünter", "height": 2.5, "lit": true, "installed": "1999-12-31", "condition": "poor"}),
-		f(square, map[string]any{"name": "Imperial Tower", "lanes": 10, "condition": "fair"}),
+		f(Point(1, 1), map[string]any{"name": "Stop A", "lanes": 2, "height": 2.1, "lit": true, "installed": "1995-05-01", "seen": "2020-01-01T10:00:00Z", "condition": "poor", "tags": []any{"school", "flashing"}}),
+		f(Point(10, 10), map[string]any{"name": "Stop B", "lanes": 4, "height": 1.8, "lit": false, "installed": "2005-01-01", "seen": "2021-06-01T00:00:00Z", "condition": "good", "tags": []any{"school"}}),
+		f(line, map[string]any{"name": "Straße Ünter", "height": 2.5, "lit": true, "installed": "1999-12-31", "condition": "poor", "tags": []any{}}),
+		f(square, map[string]any{"name": "Imperial Tower", "lanes": 10, "condition": "fair", "tags": `["tower", 5, true]`}),
 		f(Point(20, 20), map[string]any{"name": "Impala", "condition": "good"}),
 	}
 }
@@ -33,7 +33,9 @@ func cql2Fixtures(t *testing.T, c store.Collection) []store.Feature {
 // on this backend and checks the features each selects, counts and stats.
 func testCQL2(t *testing.T, b store.Backend) {
 	ctx := context.Background()
-	c := MustCreate(t, b, Assets("cql2", store.GeometryAny))
+	coll := Assets("cql2", store.GeometryAny)
+	coll.Fields = append(coll.Fields, store.Field{Name: "tags", Type: store.TypeArray})
+	c := MustCreate(t, b, coll)
 	var ms []store.Mutation
 	for _, f := range cql2Fixtures(t, c) {
 		ms = append(ms, insert(f))
@@ -70,6 +72,14 @@ func testCQL2(t *testing.T, b store.Backend) {
 		{"lanes * 2 > height + 5", []string{"Stop B"}}, // Imperial Tower has no height: unknown
 		{"height > lanes", []string{"Stop A"}},
 		{"A_OVERLAPS((condition, name), ('fair', 'Impala'))", []string{"Imperial Tower", "Impala"}},
+		{"A_CONTAINS(tags, ('school'))", []string{"Stop A", "Stop B"}},
+		{"A_CONTAINEDBY(tags, ('school', 'flashing', 'x'))", []string{"Stop A", "Stop B", "Straße Ünter"}},
+		{"A_EQUALS(tags, ('school'))", []string{"Stop B"}},
+		{"A_EQUALS(tags, ('flashing', 'school'))", []string{}},
+		{"A_OVERLAPS(tags, ('flashing', 5))", []string{"Stop A", "Imperial Tower"}},
+		{"NOT A_OVERLAPS(tags, ('school'))", []string{"Straße Ünter", "Imperial Tower"}},
+		{"A_CONTAINS(tags, (true, 5.0)) AND tags IS NOT NULL", []string{"Imperial Tower"}},
+		{"tags IS NULL", []string{"Impala"}},
 	} {
 		e, err := cql2.ParseText(tc.filter)
 		if err != nil {

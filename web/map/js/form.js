@@ -1,7 +1,7 @@
 // The attribute form of an asset, built from its layer's schema (the
 // queryables): a drop-down for a field with coded values, number inputs
 // for integers and numbers, date inputs for dates, yes/no for booleans,
-// text for the rest. The browser does not validate: the API does, and its
+// a list as its JSON text, text for the rest. The browser does not validate: the API does, and its
 // problem (422 with the field at fault) is shown next to that field.
 import { esc } from './state.js';
 
@@ -16,7 +16,8 @@ function input(f, v) {
     return '<select ' + attrs + '><option value="">—</option>' +
       vals.map((x) => '<option value="' + esc(x) + '"' + (has && String(v) === x ? ' selected' : '') + '>' + esc(label(x)) + '</option>').join('') + '</select>';
   }
-  const val = has ? ' value="' + esc(v) + '"' : '';
+  const val = has ? ' value="' + esc(f.type === 'array' ? JSON.stringify(v) : v) + '"' : '';
+  if (f.type === 'array') return '<input type="text" placeholder=\'["a", "b"]\' ' + attrs + val + '>'; // the API reads the JSON text
   if (f.type === 'integer') return '<input type="number" step="1" ' + attrs + val + '>';
   if (f.type === 'number') return '<input type="number" step="any" ' + attrs + val + '>';
   if (f.format === 'date') return '<input type="date" ' + attrs + val + '>';

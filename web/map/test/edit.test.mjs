@@ -10,7 +10,7 @@
 // sign out; after each step it asks the API what the server holds. It
 // saves screenshots (edit-*.png) in the output folder and exits non-zero
 // on any failure, after a line "N passed, N failed".
-import { chromium } from 'playwright-core';
+import { launchChromium, checks } from './lib.mjs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,18 +24,7 @@ if (!base || !outdir || !editorKey || !viewerKey || !officeKey) {
 }
 mkdirSync(outdir, { recursive: true });
 
-const t0 = Date.now();
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passed++;
-    console.log('ok   ' + name + ' (' + ((Date.now() - t0) / 1000).toFixed(0) + ' s)');
-  } else {
-    failed++;
-    console.log('FAIL ' + name + (detail === undefined ? '' : ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))));
-  }
-}
+const { check, end } = checks();
 
 // api asks the server directly: {status, etag, body}.
 async function api(path, opts = {}) {
@@ -51,12 +40,7 @@ const officePatch = (id, props, etag) => api('collections/stop_signs/items/' + i
 });
 const versionOf = (etag) => Number((/^"\d+-(\d+)-/.exec(etag || '') || [])[1]);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
-});
+const browser = await launchChromium();
 const errors = [];
 const consoleAll = [];
 const urls = [];
@@ -301,5 +285,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(passed + ' passed, ' + failed + ' failed');
-process.exit(failed ? 1 : 0);
+end();

@@ -7,7 +7,7 @@
 // counts /count gives, a click opens the right popup, and search finds an
 // asset. It saves screenshots in the output folder and exits non-zero on
 // any failure, after a line "N passed, N failed".
-import { chromium } from 'playwright-core';
+import { launchChromium, apiClient, checks } from './lib.mjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -18,31 +18,11 @@ if (!base || !outdir) {
 }
 mkdirSync(outdir, { recursive: true });
 
-const t0 = Date.now();
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail) {
-  if (ok) {
-    passed++;
-    console.log('ok   ' + name + ' (' + ((Date.now() - t0) / 1000).toFixed(0) + ' s)');
-  } else {
-    failed++;
-    console.log('FAIL ' + name + (detail === undefined ? '' : ': ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))));
-  }
-}
+const { check, end } = checks();
 
-async function api(path, opts) {
-  const r = await fetch(new URL(path, base + '/'), opts);
-  if (!r.ok) throw new Error(path + ': ' + r.status + ' ' + (await r.text()));
-  return r.json();
-}
+const api = apiClient(base);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
-});
+const browser = await launchChromium();
 const errors = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
@@ -400,5 +380,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(passed + ' passed, ' + failed + ' failed');
-process.exit(failed ? 1 : 0);
+end();
