@@ -64,10 +64,13 @@ func (t Timeouts) withDefaults() Timeouts {
 // HTTPServer returns an http.Server that serves s with its timeouts.
 // Without a write timeout of its own: s moves the write deadline itself.
 func (s *Server) HTTPServer() *http.Server {
-	t := s.cfg.Timeouts
+	return newHTTPServer(s, s.cfg.Timeouts, s.log)
+}
+
+func newHTTPServer(h http.Handler, t Timeouts, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler: s, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 }
 

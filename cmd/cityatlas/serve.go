@@ -68,6 +68,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log) // before the load: it can be profiled
 	}
+	// Listen before the load: /healthz answers at once and /readyz says
+	// "loading" (503) until the index is built; then the service takes
+	// over the same server.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	starting := api.NewStarting()
+	hs := starting.HTTPServer(api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout,
+		Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout}, log)
+	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()), "ready", false)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	defer hs.Close() // on an error below; after a shutdown, a no-op
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(10)
 	}
@@ -129,15 +143,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Catalog:        api.Catalog{Publisher: cfg.Publisher, ContactName: cfg.ContactName, ContactEmail: cfg.ContactEmail},
 		Keys:           keysOf(b),
 	}, log)
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	hs := srv.HTTPServer()
-	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	starting.Ready(srv)
+	log.Info("ready", "addr", ln.Addr().String())
 	fmt.Fprintf(stdout, "cityatlas is serving on http://%s/\n", displayAddr(ln.Addr()))
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
