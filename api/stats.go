@@ -394,13 +394,20 @@ func (s *Server) count(c echo.Context) error {
 // ci, and reads the datetime, NAME=VALUE and CQL2 filters the items, stats
 // and tile endpoints share.
 func (s *Server) attributeFilter(q url.Values, ci store.CollectionInfo, params ...string) (store.Filter, error) {
-	known := withFilterParams(params...)
-	for _, fd := range ci.Fields {
-		known = append(known, fd.Name)
-	}
 	var f store.Filter
-	if err := checkParams(q, known...); err != nil {
-		return f, err
+	for k := range q {
+		if slices.Contains(params, k) || slices.Contains(filterParams, k) {
+			continue
+		}
+		if _, ok := ci.Field(k); ok {
+			continue
+		}
+		// Unknown: the list of the known ones is built for the answer only.
+		known := withFilterParams(params...)
+		for _, fd := range ci.Fields {
+			known = append(known, fd.Name)
+		}
+		return f, checkParams(q, known...)
 	}
 	var err error
 	if f.Time, err = parseDatetime(q); err != nil {
