@@ -289,11 +289,7 @@ func cmp(a, b value) int {
 }
 
 func compare(op string, l, r eval) pred {
-	test := map[string]func(int) bool{
-		"=": func(c int) bool { return c == 0 }, "<>": func(c int) bool { return c != 0 },
-		"<": func(c int) bool { return c < 0 }, ">": func(c int) bool { return c > 0 },
-		"<=": func(c int) bool { return c <= 0 }, ">=": func(c int) bool { return c >= 0 },
-	}[op]
+	test := cmpTest(op)
 	return func(en *env) tri {
 		a, b := l(en), r(en)
 		if a.k == vNull || b.k == vNull {

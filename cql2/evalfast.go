@@ -62,15 +62,15 @@ func memoized(i int, test func(raw string) tri) pred {
 	}
 }
 
-// pointOf returns the record's point when it is a PointRecord with a point
-// geometry, else the geometry as an orb.Point when it is one.
-func pointOf(r Record) (orb.Point, bool, bool) {
+// pointOf returns the record's geometry when it is a point: from Point
+// for a PointRecord, else from Geometry.
+func pointOf(r Record) (orb.Point, bool) {
 	if pr, ok := r.(PointRecord); ok {
 		x, y, isPt := pr.Point()
-		return orb.Point{x, y}, isPt, true
+		return orb.Point{x, y}, isPt
 	}
 	pt, ok := r.Geometry().(orb.Point)
-	return pt, ok, false
+	return pt, ok
 }
 
 // compareConst compiles a comparison between a property and a constant
@@ -80,25 +80,17 @@ func pointOf(r Record) (orb.Point, bool, bool) {
 // dates), numbers parsed in place. ok is false for anything else, which
 // the general comparison takes.
 func (c *compiler) compareConst(e Op) (pred, bool) {
-	if len(e.Args) != 2 {
+	if !constCompare(e) {
 		return nil, false
 	}
 	op := e.Op
 	p, isProp := e.Args[0].(Property)
 	lit := e.Args[1]
 	if !isProp {
-		if p, isProp = e.Args[1].(Property); !isProp {
-			return nil, false
-		}
-		lit, op = e.Args[0], flip(op)
+		p, lit, op = e.Args[1].(Property), e.Args[0], flip(op)
 	}
 	i, t, ok := c.q.lookup(string(p))
 	if !ok || i < 0 {
-		return nil, false
-	}
-	switch lit.(type) {
-	case Number, String, Date:
-	default:
 		return nil, false
 	}
 	k, err := c.constant(lit)
@@ -106,9 +98,6 @@ func (c *compiler) compareConst(e Op) (pred, bool) {
 		return nil, false
 	}
 	test := cmpTest(op)
-	if test == nil {
-		return nil, false
-	}
 	var f func(raw string) tri
 	switch {
 	case t == TypeString && k.k == vStr:
@@ -120,19 +109,12 @@ func (c *compiler) compareConst(e Op) (pred, bool) {
 			return truth(test(strings.Compare(jsonText(raw), ks)))
 		}
 	case (t == TypeInteger || t == TypeNumber) && k.k == vNum:
-		kn := k.n
 		f = func(raw string) tri {
 			n, err := strconv.ParseFloat(raw, 64)
-			if raw == "" || raw == "null" || err != nil {
+			if err != nil { // "" and "null" too
 				return unknown
 			}
-			switch {
-			case n < kn:
-				return truth(test(-1))
-			case n > kn:
-				return truth(test(1))
-			}
-			return truth(test(0))
+			return truth(test(cmp(value{k: vNum, n: n}, k)))
 		}
 	case t == TypeDate && k.k == vTime && k.t.Year() >= 1 && k.t.Year() <= 9999 && k.t.Equal(k.t.Truncate(24*time.Hour)):
 		ks := k.t.Format(time.DateOnly)

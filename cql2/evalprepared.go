@@ -40,7 +40,7 @@ func (c *compiler) preparedIntersects(e Op, general pred) (pred, bool) {
 			continue
 		}
 		return func(en *env) tri {
-			if pt, ok, _ := pointOf(en.r); ok {
+			if pt, ok := pointOf(en.r); ok {
 				return truth(a.ContainsPoint(pt))
 			}
 			return general(en)
