@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -54,18 +53,12 @@ type itemRow struct {
 	Cells []string
 }
 
-// itemsHTML renders a page of features: a map of them and their table.
-func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, sel *store.Selection, f store.Filter) error {
-	q2 := url.Values{}
-	for k, v := range c.QueryParams() {
-		q2[k] = v
-	}
-	q2.Set("f", fmtJSON)
-	path := "/collections/" + ci.ID + "/items"
-	geojson := s.base(c) + path + "?" + q2.Encode()
+// itemsHTML renders a page of features: a map of them (read from geojson,
+// the page's GeoJSON alternate) and their table.
+func (s *Server) itemsHTML(c echo.Context, ci store.CollectionInfo, sel *store.Selection, f store.Filter, geojson string) error {
 	return s.html(c, "items", ci.Title, map[string]any{
 		"C": ci, "Map": s.miniMap(c, ci, geojson), "JSON": geojson,
-		"Table": s.attributeTable(c, ci, sel, f, path, ""),
+		"Table": s.attributeTable(c, ci, sel, f, "/collections/"+ci.ID+"/items", ""),
 	})
 }
 

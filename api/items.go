@@ -82,7 +82,13 @@ func (s *Server) items(c echo.Context) error {
 	lb.add("collection", mimeJSON, ci.Title, path[:len(path)-len("/items")], nil)
 	switch outFmt {
 	case fmtHTML:
-		return s.itemsHTML(c, picked, sel, f)
+		var geojson string // the page as GeoJSON, for its map
+		for _, l := range lb.links() {
+			if l.Rel == "alternate" && l.Type == mimeGeoJSON {
+				geojson = l.Href
+			}
+		}
+		return s.itemsHTML(c, picked, sel, f, geojson)
 	case fmtCSV:
 		links := lb.links()
 		// A page of CSV has no room for links: they go in a Link header

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dustin/go-humanize"
 	"github.com/labstack/echo/v4"
 
 	"github.com/cityatlas/cityatlas/formats"
@@ -51,16 +52,16 @@ func (s *Server) miniMap(c echo.Context, ci store.CollectionInfo, geojson string
 // attrColumn is a column of an attribute table: its header links sort by
 // it (ascending, or descending when it is the ascending key already).
 type attrColumn struct {
-	Name, Title, Type, Href, Sorted string
+	Title, Href, Sorted string
 }
 
 // attrTable is a page of a collection's features as a table.
 type attrTable struct {
-	Columns          []attrColumn
-	Rows             []itemRow
-	Matched, From    int
-	To, Limit        int
-	Next, Prev, Self string
+	Columns           []attrColumn
+	Rows              []itemRow
+	Matched, From, To int
+	Limit             int
+	Next, Prev        string
 }
 
 // attributeTable builds a page's table from a selection. path is the
@@ -94,7 +95,7 @@ func (s *Server) attributeTable(c echo.Context, ci store.CollectionInfo, sel *st
 		}
 	}
 	for _, fd := range ci.Fields {
-		col := attrColumn{Name: fd.Name, Title: fd.Title, Type: string(fd.Type)}
+		col := attrColumn{Title: fd.Title}
 		if col.Title == "" {
 			col.Title = fd.Name
 		}
@@ -154,7 +155,7 @@ func (s *Server) datasetPage(c echo.Context, ci store.CollectionInfo, doc collec
 	path := "/collections/" + ci.ID
 	b := s.base(c)
 	return s.html(c, "collection", ci.Title, map[string]any{
-		"C": doc, "Fields": ci.Fields, "Updated": ci.Updated,
+		"C": doc, "Fields": ci.Fields,
 		"Map":       s.miniMap(c, ci, ""),
 		"Table":     s.attributeTable(c, ci, sel, f, path, "#attributes"),
 		"Downloads": s.downloadButtons(c, ci),
@@ -182,17 +183,14 @@ type downloadButton struct {
 // current version has been served (a streamed file's size is known only
 // once it has been written).
 func (s *Server) downloadButtons(c echo.Context, ci store.CollectionInfo) []downloadButton {
-	out := make([]downloadButton, 0, len(formats.All))
-	for _, f := range formats.All {
+	links := s.downloadLinks(c, ci) // one a format, in formats.All's order
+	out := make([]downloadButton, len(links))
+	for i, f := range formats.All {
 		label, _, _ := strings.Cut(f.Title, " (")
-		b := downloadButton{Format: label, Link: Link{
-			Href: s.base(c) + downloadPath(ci.ID) + "?f=" + f.Name, Rel: "enclosure", Type: f.MediaType,
-			Title: ci.Title + " (all " + strconv.Itoa(ci.Count) + " features) as " + f.Title,
-		}}
+		out[i] = downloadButton{Link: links[i], Format: label}
 		if n, ok := s.sizes.get(ci, f.Name); ok {
-			b.Size = humanBytes(n)
+			out[i].Size = humanize.Bytes(uint64(n))
 		}
-		out = append(out, b)
 	}
 	return out
 }
@@ -223,17 +221,4 @@ func (d *downloadSizes) get(ci store.CollectionInfo, format string) (int64, bool
 		return 0, false
 	}
 	return r.bytes, true
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + string("kMGTPE"[exp]) + "B"
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/cityatlas/cityatlas/api"
 	"github.com/cityatlas/cityatlas/formats"
 	"github.com/cityatlas/cityatlas/web"
@@ -89,7 +91,7 @@ func TestDatasetPageSizes(t *testing.T) {
 		t.Errorf("a partial download set the size: %q", s)
 	}
 	d := get(t, e.srv, "/collections/signs/download?f=geojson")
-	want := humanSize(len(d.body))
+	want := humanize.Bytes(uint64(len(d.body)))
 	if s := sizeOf(); s != want {
 		t.Errorf("size %q, want %q (%d bytes)", s, want, len(d.body))
 	}
@@ -97,13 +99,6 @@ func TestDatasetPageSizes(t *testing.T) {
 	if s := sizeOf(); s != "" {
 		t.Errorf("size %q after a write", s)
 	}
-}
-
-func humanSize(n int) string {
-	if n < 1000 {
-		return itoa(int64(n)) + " B"
-	}
-	return strconvFormat(float64(int(float64(n)/100+0.5))/10) + " kB"
 }
 
 // TestPagesMiniMap: with the web map served, the dataset, items and

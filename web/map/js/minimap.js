@@ -7,6 +7,7 @@
 // first), data-geojson (a GeoJSON URL; none: the layer's tiles) and
 // data-title. Clicking a feature opens its page.
 import { look, drawIcon } from './symbols.js';
+import { bboxOf, union } from './geo.js';
 
 const el = document.getElementById('minimap');
 
@@ -108,19 +109,10 @@ function addLayer(map, src, srcLayer, lk, id) {
   return ['d-fill', 'd-line', 'd-cluster', 'd-point'];
 }
 
+// extentOf is the box of a FeatureCollection's (or a Feature's) geometries.
 function extentOf(fc) {
-  let b = null;
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      if (!b) b = [c[0], c[1], c[0], c[1]];
-      b = [Math.min(b[0], c[0]), Math.min(b[1], c[1]), Math.max(b[2], c[0]), Math.max(b[3], c[1])];
-      return;
-    }
-    for (const x of c) walk(x);
-  };
   const feats = fc.type === 'FeatureCollection' ? fc.features : [fc];
-  for (const f of feats) if (f.geometry && f.geometry.coordinates) walk(f.geometry.coordinates);
-  return b;
+  return union(feats.filter((f) => f.geometry).map((f) => bboxOf(f.geometry)));
 }
 
 async function main() {

@@ -1,6 +1,7 @@
 // What the browser tests share: Debian's Chromium launched headless through
 // playwright-core (which downloads no browser), and a JSON client of the
 // server under test.
+import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 export function launchChromium() {
@@ -43,4 +44,17 @@ export function checks() {
     process.exit(failed ? 1 : 0);
   };
   return { check, end };
+}
+
+// testArgs returns a test script's arguments (the server URL and the
+// screenshots' folder first, then any others), with the folder made; it
+// exits with usage when the first two are missing.
+export function testArgs(usage) {
+  const args = process.argv.slice(2);
+  if (!args[0] || !args[1]) {
+    console.error('usage: ' + usage);
+    process.exit(2);
+  }
+  mkdirSync(args[1], { recursive: true });
+  return args;
 }

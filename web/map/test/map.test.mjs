@@ -7,16 +7,11 @@
 // counts /count gives, a click opens the right popup, and search finds an
 // asset. It saves screenshots in the output folder and exits non-zero on
 // any failure, after a line "N passed, N failed".
-import { launchChromium, apiClient, checks } from './lib.mjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { launchChromium, apiClient, checks, testArgs } from './lib.mjs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [base, outdir, emptyBase, sfBase] = process.argv.slice(2);
-if (!base || !outdir) {
-  console.error('usage: node map.test.mjs <server URL> <output folder>');
-  process.exit(2);
-}
-mkdirSync(outdir, { recursive: true });
+const [base, outdir, emptyBase, sfBase] = testArgs('node map.test.mjs <server URL> <output folder> [<empty store URL> <San Francisco URL>]');
 
 const { check, end } = checks();
 

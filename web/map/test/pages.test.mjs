@@ -13,16 +13,10 @@
 // the feature page maps the feature and lists its attributes. Screenshots
 // go to the output folder; it exits non-zero on any failure, after a line
 // "N passed, N failed".
-import { launchChromium, apiClient, checks } from './lib.mjs';
-import { mkdirSync } from 'node:fs';
+import { launchChromium, apiClient, checks, testArgs } from './lib.mjs';
 import { join } from 'node:path';
 
-const [base, outdir] = process.argv.slice(2);
-if (!base || !outdir) {
-  console.error('usage: node pages.test.mjs <server URL> <output folder>');
-  process.exit(2);
-}
-mkdirSync(outdir, { recursive: true });
+const [base, outdir] = testArgs('node pages.test.mjs <server URL> <output folder>');
 
 const { check, end } = checks();
 
