@@ -91,8 +91,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- cityatlas_create_feature_table makes table tbl for a layer of these
--- fields and geometry type, without keys, indexes, constraints or
--- triggers.
+-- fields and geometry type, without keys, indexes, triggers or constraints
+-- but features_geom_srid. That one is valid, not NOT VALID: PostGIS's
+-- geometry_columns reads the SRID of a column without one in its type from
+-- it (GDAL and QGIS take it from there), and fails on the words NOT VALID
+-- after it. In a bulk load's COPY it costs well under a microsecond a row;
+-- added to a loaded table, it would scan it.
 CREATE FUNCTION cityatlas_create_feature_table(tbl text, fields jsonb, geometry_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,14 +109,14 @@ BEGIN
     EXECUTE format('CREATE TABLE %I (id bigint NOT NULL DEFAULT nextval(''features_id_seq''), '
         'external_id text COLLATE "C"%s, version bigint NOT NULL DEFAULT 1, '
         'created timestamptz NOT NULL DEFAULT now(), updated timestamptz NOT NULL DEFAULT now(), '
-        'geom geometry)', tbl, cols);
+        'geom geometry CONSTRAINT features_geom_srid CHECK (ST_SRID(geom) = 4326))', tbl, cols);
 END
 $$;
 
--- cityatlas_check_feature_table gives table tbl the CHECK constraints of
--- its layer, NOT VALID but the SRID's: the rows there are not checked (one
--- bad row must not stop a migration; the service quarantines those it
--- cannot hold when it reads them), every new or updated one is.
+-- cityatlas_check_feature_table gives table tbl the other CHECK constraints
+-- of its layer, NOT VALID: the rows there are not checked (one bad row must
+-- not stop a migration; the service quarantines those it cannot hold when
+-- it reads them), every new or updated one is.
 CREATE FUNCTION cityatlas_check_feature_table(tbl text, fields jsonb, geometry_type text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -122,10 +126,6 @@ BEGIN
     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT features_geom_storable CHECK (cityatlas_geometry_storable(geom)) NOT VALID', tbl);
     EXECUTE format('COMMENT ON CONSTRAINT features_geom_storable ON %I IS %L', tbl,
         'cityatlas cannot hold this geometry: it must be a Point, LineString, Polygon, their Multi forms or a GeometryCollection of them (not of collections), of at most 1000000 positions, with finite coordinates');
-    -- Valid, not NOT VALID: PostGIS's geometry_columns reads the SRID of a
-    -- column without one in its type from this constraint (GDAL and QGIS
-    -- take it from there), and fails on the words NOT VALID after it.
-    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT features_geom_srid CHECK (ST_SRID(geom) = 4326)', tbl);
     IF chk IS NOT NULL THEN
         EXECUTE format('ALTER TABLE %I ADD CONSTRAINT features_geom_type CHECK (%s) NOT VALID', tbl, chk);
     END IF;
@@ -344,8 +344,10 @@ BEGIN
             'SELECT %L, id, external_id, geom, properties, version, created, updated, ''properties outside the schema: '' || '
             '(SELECT string_agg(k, '', '') FROM jsonb_object_keys(properties - %L::text[]) k) '
             'FROM %I WHERE properties - %L::text[] <> ''{}''', c.id, names, tbl, names);
+        -- The service took every geometry to be in EPSG:4326, whatever its
+        -- SRID: so it is.
         ins := format('INSERT INTO %I (id, external_id, version, created, updated, geom%s) '
-            'SELECT o.id, o.external_id, o.version, o.created, o.updated, o.geom%s '
+            'SELECT o.id, o.external_id, o.version, o.created, o.updated, ST_SetSRID(o.geom, 4326)%s '
             'FROM %I o, jsonb_populate_record(NULL::%I, o.properties) r ', tmp, cols, sel, tbl, tmp);
         BEGIN
             EXECUTE ins || format('WHERE o.properties - %L::text[] = ''{}''', names);
@@ -360,9 +362,6 @@ BEGIN
                 END;
             END LOOP;
         END;
-        -- The service took every geometry to be in EPSG:4326, whatever its
-        -- SRID: so it is.
-        EXECUTE format('UPDATE %I SET geom = ST_SetSRID(geom, 4326) WHERE ST_SRID(geom) <> 4326', tmp);
         EXECUTE format('DROP TABLE %I', tbl);
         EXECUTE format('ALTER TABLE %I RENAME TO %I', tmp, tbl);
         PERFORM cityatlas_check_feature_table(tbl, c.fields, c.geometry_type);

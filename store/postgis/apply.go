@@ -77,7 +77,8 @@ func beginWrite(ctx context.Context, tx pgx.Tx, coll string) (store.Collection, 
 	return collection(ctx, tx, sqlCollectionForShare, coll)
 }
 
-// prepare checks the mutations and encodes their geometry and properties.
+// prepare checks the mutations and encodes their geometry and properties,
+// and the properties as the fields' values.
 func prepare(c *store.Collection, ms []store.Mutation) ([]mutation, error) {
 	out := make([]mutation, len(ms))
 	for i, m := range ms {
@@ -85,11 +86,18 @@ func prepare(c *store.Collection, ms []store.Mutation) ([]mutation, error) {
 		if out[i], err = prepareOne(c, m); err != nil {
 			return nil, fmt.Errorf("mutation %d: %w", i, err)
 		}
+		if out[i].Op == store.OpDelete {
+			continue
+		}
+		if out[i].vals, err = values(c, out[i].props); err != nil {
+			return nil, fmt.Errorf("mutation %d: %w", i, store.Invalidf("properties: %v", err))
+		}
 	}
 	return out, nil
 }
 
-// prepareOne checks one mutation and encodes its geometry and properties.
+// prepareOne checks one mutation and encodes its geometry and properties
+// (not vals: a staged load writes the properties to COPY as they are).
 func prepareOne(c *store.Collection, m store.Mutation) (mutation, error) {
 	out := mutation{Mutation: m}
 	if m.Feature.Collection != "" && m.Feature.Collection != c.ID {
@@ -108,9 +116,6 @@ func prepareOne(c *store.Collection, m store.Mutation) (mutation, error) {
 	}
 	if out.props, err = normalizeProperties(c, m.Feature.Properties); err != nil {
 		return out, err
-	}
-	if out.vals, err = values(c, out.props); err != nil {
-		return out, store.Invalidf("properties: %v", err)
 	}
 	return out, nil
 }

@@ -114,6 +114,46 @@ func appendBinary(b []byte, ft store.FieldType, x any) []byte {
 	panic(fmt.Sprintf("postgis: unexpected field value %T", x))
 }
 
+// appendFields appends the values of canonical properties p of collection
+// c as the binary COPY fields of its columns (NULL for a property p does
+// not have), without the values in between that values makes.
+func appendFields(b []byte, c *store.Collection, p store.Properties) ([]byte, error) {
+	be := binary.BigEndian
+	next := 0 // the first field not written yet
+	nulls := func(upto int) {
+		for ; next < upto; next++ {
+			b = be.AppendUint32(b, 0xffffffff)
+		}
+	}
+	err := walk(c, p, func(i int, v gjson.Result) error {
+		nulls(i)
+		next = i + 1
+		f := &c.Fields[i]
+		switch {
+		case v.Type == gjson.Null:
+			b = be.AppendUint32(b, 0xffffffff)
+		case f.Type == store.TypeInteger:
+			b = be.AppendUint32(b, 8)
+			b = be.AppendUint64(b, uint64(v.Int()))
+		case f.Type == store.TypeNumber:
+			b = be.AppendUint32(b, 8)
+			b = be.AppendUint64(b, math.Float64bits(v.Float()))
+		case f.Type == store.TypeString:
+			b = be.AppendUint32(b, uint32(len(v.Str)))
+			b = append(b, v.Str...)
+		default: // rarer types: through the value
+			x, err := value(f, v)
+			if err != nil {
+				return err
+			}
+			b = appendBinary(b, f.Type, x)
+		}
+		return nil
+	})
+	nulls(len(c.Fields))
+	return b, err
+}
+
 // fieldRow receives the field columns of a feature row (table.columns).
 type fieldRow struct {
 	vals []any

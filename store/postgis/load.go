@@ -315,7 +315,9 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 			if pm.wkb != nil {
 				ewkb = appendEWKB(ewkb[:0], pm.wkb)
 			}
-			buf = l.appendRow(buf, id, pm.Feature.ExternalID, pm.vals, pm.wkb != nil, ewkb, ts)
+			if buf, err = l.appendRow(buf, id, pm.Feature.ExternalID, pm.props, pm.wkb != nil, ewkb, ts); err != nil {
+				return fmt.Errorf("mutation %d: %w", l.written, err)
+			}
 			l.written++
 			if err := l.result(store.Result{
 				Outcome: store.Inserted,
@@ -528,12 +530,13 @@ func (l *stagedLoad) stageColumns() string {
 }
 
 // appendRow appends one row of a feature table in binary COPY format: id,
-// external id (NULL when empty), the fields' values, version 1, created
+// external id (NULL when empty), the fields of canonical properties props,
+// version 1, created
 // and updated (ts, a timestamptz already encoded), geometry (EWKB; NULL
 // when hasGeom is false).
-func (l *stagedLoad) appendRow(b []byte, id int64, ext string, vals []any, hasGeom bool, ewkb, ts []byte) []byte {
+func (l *stagedLoad) appendRow(b []byte, id int64, ext string, props store.Properties, hasGeom bool, ewkb, ts []byte) ([]byte, error) {
 	be := binary.BigEndian
-	b = be.AppendUint16(b, uint16(6+len(vals)))
+	b = be.AppendUint16(b, uint16(6+len(l.c.Fields)))
 	b = be.AppendUint32(b, 8)
 	b = be.AppendUint64(b, uint64(id))
 	if ext == "" {
@@ -542,8 +545,9 @@ func (l *stagedLoad) appendRow(b []byte, id int64, ext string, vals []any, hasGe
 		b = be.AppendUint32(b, uint32(len(ext)))
 		b = append(b, ext...)
 	}
-	for i, x := range vals {
-		b = appendBinary(b, l.c.Fields[i].Type, x)
+	b, err := appendFields(b, l.c, props)
+	if err != nil {
+		return b, store.Invalidf("properties: %v", err)
 	}
 	b = be.AppendUint32(b, 8)
 	b = be.AppendUint64(b, 1)
@@ -552,10 +556,10 @@ func (l *stagedLoad) appendRow(b []byte, id int64, ext string, vals []any, hasGe
 	b = be.AppendUint32(b, uint32(len(ts)))
 	b = append(b, ts...)
 	if !hasGeom {
-		return be.AppendUint32(b, 0xffffffff)
+		return be.AppendUint32(b, 0xffffffff), nil
 	}
 	b = be.AppendUint32(b, uint32(len(ewkb)))
-	return append(b, ewkb...)
+	return append(b, ewkb...), nil
 }
 
 // quoteLiteral quotes s as an SQL string literal.
