@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -98,13 +99,17 @@ func (a *arena[T]) slice(i, k uint32) []T {
 	return c[o : o+k : o+k]
 }
 
-// entry is the B-tree's element: a feature id and its item.
+// entry is the B-tree's element: a feature id, in two 32-bit halves so
+// that an entry takes 12 bytes instead of 16, and its item.
 type entry struct {
-	id  int64
+	hi  int32
+	lo  uint32
 	ref ref
 }
 
-func byID(a, b entry) bool { return a.id < b.id }
+func idEntry(id int64, r ref) entry { return entry{hi: int32(id >> 32), lo: uint32(id), ref: r} }
+
+func byID(a, b entry) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
 // layer is the index of one collection. A published layer is never
 // modified: the writer mutates its own master copy and publishes O(1)
@@ -127,7 +132,7 @@ type layer struct {
 	props  arena[uint32]
 	ext    arena[byte]
 	shapes []*shape // append-only like vals
-	tree   *rtree.RTreeG[ref]
+	tree   *boxTree
 	ids    *btree.BTreeG[entry]
 	// seq is the change-log sequence number of the last write to this
 	// collection seen by this index; with the count it makes the
@@ -156,7 +161,7 @@ type timeSpan struct {
 func newLayer(c Collection) *layer {
 	l := &layer{
 		coll:   c,
-		tree:   &rtree.RTreeG[ref]{},
+		tree:   &boxTree{},
 		ids:    btree.NewBTreeGOptions(byID, btree.Options{NoLocks: true}),
 		vals:   []string{""},
 		intern: map[string]uint32{},
@@ -446,7 +451,7 @@ func (l *layer) appendProps(buf []byte, props []uint32) []byte {
 }
 
 func (l *layer) get(id int64) (*item, bool) {
-	e, ok := l.ids.Get(entry{id: id})
+	e, ok := l.ids.Get(idEntry(id, 0))
 	if !ok {
 		return nil, false
 	}
@@ -456,36 +461,92 @@ func (l *layer) get(id int64) (*item, bool) {
 // put indexes the item at r, replacing the feature's previous item.
 func (l *layer) put(r ref) {
 	it := l.item(r)
-	if old, ok := l.ids.Set(entry{id: it.id, ref: r}); ok {
-		if o := l.item(old.ref); o.hasGeom() {
-			mn, mx := minmax(o.bound)
-			l.tree.Delete(mn, mx, old.ref)
-		}
+	if old, ok := l.ids.Set(idEntry(it.id, r)); ok {
+		l.unindex(old.ref)
 	}
 	if it.hasGeom() {
-		mn, mx := minmax(it.bound)
+		mn, mx := outward(it.bound)
 		l.tree.Insert(mn, mx, r)
 	}
 }
 
 func (l *layer) remove(id int64) {
-	if old, ok := l.ids.Delete(entry{id: id}); ok {
-		if o := l.item(old.ref); o.hasGeom() {
-			mn, mx := minmax(o.bound)
-			l.tree.Delete(mn, mx, old.ref)
-		}
+	if old, ok := l.ids.Delete(idEntry(id, 0)); ok {
+		l.unindex(old.ref)
 	}
 }
 
-func minmax(b [4]float64) (min, max [2]float64) {
-	return [2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}
+// unindex takes the item at r out of the R-tree.
+func (l *layer) unindex(r ref) {
+	if o := l.item(r); o.hasGeom() {
+		mn, mx := outward(o.bound)
+		l.tree.Delete(mn, mx, r)
+	}
 }
 
-// extent returns the bounds of every geometry in the layer.
+// extent returns the bounds of every geometry in the layer, exactly: the
+// tree's float32 bounds name the few items on each side that can hold
+// the exact one.
 func (l *layer) extent() ([4]float64, bool) {
 	if l.tree.Len() == 0 {
 		return [4]float64{}, false
 	}
 	mn, mx := l.tree.Bounds()
-	return [4]float64{mn[0], mn[1], mx[0], mx[1]}, true
+	inf := float32(math.Inf(1))
+	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	side := func(lo, hi [2]float32, k int, better func(a, b float64) bool) {
+		l.tree.Search(lo, hi, func(_, _ [2]float32, r ref) bool {
+			if v := l.item(r).bound[k]; better(v, ext[k]) {
+				ext[k] = v
+			}
+			return true
+		})
+	}
+	less := func(a, b float64) bool { return a < b }
+	more := func(a, b float64) bool { return a > b }
+	side([2]float32{mn[0], -inf}, [2]float32{mn[0], inf}, 0, less)
+	side([2]float32{-inf, mn[1]}, [2]float32{inf, mn[1]}, 1, less)
+	side([2]float32{mx[0], -inf}, [2]float32{mx[0], inf}, 2, more)
+	side([2]float32{-inf, mx[1]}, [2]float32{inf, mx[1]}, 3, more)
+	for _, v := range ext {
+		if math.IsInf(v, 0) { // not reached: the bounds are an item's
+			ext = [4]float64{float64(mn[0]), float64(mn[1]), float64(mx[0]), float64(mx[1])}
+			break
+		}
+	}
+	return ext, true
+}
+
+// boxTree is the R-tree of a layer's bounds. It holds float32 rectangles,
+// rounded outwards (outward), which halves its nodes next to float64: a
+// search finds a superset of the items whose float64 bounds meet the box,
+// and callers test the item's own bound (intersectsBox) or geometry.
+type boxTree = rtree.RTreeGN[float32, ref]
+
+// outward returns the float32 rectangle that holds bound b.
+func outward(b [4]float64) (min, max [2]float32) {
+	return [2]float32{down32(b[0]), down32(b[1])}, [2]float32{up32(b[2]), up32(b[3])}
+}
+
+// down32 is the largest float32 at most x; up32 the smallest at least x.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// boundsMeet reports whether the item's bound intersects b (edges
+// included), in float64.
+func (it *item) boundsMeet(b [4]float64) bool {
+	return it.bound[0] <= b[2] && it.bound[2] >= b[0] && it.bound[1] <= b[3] && it.bound[3] >= b[1]
 }

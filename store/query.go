@@ -305,8 +305,13 @@ func (s *Store) scan(l *layer, f Filter, m *matcher, fn func(*item)) {
 			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
 	}
-	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
+	b4 := [4]float64{box.Min[0], box.Min[1], box.Max[0], box.Max[1]}
+	mn, mx := outward(b4)
+	l.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool {
 		it := l.item(r)
+		if !it.boundsMeet(b4) {
+			return true // found by the tree's rounded rectangle only
+		}
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
 			return true
 		}

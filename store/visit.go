@@ -95,9 +95,10 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 	}
 	var h Hit
 	all := m.empty()
-	l.tree.Search([2]float64{box[0], box[1]}, [2]float64{box[2], box[3]}, func(_, _ [2]float64, r ref) bool {
+	mn, mx := outward(box)
+	l.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool {
 		it := l.item(r)
-		if !all && !m.match(it) {
+		if !it.boundsMeet(box) || !all && !m.match(it) {
 			return true
 		}
 		h = Hit{ID: it.id, Bound: it.bound, Shape: l.exact(it), it: it, l: l}
