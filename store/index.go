@@ -31,19 +31,21 @@ type item struct {
 	id      int64
 	version int64
 	updated int64 // unix microseconds
-	// bound is [minLon, minLat, maxLon, maxLat]; for a 2D point, the point.
-	bound [4]float64
+	// x, y is a 2D point's position; other geometries keep their bounds
+	// in their shape (layer.bound gives either). 56 bytes an item, not 80
+	// with the bounds of every point.
+	x, y float64
 	// props is the first of len(schema) slots in the props arena, each the
 	// index in vals of the field's value (0: not set); noProps when the
 	// feature has no properties.
 	props uint32
 	// ext, extLen locate the external id in the ext arena.
-	ext    uint32
-	extLen uint32
+	ext uint32
 	// shape indexes layer.shapes for a geometry other than a 2D point; -1
 	// for a 2D point or no geometry.
-	shape int32
-	flags uint8
+	shape  int32
+	extLen uint16 // at most MaxExternalID
+	flags  uint8
 }
 
 const (
@@ -59,6 +61,7 @@ const MaxExternalID = 1024
 type shape struct {
 	geometry geom.T       // as stored, with Z
 	orb      orb.Geometry // 2D, for exact tests; nil for a 3D point
+	bound    [4]float64   // [minLon, minLat, maxLon, maxLat] when the item hasGeom
 }
 
 // arena is an append-only array in fixed-size chunks. Elements never move,
@@ -243,7 +246,7 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 		props: l.encode(f.Properties), shape: -1,
 	}
 	if n := uint32(len(f.ExternalID)); n > 0 {
-		it.ext, it.extLen = l.ext.alloc(n), n
+		it.ext, it.extLen = l.ext.alloc(n), uint16(n)
 		copy(l.ext.slice(it.ext, n), f.ExternalID)
 	}
 	b, ok := geo.Bounds(f.Geometry)
@@ -253,10 +256,10 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 			it.shape = l.addShape(&shape{geometry: f.Geometry})
 		}
 	default:
-		it.bound, it.flags = b, hasGeom
+		it.x, it.y, it.flags = b[0], b[1], hasGeom
 		if p, isPoint := f.Geometry.(*geom.Point); isPoint {
 			if p.Layout() != geom.XY {
-				it.shape = l.addShape(&shape{geometry: f.Geometry})
+				it.shape = l.addShape(&shape{geometry: f.Geometry, bound: b})
 			}
 			break
 		}
@@ -264,7 +267,7 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 		if err != nil {
 			return 0, err
 		}
-		it.shape = l.addShape(&shape{geometry: f.Geometry, orb: o})
+		it.shape = l.addShape(&shape{geometry: f.Geometry, orb: o, bound: b})
 	}
 	r := l.items.alloc(1)
 	*l.items.at(r) = it
@@ -295,14 +298,14 @@ func (l *layer) geometry(it *item) geom.T {
 	if !it.hasGeom() {
 		return nil
 	}
-	return geom.NewPointFlat(geom.XY, []float64{it.bound[0], it.bound[1]}).SetSRID(4326)
+	return geom.NewPointFlat(geom.XY, []float64{it.x, it.y}).SetSRID(4326)
 }
 
 func (l *layer) extID(it *item) string {
 	if it.extLen == 0 {
 		return ""
 	}
-	return string(l.ext.slice(it.ext, it.extLen))
+	return string(l.ext.slice(it.ext, uint32(it.extLen)))
 }
 
 // slots returns the property slots of an item (nil when it has none).
@@ -351,7 +354,7 @@ func (l *layer) intersects(it *item, b orb.Bound) bool {
 	if o := l.exact(it); o != nil {
 		return geo.IntersectsBound(o, b)
 	}
-	return b.Contains(orb.Point{it.bound[0], it.bound[1]})
+	return b.Contains(orb.Point{it.x, it.y})
 }
 
 // within reports whether the item's geometry intersects the area (polygon
@@ -363,7 +366,7 @@ func (l *layer) within(it *item, area *geo.Area) bool {
 	if o := l.exact(it); o != nil {
 		return area.Intersects(o)
 	}
-	return area.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+	return area.ContainsPoint(orb.Point{it.x, it.y})
 }
 
 // near reports whether the item's geometry comes within the circle.
@@ -374,7 +377,7 @@ func (l *layer) near(it *item, c *geo.Disc) bool {
 	if o := l.exact(it); o != nil {
 		return c.Intersects(o)
 	}
-	return c.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+	return c.ContainsPoint(orb.Point{it.x, it.y})
 }
 
 // fieldIndex returns the position of field name in the schema, or -1.
@@ -465,7 +468,7 @@ func (l *layer) put(r ref) {
 		l.unindex(old.ref)
 	}
 	if it.hasGeom() {
-		mn, mx := outward(it.bound)
+		mn, mx := outward(l.bound(it))
 		l.tree.Insert(mn, mx, r)
 	}
 }
@@ -479,7 +482,7 @@ func (l *layer) remove(id int64) {
 // unindex takes the item at r out of the R-tree.
 func (l *layer) unindex(r ref) {
 	if o := l.item(r); o.hasGeom() {
-		mn, mx := outward(o.bound)
+		mn, mx := outward(l.bound(o))
 		l.tree.Delete(mn, mx, r)
 	}
 }
@@ -496,7 +499,7 @@ func (l *layer) extent() ([4]float64, bool) {
 	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	side := func(lo, hi [2]float32, k int, better func(a, b float64) bool) {
 		l.tree.Search(lo, hi, func(_, _ [2]float32, r ref) bool {
-			if v := l.item(r).bound[k]; better(v, ext[k]) {
+			if v := l.bound(l.item(r))[k]; better(v, ext[k]) {
 				ext[k] = v
 			}
 			return true
@@ -545,8 +548,21 @@ func up32(x float64) float32 {
 	return f
 }
 
-// boundsMeet reports whether the item's bound intersects b (edges
-// included), in float64.
-func (it *item) boundsMeet(b [4]float64) bool {
-	return it.bound[0] <= b[2] && it.bound[2] >= b[0] && it.bound[1] <= b[3] && it.bound[3] >= b[1]
+// bound returns the bounds of an item with a geometry: [minLon, minLat,
+// maxLon, maxLat], for a 2D point the point.
+func (l *layer) bound(it *item) [4]float64 {
+	if it.shape >= 0 {
+		return l.shapes[it.shape].bound
+	}
+	return [4]float64{it.x, it.y, it.x, it.y}
+}
+
+// boundsMeet reports whether the bounds of an item with a geometry
+// intersect b (edges included), in float64.
+func (l *layer) boundsMeet(it *item, b [4]float64) bool {
+	if it.shape < 0 {
+		return it.x >= b[0] && it.x <= b[2] && it.y >= b[1] && it.y <= b[3]
+	}
+	ib := &l.shapes[it.shape].bound
+	return ib[0] <= b[2] && ib[2] >= b[0] && ib[1] <= b[3] && ib[3] >= b[1]
 }

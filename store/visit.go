@@ -98,10 +98,10 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 	mn, mx := outward(box)
 	l.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool {
 		it := l.item(r)
-		if !it.boundsMeet(box) || !all && !m.match(it) {
+		if !l.boundsMeet(it, box) || !all && !m.match(it) {
 			return true
 		}
-		h = Hit{ID: it.id, Bound: it.bound, Shape: l.exact(it), it: it, l: l}
+		h = Hit{ID: it.id, Bound: l.bound(it), Shape: l.exact(it), it: it, l: l}
 		return fn(&h)
 	})
 	return ctx.Err()
