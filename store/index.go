@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,9 +36,9 @@ type item struct {
 	// in their shape (layer.bound gives either). 56 bytes an item, not 80
 	// with the bounds of every point.
 	x, y float64
-	// props is the first of len(schema) slots in the props arena, each the
-	// index in vals of the field's value (0: not set); noProps when the
-	// feature has no properties.
+	// props is where the item's row starts in the props arena: for each
+	// field of the schema in order, the index in vals of its value (0: not
+	// set) as a uvarint; noProps when the feature has no properties.
 	props uint32
 	// ext, extLen locate the external id in the ext arena.
 	ext uint32
@@ -95,6 +96,11 @@ func (a *arena[T]) alloc(k uint32) uint32 {
 	return i
 }
 
+// tail returns the elements from position i to the end of its chunk.
+func (a *arena[T]) tail(i uint32) []T {
+	return a.chunks[i>>chunkBits][i&(chunkSize-1):]
+}
+
 // slice returns the k elements from position i (all in one chunk).
 func (a *arena[T]) slice(i, k uint32) []T {
 	c := a.chunks[i>>chunkBits]
@@ -132,11 +138,16 @@ type layer struct {
 	// layer has it, and it is dropped after loading (rebuildIntern).
 	intern map[string]uint32
 	items  arena[item]
-	props  arena[uint32]
-	ext    arena[byte]
-	shapes []*shape // append-only like vals
-	tree   *boxTree
-	ids    *btree.BTreeG[entry]
+	// props holds the items' rows of value indexes, a uvarint each: most
+	// values are one of a few and take a byte (a row of the demo's 16
+	// stop-sign properties is about 26 bytes, against 64 as uint32s).
+	props arena[byte]
+	ext   arena[byte]
+	// scratch is the writer's row of value indexes (encode).
+	scratch []uint32
+	shapes  []*shape // append-only like vals
+	tree    *boxTree
+	ids     *btree.BTreeG[entry]
 	// seq is the change-log sequence number of the last write to this
 	// collection seen by this index; with the count it makes the
 	// collection's ETag.
@@ -241,10 +252,11 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 	if n := len(f.ExternalID); n > MaxExternalID {
 		return 0, fmt.Errorf("%w: external id of feature %d is %d bytes long; at most %d", ErrBadData, f.ID, n, MaxExternalID)
 	}
-	it := item{
-		id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(),
-		props: l.encode(f.Properties), shape: -1,
+	props, err := l.encode(f.Properties)
+	if err != nil {
+		return 0, fmt.Errorf("%w: feature %d: %w", ErrBadData, f.ID, err)
 	}
+	it := item{id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(), props: props, shape: -1}
 	if n := uint32(len(f.ExternalID)); n > 0 {
 		it.ext, it.extLen = l.ext.alloc(n), uint16(n)
 		copy(l.ext.slice(it.ext, n), f.ExternalID)
@@ -308,12 +320,13 @@ func (l *layer) extID(it *item) string {
 	return string(l.ext.slice(it.ext, uint32(it.extLen)))
 }
 
-// slots returns the property slots of an item (nil when it has none).
-func (l *layer) slots(it *item) []uint32 {
+// row returns the bytes from the item's row of value indexes to the end
+// of its chunk (nil when it has no properties): decode len(keys) uvarints.
+func (l *layer) row(it *item) []byte {
 	if it.props == noProps {
 		return nil
 	}
-	return l.props.slice(it.props, uint32(len(l.keys)))
+	return l.props.tail(it.props)
 }
 
 // feature returns the item as a Feature. Created is not kept in memory and
@@ -321,7 +334,7 @@ func (l *layer) slots(it *item) []uint32 {
 func (l *layer) feature(it *item) Feature {
 	return Feature{
 		ID: it.id, Collection: l.coll.ID, ExternalID: l.extID(it), Geometry: l.geometry(it),
-		Properties: l.decode(l.slots(it)), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
+		Properties: l.decode(l.row(it)), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
 	}
 }
 
@@ -330,15 +343,20 @@ func (l *layer) valueID(it *item, i int) uint32 {
 	if it.props == noProps || i < 0 || i >= len(l.keys) {
 		return 0
 	}
-	return *l.props.at(it.props + uint32(i))
+	row := l.props.tail(it.props)
+	for ; i > 0; i-- { // skip i uvarints: their last bytes are below 0x80
+		for row[0] >= 0x80 {
+			row = row[1:]
+		}
+		row = row[1:]
+	}
+	id, _ := binary.Uvarint(row)
+	return uint32(id)
 }
 
 // value returns the JSON text of field i of the item, or "" when unset.
 func (l *layer) value(it *item, i int) string {
-	if it.props == noProps || i < 0 || i >= len(l.keys) {
-		return ""
-	}
-	id := *l.props.at(it.props + uint32(i))
+	id := l.valueID(it, i)
 	if id == 0 {
 		return ""
 	}
@@ -390,18 +408,26 @@ func (l *layer) fieldIndex(name string) int {
 	return -1
 }
 
-// encode interns the values of canonical properties p into new slots of
-// the props arena. Only the writer calls it.
-func (l *layer) encode(p Properties) uint32 {
+// maxVals bounds a layer's distinct values, so that a value index takes at
+// most 4 bytes and a row of MaxFields fits in a chunk of the props arena.
+const maxVals = 1 << 28
+
+// encode interns the values of canonical properties p and writes their
+// row in the props arena. Only the writer calls it.
+func (l *layer) encode(p Properties) (uint32, error) {
 	if len(p) <= 2 || len(l.keys) == 0 {
-		return noProps
+		return noProps, nil
 	}
 	if l.intern == nil {
 		l.rebuildIntern()
 	}
-	n := uint32(len(l.keys))
-	start := l.props.alloc(n)
-	out := l.props.slice(start, n)
+	if len(l.vals)+len(l.keys) > maxVals {
+		return 0, fmt.Errorf("the collection holds %d distinct property values; at most %d", len(l.vals), maxVals)
+	}
+	if len(l.scratch) != len(l.keys) {
+		l.scratch = make([]uint32, len(l.keys))
+	}
+	out := l.scratch
 	clear(out)
 	gjson.ParseBytes(p).ForEach(func(k, v gjson.Result) bool {
 		i := l.fieldIndex(k.Str)
@@ -418,7 +444,25 @@ func (l *layer) encode(p Properties) uint32 {
 		out[i] = id
 		return true
 	})
-	return start
+	n := 0
+	for _, id := range out {
+		n += uvarintLen(id)
+	}
+	start := l.props.alloc(uint32(n))
+	row := l.props.slice(start, uint32(n))[:0]
+	for _, id := range out {
+		row = binary.AppendUvarint(row, uint64(id))
+	}
+	return start, nil
+}
+
+// uvarintLen is the length of id as a uvarint.
+func uvarintLen(id uint32) int {
+	n := 1
+	for ; id >= 0x80; id >>= 7 {
+		n++
+	}
+	return n
 }
 
 // rebuildIntern makes the value → index map again from vals.
@@ -429,23 +473,39 @@ func (l *layer) rebuildIntern() {
 	}
 }
 
-// decode rebuilds the canonical JSON of interned properties.
-func (l *layer) decode(props []uint32) Properties {
+// decode rebuilds the canonical JSON of a row of interned properties.
+func (l *layer) decode(row []byte) Properties {
 	n := 2
-	for _, id := range props {
-		n += len(l.vals[id])
-	}
-	return Properties(l.appendProps(make([]byte, 0, n), props))
+	l.eachValue(row, func(id uint64) { n += len(l.vals[id]) })
+	return Properties(l.appendProps(make([]byte, 0, n), row))
 }
 
-// appendProps appends the canonical JSON of interned properties to buf.
-func (l *layer) appendProps(buf []byte, props []uint32) []byte {
-	start := len(buf)
-	for _, id := range props {
+// eachValue calls fn with the value index of each set field of a row
+// (from row), in schema order.
+func (l *layer) eachValue(row []byte, fn func(id uint64)) {
+	if row == nil {
+		return
+	}
+	for range l.keys {
+		id := uint64(row[0])
+		if id < 0x80 {
+			row = row[1:]
+		} else {
+			var k int
+			id, k = binary.Uvarint(row)
+			row = row[k:]
+		}
 		if id != 0 {
-			buf = append(buf, l.vals[id]...)
+			fn(id)
 		}
 	}
+}
+
+// appendProps appends the canonical JSON of a row of interned properties
+// to buf.
+func (l *layer) appendProps(buf []byte, row []byte) []byte {
+	start := len(buf)
+	l.eachValue(row, func(id uint64) { buf = append(buf, l.vals[id]...) })
 	if len(buf) == start {
 		return append(buf, "{}"...)
 	}

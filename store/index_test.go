@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -103,6 +104,56 @@ func TestIDOrder(t *testing.T) {
 	for _, id := range ids {
 		if f, err := s.Feature("points", id); err != nil || f.ID != id {
 			t.Errorf("feature %d: %v, %v", id, f.ID, err)
+		}
+	}
+}
+
+// TestValueRows: rows of value indexes of one, two and three bytes (tens
+// of thousands of distinct values) and unset fields read back as written,
+// whole (Properties) and field by field (Value).
+func TestValueRows(t *testing.T) {
+	c := Collection{ID: "points", Geometry: GeometryPoint, Fields: []Field{
+		{Name: "kind", Type: TypeString}, {Name: "serial", Type: TypeInteger}, {Name: "note", Type: TypeString}, {Name: "size", Type: TypeNumber},
+	}}
+	const n = 40_000
+	values := func(i int) map[string]any {
+		v := map[string]any{"kind": []string{"a", "b", "c"}[i%3], "serial": int64(i * 7)}
+		if i%5 != 0 {
+			v["note"] = fmt.Sprintf("note %d", i/2)
+		}
+		if i%2 == 0 {
+			v["size"] = float64(i%300) / 4
+		}
+		return v
+	}
+	props := make([]Properties, n)
+	s := storeOf(t, c, n, func(i int) Feature {
+		p, err := EncodeProperties(&c, values(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		props[i] = p
+		return Feature{ID: int64(i + 1), Geometry: geom.NewPointFlat(geom.XY, []float64{float64(i % 200), float64(i / 200)}), Properties: p, Version: 1}
+	})
+	l, _ := s.layer("points")
+	if len(l.vals) < 1<<14 {
+		t.Fatalf("%d values: the test needs three-byte indexes", len(l.vals))
+	}
+	for _, i := range []int{0, 1, 2, 5, 127, 128, 16383, 16384, 30001, n - 1} {
+		f, err := s.Feature("points", int64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(f.Properties) != string(props[i]) {
+			t.Errorf("feature %d: %s, want %s", i+1, f.Properties, props[i])
+		}
+		it, _ := l.get(int64(i + 1))
+		for k, fd := range c.Fields {
+			want, ok := props[i].Get(fd.Name)
+			got := l.value(it, k)
+			if ok != (got != "") || ok && got != want.Raw {
+				t.Errorf("feature %d %s: %q, want %q", i+1, fd.Name, got, want.Raw)
+			}
 		}
 	}
 }

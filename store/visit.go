@@ -31,10 +31,10 @@ func (h *Hit) Value(i int) string { return h.l.value(h.it, i) }
 
 // Properties returns all the properties as canonical JSON (it allocates;
 // prefer Value or AppendProperties on hot paths).
-func (h *Hit) Properties() Properties { return h.l.decode(h.l.slots(h.it)) }
+func (h *Hit) Properties() Properties { return h.l.decode(h.l.row(h.it)) }
 
 // AppendProperties appends the canonical JSON object of the properties.
-func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.l.slots(h.it)) }
+func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.l.row(h.it)) }
 
 // AppendGeoJSON appends the GeoJSON geometry (with Z where stored).
 func (h *Hit) AppendGeoJSON(buf []byte) []byte {
