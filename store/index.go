@@ -158,6 +158,9 @@ type layer struct {
 	// times computes the temporal extent of a published layer once, on
 	// first use (it scans every feature); nil on the master.
 	times func() timeSpan
+	// bounds is the extent of a published layer, computed on first use;
+	// nil on the master.
+	bounds func() ([4]float64, bool)
 	// modified is when this index last published a change to the layer
 	// (zero for a layer unchanged since it was loaded).
 	modified time.Time
@@ -193,6 +196,7 @@ func (l *layer) snapshot() *layer {
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
+	snap.bounds = sync.OnceValues(snap.exactExtent)
 	snap.grid = &gridSlot{}
 	return snap
 }
@@ -547,10 +551,17 @@ func (l *layer) unindex(r ref) {
 	}
 }
 
-// extent returns the bounds of every geometry in the layer, exactly: the
-// tree's float32 bounds name the few items on each side that can hold
-// the exact one.
+// extent returns the bounds of every geometry in the layer, exactly (once
+// a snapshot): the tree's float32 bounds name the few items on each side
+// that can hold the exact one.
 func (l *layer) extent() ([4]float64, bool) {
+	if l.bounds != nil {
+		return l.bounds()
+	}
+	return l.exactExtent()
+}
+
+func (l *layer) exactExtent() ([4]float64, bool) {
 	if l.tree.Len() == 0 {
 		return [4]float64{}, false
 	}
