@@ -130,10 +130,8 @@ type layer struct {
 	keys []string
 	// vals is the dictionary of property members: each the field's key
 	// and the value's JSON text (`,"condition":"good"`), so that writing a
-	// feature's properties is one copy per property. vals[0] is unused. It
-	// only grows: a snapshot keeps the slice header it was published with,
-	// and the writer appends past it.
-	vals []string
+	// feature's properties is one copy per property (vals.go).
+	vals valTable
 	// intern maps a value to its index in vals; only the master (writer)
 	// layer has it, and it is dropped after loading (rebuildIntern).
 	intern map[string]uint32
@@ -143,8 +141,10 @@ type layer struct {
 	// stop-sign properties is about 26 bytes, against 64 as uint32s).
 	props arena[byte]
 	ext   arena[byte]
-	// scratch is the writer's row of value indexes (encode).
+	// scratch and member are the writer's row of value indexes and
+	// member text (encode).
 	scratch []uint32
+	member  []byte
 	shapes  []*shape // append-only like vals
 	tree    *boxTree
 	ids     *btree.BTreeG[entry]
@@ -180,7 +180,7 @@ func newLayer(c Collection) *layer {
 		coll:   c,
 		tree:   &boxTree{},
 		ids:    btree.NewBTreeGOptions(byID, btree.Options{NoLocks: true}),
-		vals:   []string{""},
+		vals:   newValTable(),
 		intern: map[string]uint32{},
 	}
 	for _, f := range c.Fields {
@@ -364,7 +364,7 @@ func (l *layer) value(it *item, i int) string {
 	if id == 0 {
 		return ""
 	}
-	return l.vals[id][len(l.keys[i]):]
+	return l.vals.at(id)[len(l.keys[i]):]
 }
 
 // intersects reports whether the item's geometry intersects rectangle b
@@ -425,8 +425,8 @@ func (l *layer) encode(p Properties) (uint32, error) {
 	if l.intern == nil {
 		l.rebuildIntern()
 	}
-	if len(l.vals)+len(l.keys) > maxVals {
-		return 0, fmt.Errorf("the collection holds %d distinct property values; at most %d", len(l.vals), maxVals)
+	if l.vals.len()+len(l.keys) > maxVals {
+		return 0, fmt.Errorf("the collection holds %d distinct property values; at most %d", l.vals.len(), maxVals)
 	}
 	if len(l.scratch) != len(l.keys) {
 		l.scratch = make([]uint32, len(l.keys))
@@ -438,12 +438,12 @@ func (l *layer) encode(p Properties) (uint32, error) {
 		if i < 0 {
 			return true
 		}
-		member := l.keys[i] + v.Raw // a new string: v.Raw points into a copy of p
-		id, ok := l.intern[member]
+		l.member = append(append(l.member[:0], l.keys[i]...), v.Raw...)
+		id, ok := l.intern[string(l.member)]
 		if !ok {
-			id = uint32(len(l.vals))
-			l.vals = append(l.vals, member)
-			l.intern[member] = id
+			var key string
+			id, key = l.vals.add(l.member)
+			l.intern[key] = id
 		}
 		out[i] = id
 		return true
@@ -471,16 +471,16 @@ func uvarintLen(id uint32) int {
 
 // rebuildIntern makes the value → index map again from vals.
 func (l *layer) rebuildIntern() {
-	l.intern = make(map[string]uint32, len(l.vals))
-	for i, v := range l.vals[1:] {
-		l.intern[v] = uint32(i + 1)
+	l.intern = make(map[string]uint32, l.vals.len())
+	for id := uint32(1); id < uint32(l.vals.len()); id++ {
+		l.intern[l.vals.at(id)] = id
 	}
 }
 
 // decode rebuilds the canonical JSON of a row of interned properties.
 func (l *layer) decode(row []byte) Properties {
 	n := 2
-	l.eachValue(row, func(id uint64) { n += len(l.vals[id]) })
+	l.eachValue(row, func(id uint64) { n += len(l.vals.at(uint32(id))) })
 	return Properties(l.appendProps(make([]byte, 0, n), row))
 }
 
@@ -509,7 +509,7 @@ func (l *layer) eachValue(row []byte, fn func(id uint64)) {
 // to buf.
 func (l *layer) appendProps(buf []byte, row []byte) []byte {
 	start := len(buf)
-	l.eachValue(row, func(id uint64) { buf = append(buf, l.vals[id]...) })
+	l.eachValue(row, func(id uint64) { buf = append(buf, l.vals.at(uint32(id))...) })
 	if len(buf) == start {
 		return append(buf, "{}"...)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/twpayne/go-geom"
@@ -109,8 +110,9 @@ func TestIDOrder(t *testing.T) {
 }
 
 // TestValueRows: rows of value indexes of one, two and three bytes (tens
-// of thousands of distinct values) and unset fields read back as written,
-// whole (Properties) and field by field (Value).
+// of thousands of distinct values), unset fields and values larger than a
+// chunk of the dictionary read back as written, whole (Properties) and
+// field by field (Value).
 func TestValueRows(t *testing.T) {
 	c := Collection{ID: "points", Geometry: GeometryPoint, Fields: []Field{
 		{Name: "kind", Type: TypeString}, {Name: "serial", Type: TypeInteger}, {Name: "note", Type: TypeString}, {Name: "size", Type: TypeNumber},
@@ -120,6 +122,9 @@ func TestValueRows(t *testing.T) {
 		v := map[string]any{"kind": []string{"a", "b", "c"}[i%3], "serial": int64(i * 7)}
 		if i%5 != 0 {
 			v["note"] = fmt.Sprintf("note %d", i/2)
+		}
+		if i%1000 == 3 { // longer than a quarter of a chunk of vals
+			v["note"] = strings.Repeat(fmt.Sprint(i), 20_000)[:17_000+i%7]
 		}
 		if i%2 == 0 {
 			v["size"] = float64(i%300) / 4
@@ -136,10 +141,10 @@ func TestValueRows(t *testing.T) {
 		return Feature{ID: int64(i + 1), Geometry: geom.NewPointFlat(geom.XY, []float64{float64(i % 200), float64(i / 200)}), Properties: p, Version: 1}
 	})
 	l, _ := s.layer("points")
-	if len(l.vals) < 1<<14 {
-		t.Fatalf("%d values: the test needs three-byte indexes", len(l.vals))
+	if l.vals.len() < 1<<14 {
+		t.Fatalf("%d values: the test needs three-byte indexes", l.vals.len())
 	}
-	for _, i := range []int{0, 1, 2, 5, 127, 128, 16383, 16384, 30001, n - 1} {
+	for _, i := range []int{0, 1, 2, 3, 5, 127, 128, 1003, 1004, 16383, 16384, 30001, 39003, n - 1} {
 		f, err := s.Feature("points", int64(i+1))
 		if err != nil {
 			t.Fatal(err)
