@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -38,7 +37,7 @@ type item struct {
 	x, y float64
 	// props is where the item's row starts in the props arena: for each
 	// field of the schema in order, the index in vals of its value (0: not
-	// set) as a uvarint; noProps when the feature has no properties.
+	// set) in slotBytes bytes; noProps when the feature has no properties.
 	props uint32
 	// ext, extLen locate the external id in the ext arena.
 	ext uint32
@@ -136,9 +135,9 @@ type layer struct {
 	// layer has it, and it is dropped after loading (rebuildIntern).
 	intern map[string]uint32
 	items  arena[item]
-	// props holds the items' rows of value indexes, a uvarint each: most
-	// values are one of a few and take a byte (a row of the demo's 16
-	// stop-sign properties is about 26 bytes, against 64 as uint32s).
+	// props holds the items' rows of value indexes, slotBytes each (a row
+	// of the demo's 16 stop-sign properties is 48 bytes, against 64 as
+	// uint32s).
 	props arena[byte]
 	ext   arena[byte]
 	// scratch and member are the writer's row of value indexes and
@@ -324,13 +323,25 @@ func (l *layer) extID(it *item) string {
 	return string(l.ext.slice(it.ext, uint32(it.extLen)))
 }
 
-// row returns the bytes from the item's row of value indexes to the end
-// of its chunk (nil when it has no properties): decode len(keys) uvarints.
+// row returns the item's row of value indexes (nil when it has none).
 func (l *layer) row(it *item) []byte {
 	if it.props == noProps {
 		return nil
 	}
-	return l.props.tail(it.props)
+	return l.props.slice(it.props, uint32(slotBytes*len(l.keys)))
+}
+
+// slotBytes is the size of a value index in a row: a layer holds at most
+// maxVals distinct values.
+const (
+	slotBytes = 3
+	maxVals   = 1<<(8*slotBytes) - 1
+)
+
+// slot returns the value index at row[k:].
+func slot(row []byte, k int) uint32 {
+	b := row[k : k+slotBytes : k+slotBytes]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
 }
 
 // feature returns the item as a Feature. Created is not kept in memory and
@@ -347,15 +358,7 @@ func (l *layer) valueID(it *item, i int) uint32 {
 	if it.props == noProps || i < 0 || i >= len(l.keys) {
 		return 0
 	}
-	row := l.props.tail(it.props)
-	for ; i > 0; i-- { // skip i uvarints: their last bytes are below 0x80
-		for row[0] >= 0x80 {
-			row = row[1:]
-		}
-		row = row[1:]
-	}
-	id, _ := binary.Uvarint(row)
-	return uint32(id)
+	return slot(l.props.slice(it.props+uint32(slotBytes*i), slotBytes), 0)
 }
 
 // value returns the JSON text of field i of the item, or "" when unset.
@@ -412,10 +415,6 @@ func (l *layer) fieldIndex(name string) int {
 	return -1
 }
 
-// maxVals bounds a layer's distinct values, so that a value index takes at
-// most 4 bytes and a row of MaxFields fits in a chunk of the props arena.
-const maxVals = 1 << 28
-
 // encode interns the values of canonical properties p and writes their
 // row in the props arena. Only the writer calls it.
 func (l *layer) encode(p Properties) (uint32, error) {
@@ -425,7 +424,7 @@ func (l *layer) encode(p Properties) (uint32, error) {
 	if l.intern == nil {
 		l.rebuildIntern()
 	}
-	if l.vals.len()+len(l.keys) > maxVals {
+	if l.vals.len()+len(l.keys) > maxVals+1 {
 		return 0, fmt.Errorf("the collection holds %d distinct property values; at most %d", l.vals.len(), maxVals)
 	}
 	if len(l.scratch) != len(l.keys) {
@@ -448,25 +447,13 @@ func (l *layer) encode(p Properties) (uint32, error) {
 		out[i] = id
 		return true
 	})
-	n := 0
-	for _, id := range out {
-		n += uvarintLen(id)
-	}
-	start := l.props.alloc(uint32(n))
-	row := l.props.slice(start, uint32(n))[:0]
-	for _, id := range out {
-		row = binary.AppendUvarint(row, uint64(id))
+	n := uint32(slotBytes * len(out))
+	start := l.props.alloc(n)
+	row := l.props.slice(start, n)
+	for k, id := range out {
+		row[slotBytes*k], row[slotBytes*k+1], row[slotBytes*k+2] = byte(id), byte(id>>8), byte(id>>16)
 	}
 	return start, nil
-}
-
-// uvarintLen is the length of id as a uvarint.
-func uvarintLen(id uint32) int {
-	n := 1
-	for ; id >= 0x80; id >>= 7 {
-		n++
-	}
-	return n
 }
 
 // rebuildIntern makes the value → index map again from vals.
@@ -480,36 +467,21 @@ func (l *layer) rebuildIntern() {
 // decode rebuilds the canonical JSON of a row of interned properties.
 func (l *layer) decode(row []byte) Properties {
 	n := 2
-	l.eachValue(row, func(id uint64) { n += len(l.vals.at(uint32(id))) })
+	for k := 0; k < len(row); k += slotBytes {
+		n += len(l.vals.at(slot(row, k)))
+	}
 	return Properties(l.appendProps(make([]byte, 0, n), row))
-}
-
-// eachValue calls fn with the value index of each set field of a row
-// (from row), in schema order.
-func (l *layer) eachValue(row []byte, fn func(id uint64)) {
-	if row == nil {
-		return
-	}
-	for range l.keys {
-		id := uint64(row[0])
-		if id < 0x80 {
-			row = row[1:]
-		} else {
-			var k int
-			id, k = binary.Uvarint(row)
-			row = row[k:]
-		}
-		if id != 0 {
-			fn(id)
-		}
-	}
 }
 
 // appendProps appends the canonical JSON of a row of interned properties
 // to buf.
 func (l *layer) appendProps(buf []byte, row []byte) []byte {
 	start := len(buf)
-	l.eachValue(row, func(id uint64) { buf = append(buf, l.vals.at(uint32(id))...) })
+	for k := 0; k < len(row); k += slotBytes {
+		if id := slot(row, k); id != 0 {
+			buf = append(buf, l.vals.at(id)...)
+		}
+	}
 	if len(buf) == start {
 		return append(buf, "{}"...)
 	}

@@ -109,10 +109,10 @@ func TestIDOrder(t *testing.T) {
 	}
 }
 
-// TestValueRows: rows of value indexes of one, two and three bytes (tens
-// of thousands of distinct values), unset fields and values larger than a
-// chunk of the dictionary read back as written, whole (Properties) and
-// field by field (Value).
+// TestValueRows: rows of value indexes past one and two bytes (tens of
+// thousands of distinct values), unset fields and values larger than a
+// quarter of a chunk of the dictionary read back as written, whole
+// (Properties) and field by field (Value).
 func TestValueRows(t *testing.T) {
 	c := Collection{ID: "points", Geometry: GeometryPoint, Fields: []Field{
 		{Name: "kind", Type: TypeString}, {Name: "serial", Type: TypeInteger}, {Name: "note", Type: TypeString}, {Name: "size", Type: TypeNumber},
@@ -142,7 +142,7 @@ func TestValueRows(t *testing.T) {
 	})
 	l, _ := s.layer("points")
 	if l.vals.len() < 1<<14 {
-		t.Fatalf("%d values: the test needs three-byte indexes", l.vals.len())
+		t.Fatalf("%d values: the test needs indexes past two bytes", l.vals.len())
 	}
 	for _, i := range []int{0, 1, 2, 3, 5, 127, 128, 1003, 1004, 16383, 16384, 30001, 39003, n - 1} {
 		f, err := s.Feature("points", int64(i+1))
