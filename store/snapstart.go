@@ -248,8 +248,9 @@ func (q *quarantine) ids() map[string][]int64 {
 func (s *Store) snapKey() [2]int64 { return [2]int64{s.pubs.Load(), s.syncState.seq.Load()} }
 
 // WriteSnapshot writes the index as it is now to the snapshot file, if the
-// Store has one (OpenWith), atomically: a reader finds the old file or the
-// new one. Writers and readers go on meanwhile.
+// Store has one (OpenWith) and the index changed since it was last written
+// or read, atomically: a reader finds the old file or the new one. Writers
+// and readers go on meanwhile.
 func (s *Store) WriteSnapshot(ctx context.Context) error {
 	if s.snap.path == "" {
 		return nil
@@ -260,6 +261,9 @@ func (s *Store) WriteSnapshot(ctx context.Context) error {
 	seq, cur, key := s.synced, s.current.Load(), s.snapKey()
 	bad := s.quarantine.ids()
 	s.mu.Unlock()
+	if key == s.snap.written {
+		return nil
+	}
 	start := time.Now()
 	h := snapHeader{Identity: s.snap.identity, Seq: seq, Written: start.UTC()}
 	if seq > 0 {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -86,7 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		debug.SetGCPercent(10)
 	}
 	start := time.Now()
-	st, err := store.Open(ctx, b, log)
+	st, err := store.OpenWith(ctx, b, log, snapshotOptions(ctx, &cfg, b, log))
 	if err != nil {
 		return err
 	}
@@ -96,8 +95,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// The index is the bulk of the heap and lives as long as the process;
 	// it holds almost no pointers, so collections are cheap and the heap's
-	// headroom can be kept small. Return the garbage of loading it.
-	runtime.GC()
+	// headroom can be kept small. Return the garbage of loading it
+	// (FreeOSMemory collects first).
 	debug.FreeOSMemory()
 	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
 
@@ -118,6 +117,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}()
 	}
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
+	if !st.Start().FromSnapshot {
+		go writeSnapshot(syncCtx, st, log) // the next start needs it, crash or not
+	}
+	if cfg.SnapshotInterval > 0 {
+		go st.KeepSnapshot(syncCtx, cfg.SnapshotInterval)
+	}
 
 	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"),
 		DataAttribution: getenv("CITYATLAS_ATTRIBUTION"), Title: cfg.Title})
@@ -157,7 +162,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopSync()
+	writeSnapshot(shutCtx, st, log)
 	return nil
+}
+
+func writeSnapshot(ctx context.Context, st *store.Store, log *slog.Logger) {
+	if err := st.WriteSnapshot(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("index snapshot not written", "err", err)
+	}
 }
 
 // keysOf returns the backend's key store, nil when it keeps none (then
