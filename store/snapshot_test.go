@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"hash/crc32"
@@ -256,5 +257,44 @@ func BenchmarkSnapshotRead1M(b *testing.B) {
 		if _, _, err := readLayer(f, h.Layers[0]); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestKeepSnapshot: a change to the index gets written once it settles,
+// and an unchanged index is not written again.
+func TestKeepSnapshot(t *testing.T) {
+	s, _ := mixedStore(t)
+	path := writeTestSnapshot(t, s)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { s.KeepSnapshot(ctx, time.Millisecond); close(done) }()
+	s.mu.Lock()
+	s.publish("mixed")
+	key := s.snapKey()
+	s.mu.Unlock()
+	for {
+		s.snap.mu.Lock()
+		w := s.snap.written
+		s.snap.mu.Unlock()
+		if w == key {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	after, err := os.Stat(path)
+	if err != nil || after.ModTime().Equal(before.ModTime()) && os.SameFile(before, after) {
+		t.Errorf("the snapshot was not written again (%v)", err)
+	}
+	if err := s.WriteSnapshot(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.Stat(path); !os.SameFile(after, again) {
+		t.Error("an unchanged index was written again")
 	}
 }

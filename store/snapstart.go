@@ -288,8 +288,9 @@ func (s *Store) WriteSnapshot(ctx context.Context) error {
 	return nil
 }
 
-// KeepSnapshot writes the snapshot every interval once the index has
-// changed and then stayed the same for an interval (writes have settled),
+// KeepSnapshot writes the snapshot once the index has changed and then
+// stayed the same for an interval (writes have settled), or has gone on
+// changing for ten intervals (so that a restart has little to catch up),
 // until ctx is done. Errors are logged.
 func (s *Store) KeepSnapshot(ctx context.Context, interval time.Duration) {
 	if s.snap.path == "" {
@@ -297,7 +298,7 @@ func (s *Store) KeepSnapshot(ctx context.Context, interval time.Duration) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	prev := s.snapKey()
+	prev, busy := s.snapKey(), 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -308,10 +309,16 @@ func (s *Store) KeepSnapshot(ctx context.Context, interval time.Duration) {
 		s.snap.mu.Lock()
 		written := s.snap.written
 		s.snap.mu.Unlock()
-		if k != prev || k == written {
-			prev = k
+		if k == written {
+			prev, busy = k, 0
 			continue
 		}
+		if k != prev && busy < 10 {
+			prev = k
+			busy++
+			continue
+		}
+		prev, busy = k, 0
 		if err := s.WriteSnapshot(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("index snapshot not written", "err", err)
 		}

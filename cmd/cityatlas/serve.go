@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// A full load makes many times the index in garbage: collect often.
 	// Reading the snapshot makes next to none, and collecting often would
 	// only slow it down (a quarter of its CPU).
-	opts := snapshotOptions(ctx, &cfg, b, log)
+	opts := snapshotOptions(ctx, &cfg, b, getenv, log)
 	if getenv("GOGC") == "" {
 		pct := 10
 		if _, err := os.Stat(opts.Snapshot); opts.Snapshot != "" && err == nil {

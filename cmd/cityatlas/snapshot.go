@@ -17,7 +17,7 @@ import (
 // snapshotOptions says where the index snapshot of backend b lives and
 // what b is called (store.Options); the zero Options when it is off or
 // cannot be had (logged).
-func snapshotOptions(ctx context.Context, cfg *config, b store.Backend, log *slog.Logger) store.Options {
+func snapshotOptions(ctx context.Context, cfg *config, b store.Backend, getenv func(string) string, log *slog.Logger) store.Options {
 	if cfg.SnapshotDir == "off" {
 		return store.Options{}
 	}
@@ -42,18 +42,28 @@ func snapshotOptions(ctx context.Context, cfg *config, b store.Backend, log *slo
 	if dir == "" {
 		if cfg.DatabaseURL == "" {
 			dir = filepath.Dir(cfg.DataPath)
-		} else if dir, err = os.UserCacheDir(); err == nil {
-			dir = filepath.Join(dir, "cityatlas")
+		} else if dir = cacheDir(getenv); dir == "" {
+			log.Info("index snapshot off: no --snapshot-dir, and neither XDG_CACHE_HOME nor HOME is set")
+			return store.Options{}
 		}
 	}
-	if err == nil {
-		err = os.MkdirAll(dir, 0o700)
-	}
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		log.Warn("index snapshot off: no directory for it", "dir", dir, "err", err)
 		return store.Options{}
 	}
 	return store.Options{Snapshot: filepath.Join(dir, name), Identity: identity}
+}
+
+// cacheDir is os.UserCacheDir's cityatlas directory on Unix, from the
+// environment getenv gives; empty when there is none.
+func cacheDir(getenv func(string) string) string {
+	if d := getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "cityatlas")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "cityatlas")
+	}
+	return ""
 }
 
 // pgIdentity names the PostgreSQL database at url: the cluster's system
