@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/twpayne/go-geom"
@@ -18,35 +16,20 @@ import (
 	"github.com/cityatlas/cityatlas/store/postgis/pgtest"
 )
 
-// lockedBuffer is a log written by the server while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // serveOnce runs serve until stop is called, which waits for it to end
 // (after its shutdown) and returns its log.
 func serveOnce(t *testing.T, args ...string) (base string, stop func() string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	var log lockedBuffer
+	log, err := os.CreateTemp(t.TempDir(), "serve-log")
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--access-log=false"}, args...),
-			func(string) string { return "" }, pw, &log)
+			func(string) string { return "" }, pw, log)
 		pw.Close()
 	}()
 	stop = func() string {
@@ -54,7 +37,9 @@ func serveOnce(t *testing.T, args ...string) (base string, stop func() string) {
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		return log.String()
+		log.Close()
+		b, _ := os.ReadFile(log.Name())
+		return string(b)
 	}
 	lines := bufio.NewScanner(pr)
 	for lines.Scan() {
@@ -63,7 +48,7 @@ func serveOnce(t *testing.T, args ...string) (base string, stop func() string) {
 			return strings.TrimRight(u, "/"), stop
 		}
 	}
-	t.Fatalf("serve did not start: %v\n%s", <-done, log.String())
+	t.Fatalf("serve did not start: %v", <-done)
 	return "", nil
 }
 
