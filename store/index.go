@@ -144,6 +144,10 @@ type layer struct {
 	modified time.Time
 	// grid counts points in areas fast (countgrid.go); nil on the master.
 	grid *gridSlot
+	// span, on a master read from a snapshot, is the time span the
+	// snapshot saved, for its first publication (then it is computed again
+	// when needed).
+	span *timeSpan
 }
 
 type timeSpan struct {
@@ -174,6 +178,10 @@ func (l *layer) snapshot() *layer {
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
+	if ts := l.span; ts != nil {
+		snap.times = func() timeSpan { return *ts }
+		l.span = nil
+	}
 	snap.grid = &gridSlot{}
 	return snap
 }

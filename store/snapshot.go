@@ -45,7 +45,7 @@ const (
 	// snapFormat changes whenever the meaning of anything the file holds
 	// changes (a field of item, how vals or props are encoded, ...) in a
 	// way the layout fingerprint does not see.
-	snapFormat = 1
+	snapFormat = 2
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -70,9 +70,15 @@ type snapLayer struct {
 	Seq        int64      `json:"seq"`
 	Gen        int64      `json:"gen"`
 	Modified   time.Time  `json:"modified"`
-	Offset     int64      `json:"offset"`
-	Size       int64      `json:"size"`
-	CRC        uint32     `json:"crc"`
+	// Span is the layer's time span (saved: computing it scans every
+	// feature).
+	Span struct {
+		From, To, Updated time.Time
+		OK                bool
+	} `json:"span"`
+	Offset int64  `json:"offset"`
+	Size   int64  `json:"size"`
+	CRC    uint32 `json:"crc"`
 }
 
 // snapLayout fingerprints what the raw arrays depend on: the format, the
@@ -246,6 +252,7 @@ func readLayer(f *os.File, sl snapLayer) (*layer, []int64, error) {
 	l := newLayer(sl.Collection)
 	l.intern = nil
 	l.seq, l.gen, l.modified = sl.Seq, sl.Gen, sl.Modified
+	l.span = &timeSpan{span: [2]time.Time{sl.Span.From, sl.Span.To}, ok: sl.Span.OK, updated: sl.Span.Updated}
 	readArena(r, &l.items)
 	readArena(r, &l.props)
 	readArena(r, &l.ext)
@@ -406,8 +413,13 @@ func writeSnapshotFile(path string, h snapHeader, layers []*layer, bad map[strin
 		w.crc = crc32.New(castagnoli)
 		start := w.n
 		writeLayer(w, l, bad[l.coll.ID])
-		h.Layers = append(h.Layers, snapLayer{Collection: l.coll, Seq: l.seq, Gen: l.gen, Modified: l.modified,
-			Offset: start, Size: w.n - start, CRC: w.crc.Sum32()})
+		sl := snapLayer{Collection: l.coll, Seq: l.seq, Gen: l.gen, Modified: l.modified,
+			Offset: start, Size: w.n - start, CRC: w.crc.Sum32()}
+		if l.times != nil {
+			ts := l.times()
+			sl.Span.From, sl.Span.To, sl.Span.Updated, sl.Span.OK = ts.span[0], ts.span[1], ts.updated, ts.ok
+		}
+		h.Layers = append(h.Layers, sl)
 	}
 	js, err := json.Marshal(h)
 	if err != nil {

@@ -131,7 +131,14 @@ func TestSnapshotLayerRoundTrip(t *testing.T) {
 	if ge, _ := got.extent(); ge != must2(want.extent()) {
 		t.Errorf("extent %v, want %v", ge, must2(want.extent()))
 	}
-	if gs, ws := got.snapshot().timeSpan(), want.timeSpan(); gs != ws {
+	ws := want.timeSpan()
+	if !ws.ok {
+		t.Fatal("the test layer has no time span")
+	}
+	if gs := got.snapshot().times(); !gs.span[0].Equal(ws.span[0]) || !gs.span[1].Equal(ws.span[1]) || !gs.updated.Equal(ws.updated) || !gs.ok {
+		t.Errorf("saved time span %+v, want %+v", gs, ws)
+	}
+	if gs := got.snapshot().times(); gs != ws {
 		t.Errorf("time span %+v, want %+v", gs, ws)
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
