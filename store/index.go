@@ -165,6 +165,10 @@ type layer struct {
 	modified time.Time
 	// grid counts points in areas fast (countgrid.go); nil on the master.
 	grid *gridSlot
+	// span, on a master read from a snapshot, is the time span the
+	// snapshot saved, for its first publication (then it is computed again
+	// when needed).
+	span *timeSpan
 }
 
 type timeSpan struct {
@@ -196,6 +200,10 @@ func (l *layer) snapshot() *layer {
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
 	snap.bounds = sync.OnceValues(snap.exactExtent)
+	if ts := l.span; ts != nil {
+		snap.times = func() timeSpan { return *ts }
+		l.span = nil
+	}
 	snap.grid = &gridSlot{}
 	return snap
 }
@@ -203,6 +211,11 @@ func (l *layer) snapshot() *layer {
 // timeSpan scans the layer for the earliest and latest time.
 func (l *layer) timeSpan() timeSpan {
 	var ts timeSpan
+	type parsedTime struct {
+		t  time.Time
+		ok bool
+	}
+	parsed := map[uint32]parsedTime{}
 	field := -1
 	if l.coll.TimeField != "" {
 		field = l.fieldIndex(l.coll.TimeField)
@@ -216,17 +229,17 @@ func (l *layer) timeSpan() timeSpan {
 		if field < 0 {
 			t = time.UnixMicro(it.updated).UTC()
 		} else {
-			raw := l.value(it, field)
-			if len(raw) < 2 {
+			// Values are interned: each is parsed once.
+			id := l.valueID(it, field)
+			p, ok := parsed[id]
+			if !ok {
+				p.t, p.ok = parseTimeValue(l.value(it, field))
+				parsed[id] = p
+			}
+			if !p.ok {
 				return true
 			}
-			v := raw[1 : len(raw)-1]
-			var err error
-			if t, err = time.Parse(time.RFC3339Nano, v); err != nil {
-				if t, err = time.Parse(time.DateOnly, v); err != nil {
-					return true
-				}
-			}
+			t = p.t
 		}
 		if !ts.ok || t.Before(ts.span[0]) {
 			ts.span[0] = t
@@ -238,6 +251,21 @@ func (l *layer) timeSpan() timeSpan {
 		return true
 	})
 	return ts
+}
+
+// parseTimeValue parses the JSON text of a date or datetime value.
+func parseTimeValue(raw string) (time.Time, bool) {
+	if len(raw) < 2 {
+		return time.Time{}, false
+	}
+	v := raw[1 : len(raw)-1]
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, v); err != nil {
+			return time.Time{}, false
+		}
+	}
+	return t, true
 }
 
 // item returns the item at r.

@@ -32,6 +32,9 @@ type Store struct {
 
 	quarantine quarantine // stored features left out of the index
 	syncState  syncState  // what SyncState reports
+
+	pubs atomic.Int64 // publications, to tell whether the index changed
+	snap snapState    // the index snapshot (snapstart.go)
 }
 
 type snapshot struct {
@@ -43,9 +46,11 @@ type snapshot struct {
 // written while the index was being built. A stored feature that cannot be
 // read or indexed is quarantined (see Quarantined), not fatal.
 func Open(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	return OpenWith(ctx, b, log, Options{})
+}
+
+// openFull is Open: the index read whole from the backend.
+func openFull(ctx context.Context, b Backend, log *slog.Logger) (*Store, error) {
 	s := &Store{backend: b, log: log, master: map[string]*layer{}}
 	seq, err := b.LastSeq(ctx)
 	if err != nil {
@@ -130,6 +135,7 @@ func (s *Store) publish(changed ...string) {
 		next.layers[id] = l.snapshot()
 	}
 	s.current.Store(next)
+	s.pubs.Add(1)
 }
 
 // Backend returns the store's backend.

@@ -30,10 +30,13 @@ type config struct {
 	LogFormat    string
 	LogLevel     string
 	SyncInterval time.Duration
-	Basemap      string
-	Title        string
-	PprofAddr    string
-	PprofRemote  bool
+	// SnapshotDir holds the index snapshot; "off" turns it off.
+	SnapshotDir      string
+	SnapshotInterval time.Duration
+	Basemap          string
+	Title            string
+	PprofAddr        string
+	PprofRemote      bool
 
 	AllowedHosts   []string
 	TrustedProxies []string
@@ -109,6 +112,9 @@ func (c *config) flagSet(name string, getenv func(string) string, stderr io.Writ
 		def((*intValue)(&c.MaxLimit), "max-limit", "CITYATLAS_MAX_LIMIT", "largest limit a client may ask for")
 		c.SyncInterval = 2 * time.Second
 		def((*durationValue)(&c.SyncInterval), "sync-interval", "CITYATLAS_SYNC_INTERVAL", "how often to catch up with writes made by other instances")
+		str(&c.SnapshotDir, "snapshot-dir", "CITYATLAS_SNAPSHOT_DIR", "", "directory of the index snapshot, read at start-up to be ready in seconds; empty: the GeoPackage's directory, or the user cache directory with PostGIS; off: none")
+		c.SnapshotInterval = time.Minute
+		def((*durationValue)(&c.SnapshotInterval), "snapshot-interval", "CITYATLAS_SNAPSHOT_INTERVAL", "write the index snapshot this long after writes settle (0: only at shutdown)")
 		str(&c.Basemap, "basemap", "CITYATLAS_BASEMAP", "", "web map basemap: a MapLibre style URL or a raster tile URL template; empty: offline basemap")
 		str(&c.Title, "title", "CITYATLAS_TITLE", "cityatlas", "service title")
 		str(&c.PprofAddr, "pprof-addr", "CITYATLAS_PPROF_ADDR", "", "serve Go profiling (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; empty: off")
@@ -219,6 +225,9 @@ func (c *config) validateServe() error {
 		if d < 0 || (c.fs != nil && c.fs.Lookup(strings.TrimPrefix(name, "--")) != nil && d == 0) {
 			return usageError{fmt.Sprintf("%s %s: give a positive duration such as 30s", name, d)}
 		}
+	}
+	if c.SnapshotInterval < 0 {
+		return usageError{fmt.Sprintf("--snapshot-interval %s: give 0 or a positive duration such as 1m", c.SnapshotInterval)}
 	}
 	if c.fs != nil && c.fs.Lookup("max-query-vertices") != nil {
 		if c.MaxQueryVertices < 4 || c.MaxQueryAreaKm2 <= 0 || c.ClientConcurrency < 1 {

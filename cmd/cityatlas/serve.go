@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/url"
-	"runtime"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -82,13 +82,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	defer hs.Close() // on an error below; after a shutdown, a no-op
+	// A full load makes many times the index in garbage: collect often.
+	// Reading the snapshot makes next to none, and collecting often would
+	// only slow it down (a quarter of its CPU).
+	opts := snapshotOptions(ctx, &cfg, b, getenv, log)
 	if getenv("GOGC") == "" {
-		debug.SetGCPercent(10)
+		pct := 10
+		if _, err := os.Stat(opts.Snapshot); opts.Snapshot != "" && err == nil {
+			pct = 100
+		}
+		debug.SetGCPercent(pct)
 	}
 	start := time.Now()
-	st, err := store.Open(ctx, b, log)
+	st, err := store.OpenWith(ctx, b, log, opts)
 	if err != nil {
 		return err
+	}
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(10)
 	}
 	n := 0
 	for _, ci := range st.Collections() {
@@ -96,8 +107,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// The index is the bulk of the heap and lives as long as the process;
 	// it holds almost no pointers, so collections are cheap and the heap's
-	// headroom can be kept small. Return the garbage of loading it.
-	runtime.GC()
+	// headroom can be kept small. Return the garbage of loading it
+	// (FreeOSMemory collects first).
 	debug.FreeOSMemory()
 	log.Info("index built", "collections", len(st.Collections()), "features", n, "took", time.Since(start).Round(time.Millisecond))
 
@@ -118,6 +129,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}()
 	}
 	go st.Follow(syncCtx, cfg.SyncInterval, wake)
+	if !st.Start().FromSnapshot {
+		go writeSnapshot(syncCtx, st, log) // the next start needs it, crash or not
+	}
+	if cfg.SnapshotInterval > 0 {
+		go st.KeepSnapshot(syncCtx, cfg.SnapshotInterval)
+	}
 
 	webMap := web.New(web.Config{Basemap: cfg.Basemap, Attribution: getenv("CITYATLAS_BASEMAP_ATTRIBUTION"),
 		DataAttribution: getenv("CITYATLAS_ATTRIBUTION"), Title: cfg.Title})
@@ -157,7 +174,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopSync()
+	writeSnapshot(shutCtx, st, log)
 	return nil
+}
+
+func writeSnapshot(ctx context.Context, st *store.Store, log *slog.Logger) {
+	if err := st.WriteSnapshot(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("index snapshot not written", "err", err)
+	}
 }
 
 // keysOf returns the backend's key store, nil when it keeps none (then

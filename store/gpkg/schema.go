@@ -67,6 +67,9 @@ var schemaSQL = []string{
 		name TEXT NOT NULL PRIMARY KEY,
 		value INTEGER NOT NULL)`,
 	`INSERT OR IGNORE INTO cityatlas_sequence (name, value) VALUES ('feature', 0)`,
+	// A random number the file keeps for life: with its path, its
+	// Identity (an index snapshot of another file is never used).
+	`INSERT OR IGNORE INTO cityatlas_sequence (name, value) VALUES ('identity', random())`,
 	`CREATE TABLE IF NOT EXISTS cityatlas_changes (
 		seq INTEGER PRIMARY KEY AUTOINCREMENT,
 		collection TEXT NOT NULL,

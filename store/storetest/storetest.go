@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 			tc.fn(t, open(t))
 		})
 	}
+	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, open) })
 }
 
 // Assets is the schema the suite writes with.
