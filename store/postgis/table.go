@@ -267,7 +267,10 @@ const (
 )
 
 func (t *table) loadCreateSQL() string {
-	return `CREATE TEMP TABLE ca_load (ord integer PRIMARY KEY, external_id text, wkb bytea` +
+	// external_id in the "C" collation of the table's: with another, the
+	// match could not use the table's unique index, and would hash-join a
+	// scan of the whole table for every batch.
+	return `CREATE TEMP TABLE ca_load (ord integer PRIMARY KEY, external_id text COLLATE "C", wkb bytea` +
 		t.list(func(i int, _ string) string { return "p" + strconv.Itoa(i) + " " + loadType(t.c.Fields[i].Type) }) +
 		`) ON COMMIT DROP`
 }
