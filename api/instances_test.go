@@ -93,7 +93,7 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strings.TrimPrefix(path, "/collections/signs/items/")
-	if _, err := conn.Exec(ctx, `UPDATE features SET properties = properties || '{"condition":"poor"}' WHERE id = $1`, id); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE features_signs SET condition = 'poor' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range sts {

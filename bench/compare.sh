@@ -121,11 +121,10 @@ ensure_peer_db() {
       control text, approach text, sheeting text, condition text, installed date, post_type text,
       mutcd_code text, cross_street text, sign_size_in double precision, street_class text,
       last_inspected date, retroreflectivity double precision, geom geometry(Point, 4326))"
-  psql_ca -c "copy (select external_id, p->>'name', p->>'plaque', p->>'status', p->>'street', p->>'control',
-      p->>'approach', p->>'sheeting', p->>'condition', (p->>'installed')::date, p->>'post_type', p->>'mutcd_code',
-      p->>'cross_street', (p->>'sign_size_in')::float8, p->>'street_class', (p->>'last_inspected')::date,
-      (p->>'retroreflectivity')::float8, geom
-    from features_stop_signs, lateral (select properties as p) x) to stdout" |
+  psql_ca -c "copy (select external_id, name, plaque, status, street, control, approach, sheeting, condition,
+      installed, post_type, mutcd_code, cross_street, sign_size_in, street_class, last_inspected,
+      retroreflectivity, geom
+    from features_stop_signs) to stdout" |
     psql_peer -c "copy bench.stop_signs from stdin"
   psql_peer -c "create index on bench.stop_signs using gist (geom)"
   psql_peer -c "create index on bench.stop_signs using gist ((geom::geography))"

@@ -10,7 +10,7 @@
 # WORKDIR (default bench/out) keeps the seeded store big.gpkg between runs.
 # POSTGIS_URL, when given, must hold the same city (cityatlas seed --scale
 # 860 --database-url URL); its stop signs are then read by ogr2ogr from the
-# partition table features_stop_signs.
+# layer's table features_stop_signs.
 # FORMATS (default: every one) lists the formats to download.
 # Needs curl and gdal-bin. Run it on an idle machine: the figures are times.
 set -euo pipefail

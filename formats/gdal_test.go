@@ -13,22 +13,12 @@ import (
 	"github.com/twpayne/go-geom"
 
 	"github.com/cityatlas/cityatlas/formats"
+	"github.com/cityatlas/cityatlas/internal/tooltest"
 	"github.com/cityatlas/cityatlas/store"
 )
 
-// needTool returns the path of a command-line tool; without it the test
-// skips, except under CI=true, where it fails.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (CI=true: tests that need it must run)", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
+// needTool returns the path of a GDAL command-line tool (see tooltest).
+func needTool(t *testing.T, name string) string { return tooltest.Need(t, name, "gdal-bin") }
 
 var fields = []store.Field{
 	{Name: "name", Type: store.TypeString},

@@ -8,6 +8,7 @@ package geo
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
@@ -56,7 +57,8 @@ func isEmpty(g geom.T) bool {
 	return len(g.FlatCoords()) == 0
 }
 
-// ToOrb converts a go-geom geometry to orb, dropping Z and M. It returns an
+// ToOrb converts a go-geom geometry to orb, dropping Z and M. The result
+// of a 2D geometry shares g's coordinates: modify neither. It returns an
 // error for a type orb has no counterpart for.
 func ToOrb(g geom.T) (orb.Geometry, error) {
 	switch g := g.(type) {
@@ -108,7 +110,15 @@ func ToOrb(g geom.T) (orb.Geometry, error) {
 	return nil, fmt.Errorf("geo: unsupported geometry type %T", g)
 }
 
+// points returns the 2D points of flat coordinates. For 2D coordinates
+// they are the same memory (an orb.Point is two float64s, as a 2D
+// position of go-geom's flat layout): the index keeps a geometry in both
+// forms without a second copy of its coordinates, so neither may be
+// modified (neither ever is: both are immutable once built).
 func points(flat []float64, stride int) []orb.Point {
+	if stride == 2 && len(flat) >= 2 {
+		return unsafe.Slice((*orb.Point)(unsafe.Pointer(unsafe.SliceData(flat))), len(flat)/2)
+	}
 	out := make([]orb.Point, 0, len(flat)/stride)
 	for i := 0; i+1 < len(flat); i += stride {
 		out = append(out, orb.Point{flat[i], flat[i+1]})

@@ -97,6 +97,12 @@ type Options struct {
 	IDField string
 	// Map renames source fields: SRC → DST property; DST "" drops SRC.
 	Map map[string]string
+	// AddFields adds the files' fields that an existing collection does
+	// not have (and Map does not map or drop) to its schema, named and
+	// typed as Create would, in the transaction of the import's writes
+	// (the backend must be a store.SchemaChanger). Without it such fields
+	// are an error.
+	AddFields bool
 	// SkipInvalid imports the good rows and reports the bad ones, instead
 	// of writing nothing when any row is bad.
 	SkipInvalid bool
@@ -151,8 +157,11 @@ type Report struct {
 	Created  bool
 	Fields   []store.Field
 	Geometry store.GeometryType
-	Renamed  []Rename
-	DryRun   bool
+	// Added are the fields Options.AddFields added to the collection (in
+	// a dry run: would add).
+	Added   []store.Field
+	Renamed []Rename
+	DryRun  bool
 	// Committed: the rows were written (false in a dry run and on error).
 	Committed bool
 	Files     []FileInfo
@@ -341,6 +350,21 @@ func run(ctx context.Context, b store.Backend, files []string, opts Options, ins
 			s.plan = plans[i]
 		}
 	} else {
+		if opts.AddFields {
+			add, err := fieldsToAdd(names, fields, &coll, opts.Map)
+			if err != nil {
+				return rep, fmt.Errorf("ingest: %w", err)
+			}
+			if len(add) > 0 {
+				if _, ok := b.(store.SchemaChanger); !ok {
+					return rep, fmt.Errorf("ingest: --add-fields: %w", store.Invalidf("this backend cannot change a collection's schema"))
+				}
+				if coll, err = store.ChangedFields(coll, store.FieldChange{Add: add}); err != nil {
+					return rep, fmt.Errorf("ingest: --add-fields: %w", err)
+				}
+				rep.Added = add
+			}
+		}
 		for i, s := range srcs {
 			p, err := planFor(names[i], fields[i], &coll, opts.Map)
 			if err != nil {

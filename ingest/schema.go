@@ -207,6 +207,29 @@ func planFor(name string, fields []importers.Field, c *store.Collection, m map[s
 	return p, nil
 }
 
+// fieldsToAdd are the fields of the files that collection c does not have
+// and m neither maps nor drops, named and typed as for a new collection
+// (see schemaFor), for Options.AddFields.
+func fieldsToAdd(names []string, fields [][]importers.Field, c *store.Collection, m map[string]string) ([]store.Field, error) {
+	unknown := make([][]importers.Field, len(fields))
+	for i, fs := range fields {
+		for _, f := range fs {
+			if _, mapped := m[f.Name]; mapped {
+				continue
+			}
+			if _, ok := c.Field(f.Name); ok {
+				continue
+			}
+			if _, ok := c.Field(Sanitize(f.Name)); ok {
+				continue
+			}
+			unknown[i] = append(unknown[i], f)
+		}
+	}
+	add, _, _, err := schemaFor(names, unknown, nil)
+	return add, err
+}
+
 // typesFor gives the CSV reader the schema's type of every column that
 // maps onto a property, so that values are parsed as the collection wants
 // them rather than as inferred.

@@ -60,9 +60,14 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 		}()
 		next := store.Batches(batches, func() error { return readErr })
 		var err error
-		if cs, ok := b.(store.CreateStreamer); ok && p.create {
+		cs, creates := b.(store.CreateStreamer)
+		sc, changes := b.(store.SchemaChanger)
+		switch {
+		case creates && p.create:
 			_, err = cs.CreateStream(ctx, *p.coll, next, p.opts.Actor, count)
-		} else {
+		case changes && len(p.rep.Added) > 0:
+			_, _, err = sc.ChangeFields(ctx, p.coll.ID, store.FieldChange{Add: p.rep.Added}, next, p.opts.Actor, count)
+		default:
 			err = sa.ApplyStream(ctx, p.coll.ID, next, p.opts.Actor, count)
 		}
 		cancel()
@@ -73,6 +78,9 @@ func (p *pipeline) write(ctx context.Context, b store.Backend) error {
 			err = readErr
 		}
 		return err
+	}
+	if len(p.rep.Added) > 0 {
+		return store.Invalidf("--add-fields: this backend cannot change a collection's schema in the transaction of its writes")
 	}
 	var ms []store.Mutation
 	for {

@@ -77,7 +77,7 @@ func buildCountGrid(l *layer) *countGrid {
 		}
 		if it.hasGeom() {
 			n++
-			bound = bound.Extend(orb.Point{it.bound[0], it.bound[1]})
+			bound = bound.Extend(orb.Point{it.x, it.y})
 		}
 		return true
 	})
@@ -104,7 +104,7 @@ func buildCountGrid(l *layer) *countGrid {
 	g.start = make([]uint32, nx*ny+1)
 	l.ids.Scan(func(e entry) bool {
 		if it := l.item(e.ref); it.hasGeom() {
-			g.start[g.cell(it.bound[0], it.bound[1])+1]++
+			g.start[g.cell(it.x, it.y)+1]++
 		}
 		return true
 	})
@@ -115,8 +115,8 @@ func buildCountGrid(l *layer) *countGrid {
 	g.pts = make([]orb.Point, n)
 	l.ids.Scan(func(e entry) bool {
 		if it := l.item(e.ref); it.hasGeom() {
-			c := g.cell(it.bound[0], it.bound[1])
-			g.pts[next[c]] = orb.Point{it.bound[0], it.bound[1]}
+			c := g.cell(it.x, it.y)
+			g.pts[next[c]] = orb.Point{it.x, it.y}
 			next[c]++
 		}
 		return true

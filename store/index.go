@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -30,19 +31,21 @@ type item struct {
 	id      int64
 	version int64
 	updated int64 // unix microseconds
-	// bound is [minLon, minLat, maxLon, maxLat]; for a 2D point, the point.
-	bound [4]float64
-	// props is the first of len(schema) slots in the props arena, each the
-	// index in vals of the field's value (0: not set); noProps when the
-	// feature has no properties.
+	// x, y is a 2D point's position; other geometries keep their bounds
+	// in their shape (layer.bound gives either). 56 bytes an item, not 80
+	// with the bounds of every point.
+	x, y float64
+	// props is where the item's row starts in the props arena: for each
+	// field of the schema in order, the index in vals of its value (0: not
+	// set) in slotBytes bytes; noProps when the feature has no properties.
 	props uint32
 	// ext, extLen locate the external id in the ext arena.
-	ext    uint32
-	extLen uint32
+	ext uint32
 	// shape indexes layer.shapes for a geometry other than a 2D point; -1
 	// for a 2D point or no geometry.
-	shape int32
-	flags uint8
+	shape  int32
+	extLen uint16 // at most MaxExternalID
+	flags  uint8
 }
 
 const (
@@ -58,6 +61,7 @@ const MaxExternalID = 1024
 type shape struct {
 	geometry geom.T       // as stored, with Z
 	orb      orb.Geometry // 2D, for exact tests; nil for a 3D point
+	bound    [4]float64   // [minLon, minLat, maxLon, maxLat] when the item hasGeom
 }
 
 // arena is an append-only array in fixed-size chunks. Elements never move,
@@ -91,6 +95,11 @@ func (a *arena[T]) alloc(k uint32) uint32 {
 	return i
 }
 
+// tail returns the elements from position i to the end of its chunk.
+func (a *arena[T]) tail(i uint32) []T {
+	return a.chunks[i>>chunkBits][i&(chunkSize-1):]
+}
+
 // slice returns the k elements from position i (all in one chunk).
 func (a *arena[T]) slice(i, k uint32) []T {
 	c := a.chunks[i>>chunkBits]
@@ -98,13 +107,17 @@ func (a *arena[T]) slice(i, k uint32) []T {
 	return c[o : o+k : o+k]
 }
 
-// entry is the B-tree's element: a feature id and its item.
+// entry is the B-tree's element: a feature id, in two 32-bit halves so
+// that an entry takes 12 bytes instead of 16, and its item.
 type entry struct {
-	id  int64
+	hi  int32
+	lo  uint32
 	ref ref
 }
 
-func byID(a, b entry) bool { return a.id < b.id }
+func idEntry(id int64, r ref) entry { return entry{hi: int32(id >> 32), lo: uint32(id), ref: r} }
+
+func byID(a, b entry) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
 
 // layer is the index of one collection. A published layer is never
 // modified: the writer mutates its own master copy and publishes O(1)
@@ -116,19 +129,24 @@ type layer struct {
 	keys []string
 	// vals is the dictionary of property members: each the field's key
 	// and the value's JSON text (`,"condition":"good"`), so that writing a
-	// feature's properties is one copy per property. vals[0] is unused. It
-	// only grows: a snapshot keeps the slice header it was published with,
-	// and the writer appends past it.
-	vals []string
+	// feature's properties is one copy per property (vals.go).
+	vals valTable
 	// intern maps a value to its index in vals; only the master (writer)
 	// layer has it, and it is dropped after loading (rebuildIntern).
 	intern map[string]uint32
 	items  arena[item]
-	props  arena[uint32]
-	ext    arena[byte]
-	shapes []*shape // append-only like vals
-	tree   *rtree.RTreeG[ref]
-	ids    *btree.BTreeG[entry]
+	// props holds the items' rows of value indexes, slotBytes each (a row
+	// of the demo's 16 stop-sign properties is 48 bytes, against 64 as
+	// uint32s).
+	props arena[byte]
+	ext   arena[byte]
+	// scratch and member are the writer's row of value indexes and
+	// member text (encode).
+	scratch []uint32
+	member  []byte
+	shapes  []*shape // append-only like vals
+	tree    *boxTree
+	ids     *btree.BTreeG[entry]
 	// seq is the change-log sequence number of the last write to this
 	// collection seen by this index; with the count it makes the
 	// collection's ETag.
@@ -139,6 +157,9 @@ type layer struct {
 	// times computes the temporal extent of a published layer once, on
 	// first use (it scans every feature); nil on the master.
 	times func() timeSpan
+	// bounds is the extent of a published layer, computed on first use;
+	// nil on the master.
+	bounds func() ([4]float64, bool)
 	// modified is when this index last published a change to the layer
 	// (zero for a layer unchanged since it was loaded).
 	modified time.Time
@@ -160,9 +181,9 @@ type timeSpan struct {
 func newLayer(c Collection) *layer {
 	l := &layer{
 		coll:   c,
-		tree:   &rtree.RTreeG[ref]{},
+		tree:   &boxTree{},
 		ids:    btree.NewBTreeGOptions(byID, btree.Options{NoLocks: true}),
-		vals:   []string{""},
+		vals:   newValTable(),
 		intern: map[string]uint32{},
 	}
 	for _, f := range c.Fields {
@@ -178,6 +199,7 @@ func (l *layer) snapshot() *layer {
 		tree: l.tree.Copy(), ids: l.ids.Copy(), seq: l.seq, gen: l.gen, modified: l.modified,
 	}
 	snap.times = sync.OnceValue(snap.timeSpan)
+	snap.bounds = sync.OnceValues(snap.exactExtent)
 	if ts := l.span; ts != nil {
 		snap.times = func() timeSpan { return *ts }
 		l.span = nil
@@ -261,12 +283,13 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 	if n := len(f.ExternalID); n > MaxExternalID {
 		return 0, fmt.Errorf("%w: external id of feature %d is %d bytes long; at most %d", ErrBadData, f.ID, n, MaxExternalID)
 	}
-	it := item{
-		id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(),
-		props: l.encode(f.Properties), shape: -1,
+	props, err := l.encode(f.Properties)
+	if err != nil {
+		return 0, fmt.Errorf("%w: feature %d: %w", ErrBadData, f.ID, err)
 	}
+	it := item{id: f.ID, version: f.Version, updated: f.Updated.UnixMicro(), props: props, shape: -1}
 	if n := uint32(len(f.ExternalID)); n > 0 {
-		it.ext, it.extLen = l.ext.alloc(n), n
+		it.ext, it.extLen = l.ext.alloc(n), uint16(n)
 		copy(l.ext.slice(it.ext, n), f.ExternalID)
 	}
 	b, ok := geo.Bounds(f.Geometry)
@@ -276,10 +299,10 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 			it.shape = l.addShape(&shape{geometry: f.Geometry})
 		}
 	default:
-		it.bound, it.flags = b, hasGeom
+		it.x, it.y, it.flags = b[0], b[1], hasGeom
 		if p, isPoint := f.Geometry.(*geom.Point); isPoint {
 			if p.Layout() != geom.XY {
-				it.shape = l.addShape(&shape{geometry: f.Geometry})
+				it.shape = l.addShape(&shape{geometry: f.Geometry, bound: b})
 			}
 			break
 		}
@@ -287,7 +310,7 @@ func (l *layer) newItem(f *Feature) (ref, error) {
 		if err != nil {
 			return 0, err
 		}
-		it.shape = l.addShape(&shape{geometry: f.Geometry, orb: o})
+		it.shape = l.addShape(&shape{geometry: f.Geometry, orb: o, bound: b})
 	}
 	r := l.items.alloc(1)
 	*l.items.at(r) = it
@@ -318,22 +341,35 @@ func (l *layer) geometry(it *item) geom.T {
 	if !it.hasGeom() {
 		return nil
 	}
-	return geom.NewPointFlat(geom.XY, []float64{it.bound[0], it.bound[1]}).SetSRID(4326)
+	return geom.NewPointFlat(geom.XY, []float64{it.x, it.y}).SetSRID(4326)
 }
 
 func (l *layer) extID(it *item) string {
 	if it.extLen == 0 {
 		return ""
 	}
-	return string(l.ext.slice(it.ext, it.extLen))
+	return string(l.ext.slice(it.ext, uint32(it.extLen)))
 }
 
-// slots returns the property slots of an item (nil when it has none).
-func (l *layer) slots(it *item) []uint32 {
+// row returns the item's row of value indexes (nil when it has none).
+func (l *layer) row(it *item) []byte {
 	if it.props == noProps {
 		return nil
 	}
-	return l.props.slice(it.props, uint32(len(l.keys)))
+	return l.props.slice(it.props, uint32(slotBytes*len(l.keys)))
+}
+
+// slotBytes is the size of a value index in a row: a layer holds at most
+// maxVals distinct values.
+const (
+	slotBytes = 3
+	maxVals   = 1<<(8*slotBytes) - 1
+)
+
+// slot returns the value index at row[k:].
+func slot(row []byte, k int) uint32 {
+	b := row[k : k+slotBytes : k+slotBytes]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
 }
 
 // feature returns the item as a Feature. Created is not kept in memory and
@@ -341,7 +377,7 @@ func (l *layer) slots(it *item) []uint32 {
 func (l *layer) feature(it *item) Feature {
 	return Feature{
 		ID: it.id, Collection: l.coll.ID, ExternalID: l.extID(it), Geometry: l.geometry(it),
-		Properties: l.decode(l.slots(it)), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
+		Properties: l.decode(l.row(it)), Version: it.version, Updated: time.UnixMicro(it.updated).UTC(),
 	}
 }
 
@@ -350,19 +386,16 @@ func (l *layer) valueID(it *item, i int) uint32 {
 	if it.props == noProps || i < 0 || i >= len(l.keys) {
 		return 0
 	}
-	return *l.props.at(it.props + uint32(i))
+	return slot(l.props.slice(it.props+uint32(slotBytes*i), slotBytes), 0)
 }
 
 // value returns the JSON text of field i of the item, or "" when unset.
 func (l *layer) value(it *item, i int) string {
-	if it.props == noProps || i < 0 || i >= len(l.keys) {
-		return ""
-	}
-	id := *l.props.at(it.props + uint32(i))
+	id := l.valueID(it, i)
 	if id == 0 {
 		return ""
 	}
-	return l.vals[id][len(l.keys[i]):]
+	return l.vals.at(id)[len(l.keys[i]):]
 }
 
 // intersects reports whether the item's geometry intersects rectangle b
@@ -374,7 +407,7 @@ func (l *layer) intersects(it *item, b orb.Bound) bool {
 	if o := l.exact(it); o != nil {
 		return geo.IntersectsBound(o, b)
 	}
-	return b.Contains(orb.Point{it.bound[0], it.bound[1]})
+	return b.Contains(orb.Point{it.x, it.y})
 }
 
 // within reports whether the item's geometry intersects the area (polygon
@@ -386,7 +419,7 @@ func (l *layer) within(it *item, area *geo.Area) bool {
 	if o := l.exact(it); o != nil {
 		return area.Intersects(o)
 	}
-	return area.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+	return area.ContainsPoint(orb.Point{it.x, it.y})
 }
 
 // near reports whether the item's geometry comes within the circle.
@@ -397,7 +430,7 @@ func (l *layer) near(it *item, c *geo.Disc) bool {
 	if o := l.exact(it); o != nil {
 		return c.Intersects(o)
 	}
-	return c.ContainsPoint(orb.Point{it.bound[0], it.bound[1]})
+	return c.ContainsPoint(orb.Point{it.x, it.y})
 }
 
 // fieldIndex returns the position of field name in the schema, or -1.
@@ -410,60 +443,71 @@ func (l *layer) fieldIndex(name string) int {
 	return -1
 }
 
-// encode interns the values of canonical properties p into new slots of
-// the props arena. Only the writer calls it.
-func (l *layer) encode(p Properties) uint32 {
+// encode interns the values of canonical properties p and writes their
+// row in the props arena. Only the writer calls it.
+func (l *layer) encode(p Properties) (uint32, error) {
 	if len(p) <= 2 || len(l.keys) == 0 {
-		return noProps
+		return noProps, nil
 	}
 	if l.intern == nil {
 		l.rebuildIntern()
 	}
-	n := uint32(len(l.keys))
-	start := l.props.alloc(n)
-	out := l.props.slice(start, n)
+	if l.vals.len()+len(l.keys) > maxVals+1 {
+		return 0, fmt.Errorf("the collection holds %d distinct property values; at most %d", l.vals.len(), maxVals)
+	}
+	if len(l.scratch) != len(l.keys) {
+		l.scratch = make([]uint32, len(l.keys))
+	}
+	out := l.scratch
 	clear(out)
 	gjson.ParseBytes(p).ForEach(func(k, v gjson.Result) bool {
 		i := l.fieldIndex(k.Str)
 		if i < 0 {
 			return true
 		}
-		member := l.keys[i] + v.Raw // a new string: v.Raw points into a copy of p
-		id, ok := l.intern[member]
+		l.member = append(append(l.member[:0], l.keys[i]...), v.Raw...)
+		id, ok := l.intern[string(l.member)]
 		if !ok {
-			id = uint32(len(l.vals))
-			l.vals = append(l.vals, member)
-			l.intern[member] = id
+			var key string
+			id, key = l.vals.add(l.member)
+			l.intern[key] = id
 		}
 		out[i] = id
 		return true
 	})
-	return start
+	n := uint32(slotBytes * len(out))
+	start := l.props.alloc(n)
+	row := l.props.slice(start, n)
+	for k, id := range out {
+		row[slotBytes*k], row[slotBytes*k+1], row[slotBytes*k+2] = byte(id), byte(id>>8), byte(id>>16)
+	}
+	return start, nil
 }
 
 // rebuildIntern makes the value → index map again from vals.
 func (l *layer) rebuildIntern() {
-	l.intern = make(map[string]uint32, len(l.vals))
-	for i, v := range l.vals[1:] {
-		l.intern[v] = uint32(i + 1)
+	l.intern = make(map[string]uint32, l.vals.len())
+	for id := uint32(1); id < uint32(l.vals.len()); id++ {
+		l.intern[l.vals.at(id)] = id
 	}
 }
 
-// decode rebuilds the canonical JSON of interned properties.
-func (l *layer) decode(props []uint32) Properties {
+// decode rebuilds the canonical JSON of a row of interned properties.
+func (l *layer) decode(row []byte) Properties {
 	n := 2
-	for _, id := range props {
-		n += len(l.vals[id])
+	for k := 0; k < len(row); k += slotBytes {
+		n += len(l.vals.at(slot(row, k)))
 	}
-	return Properties(l.appendProps(make([]byte, 0, n), props))
+	return Properties(l.appendProps(make([]byte, 0, n), row))
 }
 
-// appendProps appends the canonical JSON of interned properties to buf.
-func (l *layer) appendProps(buf []byte, props []uint32) []byte {
+// appendProps appends the canonical JSON of a row of interned properties
+// to buf.
+func (l *layer) appendProps(buf []byte, row []byte) []byte {
 	start := len(buf)
-	for _, id := range props {
-		if id != 0 {
-			buf = append(buf, l.vals[id]...)
+	for k := 0; k < len(row); k += slotBytes {
+		if id := slot(row, k); id != 0 {
+			buf = append(buf, l.vals.at(id)...)
 		}
 	}
 	if len(buf) == start {
@@ -474,7 +518,7 @@ func (l *layer) appendProps(buf []byte, props []uint32) []byte {
 }
 
 func (l *layer) get(id int64) (*item, bool) {
-	e, ok := l.ids.Get(entry{id: id})
+	e, ok := l.ids.Get(idEntry(id, 0))
 	if !ok {
 		return nil, false
 	}
@@ -484,36 +528,112 @@ func (l *layer) get(id int64) (*item, bool) {
 // put indexes the item at r, replacing the feature's previous item.
 func (l *layer) put(r ref) {
 	it := l.item(r)
-	if old, ok := l.ids.Set(entry{id: it.id, ref: r}); ok {
-		if o := l.item(old.ref); o.hasGeom() {
-			mn, mx := minmax(o.bound)
-			l.tree.Delete(mn, mx, old.ref)
-		}
+	if old, ok := l.ids.Set(idEntry(it.id, r)); ok {
+		l.unindex(old.ref)
 	}
 	if it.hasGeom() {
-		mn, mx := minmax(it.bound)
+		mn, mx := outward(l.bound(it))
 		l.tree.Insert(mn, mx, r)
 	}
 }
 
 func (l *layer) remove(id int64) {
-	if old, ok := l.ids.Delete(entry{id: id}); ok {
-		if o := l.item(old.ref); o.hasGeom() {
-			mn, mx := minmax(o.bound)
-			l.tree.Delete(mn, mx, old.ref)
-		}
+	if old, ok := l.ids.Delete(idEntry(id, 0)); ok {
+		l.unindex(old.ref)
 	}
 }
 
-func minmax(b [4]float64) (min, max [2]float64) {
-	return [2]float64{b[0], b[1]}, [2]float64{b[2], b[3]}
+// unindex takes the item at r out of the R-tree.
+func (l *layer) unindex(r ref) {
+	if o := l.item(r); o.hasGeom() {
+		mn, mx := outward(l.bound(o))
+		l.tree.Delete(mn, mx, r)
+	}
 }
 
-// extent returns the bounds of every geometry in the layer.
+// extent returns the bounds of every geometry in the layer, exactly (once
+// a snapshot): the tree's float32 bounds name the few items on each side
+// that can hold the exact one.
 func (l *layer) extent() ([4]float64, bool) {
+	if l.bounds != nil {
+		return l.bounds()
+	}
+	return l.exactExtent()
+}
+
+func (l *layer) exactExtent() ([4]float64, bool) {
 	if l.tree.Len() == 0 {
 		return [4]float64{}, false
 	}
 	mn, mx := l.tree.Bounds()
-	return [4]float64{mn[0], mn[1], mx[0], mx[1]}, true
+	inf := float32(math.Inf(1))
+	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	side := func(lo, hi [2]float32, k int, better func(a, b float64) bool) {
+		l.tree.Search(lo, hi, func(_, _ [2]float32, r ref) bool {
+			if v := l.bound(l.item(r))[k]; better(v, ext[k]) {
+				ext[k] = v
+			}
+			return true
+		})
+	}
+	less := func(a, b float64) bool { return a < b }
+	more := func(a, b float64) bool { return a > b }
+	side([2]float32{mn[0], -inf}, [2]float32{mn[0], inf}, 0, less)
+	side([2]float32{-inf, mn[1]}, [2]float32{inf, mn[1]}, 1, less)
+	side([2]float32{mx[0], -inf}, [2]float32{mx[0], inf}, 2, more)
+	side([2]float32{-inf, mx[1]}, [2]float32{inf, mx[1]}, 3, more)
+	for _, v := range ext {
+		if math.IsInf(v, 0) { // not reached: the bounds are an item's
+			ext = [4]float64{float64(mn[0]), float64(mn[1]), float64(mx[0]), float64(mx[1])}
+			break
+		}
+	}
+	return ext, true
+}
+
+// boxTree is the R-tree of a layer's bounds. It holds float32 rectangles,
+// rounded outwards (outward), which halves its nodes next to float64: a
+// search finds a superset of the items whose float64 bounds meet the box,
+// and callers test the item's own bound (intersectsBox) or geometry.
+type boxTree = rtree.RTreeGN[float32, ref]
+
+// outward returns the float32 rectangle that holds bound b.
+func outward(b [4]float64) (min, max [2]float32) {
+	return [2]float32{down32(b[0]), down32(b[1])}, [2]float32{up32(b[2]), up32(b[3])}
+}
+
+// down32 is the largest float32 at most x; up32 the smallest at least x.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// bound returns the bounds of an item with a geometry: [minLon, minLat,
+// maxLon, maxLat], for a 2D point the point.
+func (l *layer) bound(it *item) [4]float64 {
+	if it.shape >= 0 {
+		return l.shapes[it.shape].bound
+	}
+	return [4]float64{it.x, it.y, it.x, it.y}
+}
+
+// boundsMeet reports whether the bounds of an item with a geometry
+// intersect b (edges included), in float64.
+func (l *layer) boundsMeet(it *item, b [4]float64) bool {
+	if it.shape < 0 {
+		return it.x >= b[0] && it.x <= b[2] && it.y >= b[1] && it.y <= b[3]
+	}
+	ib := &l.shapes[it.shape].bound
+	return ib[0] <= b[2] && ib[2] >= b[0] && ib[1] <= b[3] && ib[3] >= b[1]
 }

@@ -193,6 +193,10 @@ const (
 	// collection at once (FeatureID 0, Version the number of features).
 	// Whoever follows the log reloads the collection.
 	OpLoad Op = "load"
+	// OpSchema appears only in the change log: the collection's fields
+	// changed (FeatureID 0, Version 0; see SchemaChanger). Whoever follows
+	// the log reloads the collection.
+	OpSchema Op = "schema"
 )
 
 // Mutation is one write in a batch.

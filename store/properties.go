@@ -301,16 +301,17 @@ func coerce(f Field, v any) (any, error) {
 		}
 		return nil, bad("a date YYYY-MM-DD")
 	case TypeDateTime:
+		// To the microsecond, which is what PostgreSQL keeps.
 		switch v := v.(type) {
 		case string:
 			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				return t.UTC().Format(time.RFC3339Nano), nil
+				return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), nil
 			}
 			if t, err := time.Parse(time.DateOnly, v); err == nil {
 				return t.UTC().Format(time.RFC3339Nano), nil
 			}
 		case time.Time:
-			return v.UTC().Format(time.RFC3339Nano), nil
+			return v.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), nil
 		}
 		return nil, bad("an RFC 3339 date-time")
 	case TypeArray:

@@ -96,7 +96,7 @@ func (sel *Selection) Len() int { return len(sel.items) }
 func (sel *Selection) Each(fn func(h *Hit) bool) {
 	var h Hit
 	for _, it := range sel.items {
-		h = Hit{ID: it.id, Bound: it.bound, Shape: sel.l.exact(it), it: it, l: sel.l}
+		h = Hit{ID: it.id, Bound: sel.l.bound(it), Shape: sel.l.exact(it), it: it, l: sel.l}
 		if !fn(&h) {
 			return
 		}
@@ -305,8 +305,13 @@ func (s *Store) scan(l *layer, f Filter, m *matcher, fn func(*item)) {
 			Max: orb.Point{min(box.Max[0], b.Max[0]), min(box.Max[1], b.Max[1])},
 		}
 	}
-	l.tree.Search(box.Min, box.Max, func(_, _ [2]float64, r ref) bool {
+	b4 := [4]float64{box.Min[0], box.Min[1], box.Max[0], box.Max[1]}
+	mn, mx := outward(b4)
+	l.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool {
 		it := l.item(r)
+		if !l.boundsMeet(it, b4) {
+			return true // found by the tree's rounded rectangle only
+		}
 		if f.BBox != nil && it.shape >= 0 && !l.intersects(it, boxes[0]) {
 			return true
 		}
@@ -516,7 +521,7 @@ func (r record) Point() (x, y float64, ok bool) {
 	if !r.it.hasGeom() || r.it.shape >= 0 {
 		return 0, 0, false
 	}
-	return r.it.bound[0], r.it.bound[1], true
+	return r.it.x, r.it.y, true
 }
 
 func (r record) Geometry() orb.Geometry {
@@ -526,5 +531,5 @@ func (r record) Geometry() orb.Geometry {
 	if o := r.l.exact(r.it); o != nil {
 		return o
 	}
-	return orb.Point{r.it.bound[0], r.it.bound[1]}
+	return orb.Point{r.it.x, r.it.y}
 }

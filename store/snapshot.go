@@ -45,7 +45,7 @@ const (
 	// snapFormat changes whenever the meaning of anything the file holds
 	// changes (a field of item, how vals or props are encoded, ...) in a
 	// way the layout fingerprint does not see.
-	snapFormat = 2
+	snapFormat = 3
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -139,16 +139,18 @@ func writeLayer(w *snapWriter, l *layer, bad []int64) {
 	writeArena(w, &l.items)
 	writeArena(w, &l.props)
 	writeArena(w, &l.ext)
-	lens := make([]uint32, len(l.vals))
+	nv := l.vals.len()
+	lens := make([]uint32, nv)
 	total := 0
-	for i, v := range l.vals {
-		lens[i] = uint32(len(v))
-		total += len(v)
+	for i := 1; i < nv; i++ {
+		lens[i] = uint32(len(l.vals.at(uint32(i))))
+		total += int(lens[i])
 	}
-	w.u32(uint32(len(lens)))
+	w.u32(uint32(nv))
 	w.write(raw(lens))
 	w.u64(uint64(total))
-	for _, v := range l.vals {
+	for i := 1; i < nv; i++ {
+		v := l.vals.at(uint32(i))
 		w.write(unsafe.Slice(unsafe.StringData(v), len(v)))
 	}
 	w.u32(uint32(len(l.shapes)))
@@ -257,28 +259,31 @@ func readLayer(f *os.File, sl snapLayer) (*layer, []int64, error) {
 	readArena(r, &l.props)
 	readArena(r, &l.ext)
 	if nv := r.u32(); r.fits(uint64(nv), 4) {
+		if nv == 0 {
+			return nil, nil, fmt.Errorf("%w: no values", errSnapCorrupt)
+		}
 		lens := make([]uint32, nv)
 		r.read(raw(lens))
 		total := r.u64()
-		if r.fits(total, 1) && total > 0 {
+		if r.fits(total, 1) && total < 1<<32 {
+			// The members' text is the table's first chunk, as it is;
+			// the writer adds past it, in chunks of its own.
 			text := make([]byte, total)
 			r.read(text)
-			all := unsafe.String(&text[0], len(text)) // text is never written again
-			l.vals = make([]string, nv)
+			t := valTable{chunks: [][]byte{text}, used: int(total), refs: make([]valRef, nv)}
 			off := uint64(0)
-			for i, n := range lens {
-				if off+uint64(n) > total {
+			for i := 1; i < int(nv); i++ {
+				n := uint64(lens[i])
+				if n == 0 || off+n > total {
 					return nil, nil, fmt.Errorf("%w: values", errSnapCorrupt)
 				}
-				l.vals[i] = all[off : off+uint64(n)]
-				off += uint64(n)
+				t.refs[i] = valRef{chunk: 0, off: uint32(off), n: uint32(n)}
+				off += n
 			}
+			l.vals = t
 		} else if r.err == nil {
-			l.vals = make([]string, nv)
+			return nil, nil, fmt.Errorf("%w: values of %d bytes", errSnapCorrupt, total)
 		}
-	}
-	if r.err == nil && len(l.vals) == 0 {
-		return nil, nil, fmt.Errorf("%w: no values", errSnapCorrupt)
 	}
 	if err := readShapes(r, l); err != nil {
 		return nil, nil, err
@@ -327,6 +332,7 @@ func readShapes(r *snapReader, l *layer) error {
 			return fmt.Errorf("%w: shape %d: %w", errSnapCorrupt, i, err)
 		}
 		s := &shape{geometry: g}
+		s.bound, _ = geo.Bounds(g) // as newItem has it
 		if flag[0] == 1 {
 			if s.orb, err = geo.ToOrb(g); err != nil {
 				return fmt.Errorf("%w: shape %d: %w", errSnapCorrupt, i, err)
@@ -345,7 +351,7 @@ func readEntries(r *snapReader, l *layer) error {
 		return r.err
 	}
 	batch := make([]entry, chunkSize)
-	nk := uint32(len(l.keys))
+	rowBytes := uint64(slotBytes * len(l.keys))
 	last := int64(-1 << 63)
 	for done := uint32(0); done < n; {
 		b := batch[:min(chunkSize, n-done)]
@@ -354,21 +360,23 @@ func readEntries(r *snapReader, l *layer) error {
 			return r.err
 		}
 		for _, e := range b {
-			if e.ref >= l.items.n || e.id <= last {
-				return fmt.Errorf("%w: entry of feature %d", errSnapCorrupt, e.id)
+			id := int64(e.hi)<<32 | int64(e.lo)
+			if e.ref >= l.items.n || id <= last {
+				return fmt.Errorf("%w: entry of feature %d", errSnapCorrupt, id)
 			}
-			last = e.id
+			last = id
 			it := l.item(e.ref)
 			switch {
-			case it.id != e.id,
-				it.props != noProps && (uint64(it.props)+uint64(nk) > uint64(l.props.n) || nk == 0),
+			case it.id != id,
+				it.props != noProps && (uint64(it.props)+rowBytes > uint64(l.props.n) || rowBytes == 0 ||
+					uint64(it.props)&(chunkSize-1)+rowBytes > chunkSize),
 				uint64(it.ext)+uint64(it.extLen) > uint64(l.ext.n),
 				it.shape < -1 || int(it.shape) >= len(l.shapes):
-				return fmt.Errorf("%w: item of feature %d", errSnapCorrupt, e.id)
+				return fmt.Errorf("%w: item of feature %d", errSnapCorrupt, id)
 			}
 			l.ids.Load(e)
 			if it.hasGeom() {
-				mn, mx := minmax(it.bound)
+				mn, mx := outward(l.bound(it))
 				l.tree.Insert(mn, mx, e.ref)
 			}
 		}
@@ -377,12 +385,15 @@ func readEntries(r *snapReader, l *layer) error {
 	return nil
 }
 
-// checkSlots checks that every property slot names a value.
+// checkSlots checks that every property slot names a value. Rows start
+// at the beginning of their chunk and follow each other, so slots are at
+// the multiples of slotBytes; the rest of a chunk is zero.
 func checkSlots(l *layer) error {
-	nv := uint32(len(l.vals))
+	nv := uint32(l.vals.len())
 	for i := uint32(0); i < l.props.n; i += chunkSize {
-		for _, v := range l.props.chunks[i>>chunkBits][:min(chunkSize, l.props.n-i)] {
-			if v >= nv {
+		c := l.props.chunks[i>>chunkBits][:min(chunkSize, l.props.n-i)]
+		for k := 0; k+slotBytes <= len(c); k += slotBytes {
+			if v := slot(c, k); v >= nv {
 				return fmt.Errorf("%w: collection %s: property value %d of %d", errSnapCorrupt, l.coll.ID, v, nv)
 			}
 		}

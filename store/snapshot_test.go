@@ -113,18 +113,19 @@ func TestSnapshotLayerRoundTrip(t *testing.T) {
 		t.Fatalf("%d features, %d in the R-tree; want %d, %d", got.ids.Len(), got.tree.Len(), want.ids.Len(), want.tree.Len())
 	}
 	want.ids.Scan(func(e entry) bool {
-		g, ok := got.get(e.id)
+		id := int64(e.hi)<<32 | int64(e.lo)
+		g, ok := got.get(id)
 		if !ok {
-			t.Fatalf("feature %d is missing", e.id)
+			t.Fatalf("feature %d is missing", id)
 		}
 		gf, wf := got.feature(g), want.feature(want.item(e.ref))
 		if gf.ExternalID != wf.ExternalID || string(gf.Properties) != string(wf.Properties) || gf.Version != wf.Version ||
 			!gf.Updated.Equal(wf.Updated) || (gf.Geometry == nil) != (wf.Geometry == nil) {
-			t.Fatalf("feature %d: %+v, want %+v", e.id, gf, wf)
+			t.Fatalf("feature %d: %+v, want %+v", id, gf, wf)
 		}
 		if wf.Geometry != nil && (gf.Geometry.Layout() != wf.Geometry.Layout() || !slices.Equal(gf.Geometry.FlatCoords(), wf.Geometry.FlatCoords()) ||
 			(got.exact(g) == nil) != (want.exact(want.item(e.ref)) == nil)) {
-			t.Fatalf("feature %d: geometry %v, want %v", e.id, gf.Geometry, wf.Geometry)
+			t.Fatalf("feature %d: geometry %v, want %v", id, gf.Geometry, wf.Geometry)
 		}
 		return true
 	})
@@ -144,10 +145,10 @@ func TestSnapshotLayerRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for range 50 {
 		x, y := rng.Float64()*10, rng.Float64()*10
-		mn, mx := [2]float64{x, y}, [2]float64{x + 1, y + 1}
+		mn, mx := outward([4]float64{x, y, x + 1, y + 1})
 		var a, b []ref
-		got.tree.Search(mn, mx, func(_, _ [2]float64, r ref) bool { a = append(a, r); return true })
-		want.tree.Search(mn, mx, func(_, _ [2]float64, r ref) bool { b = append(b, r); return true })
+		got.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool { a = append(a, r); return true })
+		want.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool { b = append(b, r); return true })
 		slices.Sort(a)
 		slices.Sort(b)
 		if !slices.Equal(a, b) {

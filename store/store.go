@@ -475,7 +475,7 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 		if l, ok = s.master[ch.Collection]; !ok {
 			return nil // dropped since
 		}
-		if ch.Op == OpLoad {
+		if ch.Op == OpLoad || ch.Op == OpSchema {
 			l.seq = max(l.seq, ch.Seq)
 			return nil // just read whole
 		}
@@ -483,8 +483,8 @@ func (s *Store) applyChange(ctx context.Context, ch Change, changed map[string]b
 	if ch.Op == OpCollection {
 		return s.redescribeLocked(ctx, l, ch, changed)
 	}
-	if ch.Op == OpLoad {
-		// A bulk load: read the collection again.
+	if ch.Op == OpLoad || ch.Op == OpSchema {
+		// A bulk load or a schema change: read the collection again.
 		if ch.Seq <= l.seq {
 			return nil
 		}

@@ -31,10 +31,10 @@ func (h *Hit) Value(i int) string { return h.l.value(h.it, i) }
 
 // Properties returns all the properties as canonical JSON (it allocates;
 // prefer Value or AppendProperties on hot paths).
-func (h *Hit) Properties() Properties { return h.l.decode(h.l.slots(h.it)) }
+func (h *Hit) Properties() Properties { return h.l.decode(h.l.row(h.it)) }
 
 // AppendProperties appends the canonical JSON object of the properties.
-func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.l.slots(h.it)) }
+func (h *Hit) AppendProperties(buf []byte) []byte { return h.l.appendProps(buf, h.l.row(h.it)) }
 
 // AppendGeoJSON appends the GeoJSON geometry (with Z where stored).
 func (h *Hit) AppendGeoJSON(buf []byte) []byte {
@@ -95,12 +95,13 @@ func (s *Store) Visit(ctx context.Context, collection string, box [4]float64, f 
 	}
 	var h Hit
 	all := m.empty()
-	l.tree.Search([2]float64{box[0], box[1]}, [2]float64{box[2], box[3]}, func(_, _ [2]float64, r ref) bool {
+	mn, mx := outward(box)
+	l.tree.Search(mn, mx, func(_, _ [2]float32, r ref) bool {
 		it := l.item(r)
-		if !all && !m.match(it) {
+		if !l.boundsMeet(it, box) || !all && !m.match(it) {
 			return true
 		}
-		h = Hit{ID: it.id, Bound: it.bound, Shape: l.exact(it), it: it, l: l}
+		h = Hit{ID: it.id, Bound: l.bound(it), Shape: l.exact(it), it: it, l: l}
 		return fn(&h)
 	})
 	return ctx.Err()

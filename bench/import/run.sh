@@ -84,7 +84,7 @@ for r in $(seq "$rounds"); do
 	measure ogr2ogr ogr2ogr -f PostgreSQL PG:"$pg" "$work/assets.csv" -nln ogr_assets \
 		-oo X_POSSIBLE_NAMES=lon -oo Y_POSSIBLE_NAMES=lat -oo AUTODETECT_TYPE=YES \
 		-a_srs EPSG:4326 -lco GEOMETRY_NAME=geom --config PG_USE_COPY YES
-	echo "| round $r rows | $(psql -X "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM bench_import.features) || ' / ' || (SELECT count(*) FROM bench_import.ogr_assets)") | |"
+	echo "| round $r rows | $(psql -X "$DATABASE_URL" -tAc "SELECT (SELECT count(*) FROM bench_import.features_assets) || ' / ' || (SELECT count(*) FROM bench_import.ogr_assets)") | |"
 done
 # PostgreSQL's own share, with no client at all: the rows each tool left
 # in the last round are written to files on the server, loaded again into

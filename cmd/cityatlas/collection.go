@@ -75,20 +75,28 @@ const collectionUsage = `Usage:
                               [--license-url URL] [--publisher P] [--contact-name N] [--contact-email E]
                               [--update-frequency F] [--theme a,b] [--attribution A]
   cityatlas collection rename ID NEW_ID
+  cityatlas collection add-field ID NAME TYPE [--title T] [--description D] [--values a,b]
+  cityatlas collection drop-field ID NAME
   cityatlas collection delete ID
 
 set changes only the flags given (an empty value clears one) and records
 the change in the change log; running servers pick it up within
 --sync-interval. rename keeps the features, their ids and history, and
-moves key grants to the new id. delete removes the collection with all
-its features.
+moves key grants to the new id. add-field adds a field of type string,
+integer, number, boolean, date, datetime or array (no feature has a value
+for it yet); drop-field removes one with every feature's value of it (the
+features that had one move on a version; the old one stays in their
+history). delete removes the collection with all its features.
 `
 
 // collectionCmd runs "cityatlas collection SUBCOMMAND".
 func collectionCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, collectionUsage)
-		return usageError{"collection needs a subcommand: list, set, rename or delete"}
+		return usageError{"collection needs a subcommand: list, set, rename, add-field, drop-field or delete"}
+	}
+	if args[0] == "add-field" || args[0] == "drop-field" {
+		return fieldCmd(ctx, args, getenv, stdout, stderr)
 	}
 	var cfg config
 	fs := cfg.flagSet("collection "+args[0], getenv, stderr)

@@ -37,6 +37,7 @@ type importFlags struct {
 	maps        map[string]string
 	skipInvalid bool
 	deleteMiss  bool
+	addFields   bool
 	srs         string
 	noSanity    bool
 	makeValid   bool
@@ -105,6 +106,7 @@ Flags:
 	fs.StringVar(&f.idField, "id-field", "", "source field holding each row's external id (default: GeoJSON id, else file name and record number)")
 	fs.Var(pairFlag{f.maps, "map"}, "map", "rename a source field: SRC=DST; SRC= drops it (repeatable)")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "import the good rows and report the bad ones (default: any bad row means nothing is written)")
+	fs.BoolVar(&f.addFields, "add-fields", false, "add the files' fields that the collection does not have to its schema, in the import's transaction (default: they are an error)")
 	fs.BoolVar(&f.deleteMiss, "delete-missing", false, "make the collection mirror the files: delete its features whose external id no row has (not with --skip-invalid)")
 	fs.StringVar(&f.srs, "srs", "", "CRS of the data, e.g. EPSG:2230, overriding the .prj or crs member")
 	fs.BoolVar(&f.noSanity, "no-sanity-check", false, "do not refuse rows far outside the CRS's area of use or the collection's extent")
@@ -199,6 +201,7 @@ Flags:
 		Map:           f.maps,
 		SkipInvalid:   f.skipInvalid,
 		DeleteMissing: f.deleteMiss,
+		AddFields:     f.addFields,
 		SRS:           f.srs,
 		NoSanity:      f.noSanity,
 		MakeValid:     f.makeValid,
@@ -383,6 +386,18 @@ func group(n int) string {
 }
 
 // printReport writes the import report for a person.
+// printFields ends a line with the names and types of fs.
+func printFields(w io.Writer, fs []store.Field) {
+	for i, f := range fs {
+		sep := ","
+		if i == 0 {
+			sep = ""
+		}
+		fmt.Fprintf(w, "%s %s (%s)", sep, f.Name, f.Type)
+	}
+	fmt.Fprintln(w)
+}
+
 func printReport(w io.Writer, r *ingest.Report) {
 	if r == nil {
 		return
@@ -403,20 +418,24 @@ func printReport(w io.Writer, r *ingest.Report) {
 			verb = "not created (the import failed)"
 		}
 		fmt.Fprintf(w, "collection %q: %s, geometry %s, %d properties:", r.Collection, verb, r.Geometry, len(r.Fields))
-		for i, f := range r.Fields {
-			sep := ","
-			if i == 0 {
-				sep = ""
-			}
-			fmt.Fprintf(w, "%s %s (%s)", sep, f.Name, f.Type)
-		}
-		fmt.Fprintln(w)
+		printFields(w, r.Fields)
 		if len(r.Renamed) > 0 {
 			fmt.Fprintln(w, "field names changed to valid property names:")
 			for _, rn := range r.Renamed {
 				fmt.Fprintf(w, "  %q -> %s\n", rn.From, rn.To)
 			}
 		}
+	}
+	if len(r.Added) > 0 {
+		verb := "added"
+		switch {
+		case r.DryRun:
+			verb = "would be added"
+		case !r.Committed:
+			verb = "not added (the import failed)"
+		}
+		fmt.Fprintf(w, "collection %q: %d properties %s:", r.Collection, len(r.Added), verb)
+		printFields(w, r.Added)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)

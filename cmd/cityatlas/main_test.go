@@ -17,24 +17,14 @@ import (
 	"time"
 
 	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/internal/tooltest"
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/gpkg"
 )
 
-// requireTool returns the path of a command-line tool the test needs. Under
-// CI (CI=true) a missing tool fails the test; elsewhere it skips, naming the
-// Debian package.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found: install Debian package %s (scripts/test does this as root)", name, pkg)
-		}
-		t.Skipf("%s not found: install Debian package %s", name, pkg)
-	}
-	return p
-}
+// requireTool returns the path of a command-line tool the test needs,
+// installed by Debian package pkg (see tooltest).
+func requireTool(t *testing.T, name, pkg string) string { return tooltest.Need(t, name, pkg) }
 
 // startServer runs "cityatlas serve" through run() on a free port and
 // returns its base URL. The server stops when the test ends.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cityatlas/cityatlas/geo"
+	"github.com/cityatlas/cityatlas/internal/tooltest"
 
 	"github.com/twpayne/go-geom"
 
@@ -22,20 +23,8 @@ import (
 	"github.com/cityatlas/cityatlas/store/storetest"
 )
 
-// needTool returns the path of a GDAL command line tool, skipping the test
-// when it is missing (failing it when CI=true).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		msg := fmt.Sprintf("%s not found: install the Debian/Ubuntu package gdal-bin", name)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
+// needTool returns the path of a GDAL command line tool (see tooltest).
+func needTool(t *testing.T, name string) string { return tooltest.Need(t, name, "gdal-bin") }
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()

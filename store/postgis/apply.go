@@ -17,6 +17,7 @@ type mutation struct {
 	store.Mutation
 	wkb   []byte           // nil: no geometry
 	props store.Properties // canonical
+	vals  []any            // props as the fields' values (see values)
 }
 
 // Apply performs the mutations on one collection in a single transaction
@@ -76,7 +77,8 @@ func beginWrite(ctx context.Context, tx pgx.Tx, coll string) (store.Collection, 
 	return collection(ctx, tx, sqlCollectionForShare, coll)
 }
 
-// prepare checks the mutations and encodes their geometry and properties.
+// prepare checks the mutations and encodes their geometry and properties,
+// and the properties as the fields' values.
 func prepare(c *store.Collection, ms []store.Mutation) ([]mutation, error) {
 	out := make([]mutation, len(ms))
 	for i, m := range ms {
@@ -84,11 +86,18 @@ func prepare(c *store.Collection, ms []store.Mutation) ([]mutation, error) {
 		if out[i], err = prepareOne(c, m); err != nil {
 			return nil, fmt.Errorf("mutation %d: %w", i, err)
 		}
+		if out[i].Op == store.OpDelete {
+			continue
+		}
+		if out[i].vals, err = values(c, out[i].props); err != nil {
+			return nil, fmt.Errorf("mutation %d: %w", i, store.Invalidf("properties: %v", err))
+		}
 	}
 	return out, nil
 }
 
-// prepareOne checks one mutation and encodes its geometry and properties.
+// prepareOne checks one mutation and encodes its geometry and properties
+// (not vals: a staged load writes the properties to COPY as they are).
 func prepareOne(c *store.Collection, m store.Mutation) (mutation, error) {
 	out := mutation{Mutation: m}
 	if m.Feature.Collection != "" && m.Feature.Collection != c.ID {
@@ -154,15 +163,16 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []muta
 	for i, m := range ms {
 		ids[i] = m.Feature.ID
 	}
-	if _, err := tx.Exec(ctx, sqlKeepVersions, c.ID, ids); err != nil {
+	t := tableOf(c)
+	if _, err := tx.Exec(ctx, t.keepVersionsSQL(), ids); err != nil {
 		return nil, fmt.Errorf("delete: keep versions: %w", err)
 	}
-	rows, err := tx.Query(ctx, sqlDeleteMany, c.ID, ids)
+	rows, err := tx.Query(ctx, t.deleteManySQL(), ids)
 	if err != nil {
 		return nil, fmt.Errorf("delete: %w", err)
 	}
 	gone := make(map[int64]store.Feature, len(ms))
-	var r featureRow
+	r := newFeatureRow(c)
 	_, err = pgx.ForEachRow(rows, r.dest(), func() error {
 		f, err := r.gone(c)
 		gone[f.ID] = f
@@ -180,7 +190,7 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []muta
 	if err := tx.QueryRow(ctx, sqlNow).Scan(&now); err != nil {
 		return nil, fmt.Errorf("delete: now: %w", err)
 	}
-	first, err := reserve(ctx, tx, "changes", "seq", len(ms))
+	first, err := reserve(ctx, tx, seqChanges, len(ms))
 	if err != nil {
 		return nil, fmt.Errorf("delete: %w", err)
 	}
@@ -245,7 +255,8 @@ func insertOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 		created, updated time.Time
 		seq              int64
 	)
-	err := tx.QueryRow(ctx, sqlInsert, c.ID, m.Feature.ExternalID, m.wkb, []byte(m.props), actor).Scan(&id, &created, &updated, &seq)
+	args := append([]any{c.ID, m.Feature.ExternalID, m.wkb, actor}, m.vals...)
+	err := tx.QueryRow(ctx, tableOf(c).insertSQL(), args...).Scan(&id, &created, &updated, &seq)
 	if err != nil {
 		if errors.Is(sentinelOf(err), store.ErrConflict) {
 			return store.Result{}, fmt.Errorf("external id %q exists in collection %q: %w", m.Feature.ExternalID, c.ID, store.ErrConflict)
@@ -261,7 +272,8 @@ func updateOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 		version, seq     int64
 		created, updated time.Time
 	)
-	err := tx.QueryRow(ctx, sqlUpdate, c.ID, id, m.wkb, []byte(m.props), m.IfVersion, actor).Scan(&externalID, &version, &created, &updated, &seq)
+	args := append([]any{c.ID, id, m.wkb, m.IfVersion, actor}, m.vals...)
+	err := tx.QueryRow(ctx, tableOf(c).updateSQL(), args...).Scan(&externalID, &version, &created, &updated, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Result{}, missingOrConflict(ctx, tx, c, id, m.IfVersion)
 	}
@@ -275,7 +287,7 @@ func updateOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 // no row: ErrNotFound, or ErrConflict when its version is not ifVersion.
 func missingOrConflict(ctx context.Context, tx pgx.Tx, c *store.Collection, id, ifVersion int64) error {
 	var version int64
-	err := tx.QueryRow(ctx, sqlFeatureVersion, c.ID, id).Scan(&version)
+	err := tx.QueryRow(ctx, tableOf(c).versionSQL(), id).Scan(&version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("feature %d of collection %q: %w", id, c.ID, store.ErrNotFound)
 	}
@@ -291,7 +303,8 @@ func upsertOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 		created, updated time.Time
 		same             bool
 	)
-	err := tx.QueryRow(ctx, sqlUpsertMatch, c.ID, m.Feature.ExternalID, m.wkb, []byte(m.props)).Scan(&id, &version, &created, &updated, &same)
+	args := append([]any{m.Feature.ExternalID, m.wkb}, m.vals...)
+	err := tx.QueryRow(ctx, tableOf(c).upsertMatchSQL(), args...).Scan(&id, &version, &created, &updated, &same)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return insertOne(ctx, tx, c, m, actor)
 	}
@@ -310,10 +323,10 @@ func upsertOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 
 func deleteOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation, actor string) (store.Result, error) {
 	var (
-		r   featureRow
+		r   = newFeatureRow(c)
 		seq int64
 	)
-	err := tx.QueryRow(ctx, sqlDelete, c.ID, m.Feature.ID, m.IfVersion, actor).Scan(append(r.dest(), &seq)...)
+	err := tx.QueryRow(ctx, tableOf(c).deleteSQL(), c.ID, m.Feature.ID, m.IfVersion, actor).Scan(append(r.dest(), &seq)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Result{}, missingOrConflict(ctx, tx, c, m.Feature.ID, m.IfVersion)
 	}
@@ -331,16 +344,20 @@ func deleteOne(ctx context.Context, tx pgx.Tx, c *store.Collection, m *mutation,
 // COPY into a temporary table and a fixed number of statements (see
 // sqlLoadCreate). The temporary table is dropped before it returns.
 func applyBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) ([]store.Result, error) {
-	if _, err := tx.Exec(ctx, sqlLoadCreate); err != nil {
+	t := tableOf(c)
+	if _, err := tx.Exec(ctx, t.loadCreateSQL()); err != nil {
 		return nil, fmt.Errorf("bulk: create load table: %w", err)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{loadTable}, loadColumns, pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
+	row := make([]any, 3+len(c.Fields))
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{loadTable}, t.loadColumns(), pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
 		m := &ms[i]
 		var ext any
 		if m.Feature.ExternalID != "" {
 			ext = m.Feature.ExternalID
 		}
-		return []any{int32(i), ext, m.wkb, []byte(m.props)}, nil
+		row[0], row[1], row[2] = int32(i), ext, m.wkb
+		copy(row[3:], m.vals)
+		return row, nil
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("bulk: copy: %w", err)
@@ -354,7 +371,7 @@ func applyBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		changedID []int64
 		conflict  = -1 // the first insert whose external id exists
 	)
-	rows, err := tx.Query(ctx, sqlLoadMatch, c.ID)
+	rows, err := tx.Query(ctx, t.loadMatchSQL())
 	if err != nil {
 		return nil, fmt.Errorf("bulk: match: %w", err)
 	}
@@ -419,7 +436,7 @@ func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 		return fmt.Errorf("bulk: now: %w", err)
 	}
 	if len(added) > 0 {
-		firstID, err := reserve(ctx, tx, "features", "id", len(added))
+		firstID, err := reserve(ctx, tx, seqFeatureIDs, len(added))
 		if err != nil {
 			return fmt.Errorf("bulk: %w", err)
 		}
@@ -428,19 +445,19 @@ func writeBulk(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutatio
 			ids[i] = firstID + int64(i)
 			results[ord] = store.Result{Outcome: store.Inserted, Feature: store.Feature{ID: ids[i], Version: 1, Created: now}}
 		}
-		if _, err := tx.Exec(ctx, sqlLoadInsert, c.ID, added, ids); err != nil {
+		if _, err := tx.Exec(ctx, tableOf(c).loadInsertSQL(), added, ids); err != nil {
 			return fmt.Errorf("bulk: insert: %w", err)
 		}
 	}
 	if len(changed) > 0 {
-		if _, err := tx.Exec(ctx, sqlKeepVersions, c.ID, changedID); err != nil {
+		if _, err := tx.Exec(ctx, tableOf(c).keepVersionsSQL(), changedID); err != nil {
 			return fmt.Errorf("bulk: keep versions: %w", err)
 		}
-		if _, err := tx.Exec(ctx, sqlLoadUpdate, c.ID, changed, changedID); err != nil {
+		if _, err := tx.Exec(ctx, tableOf(c).loadUpdateSQL(), changed, changedID); err != nil {
 			return fmt.Errorf("bulk: update: %w", err)
 		}
 	}
-	seq, err := reserve(ctx, tx, "changes", "seq", len(changed)+len(added))
+	seq, err := reserve(ctx, tx, seqChanges, len(changed)+len(added))
 	if err != nil {
 		return fmt.Errorf("bulk: %w", err)
 	}

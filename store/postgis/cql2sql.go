@@ -5,12 +5,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/cityatlas/cityatlas/cql2"
 	"github.com/cityatlas/cityatlas/store"
 )
 
 // whereSQL translates a CQL2 tree, checked against collection c, into a
-// condition on the features table. Values and property names are $n
+// condition on a feature table. Values and property names are $n
 // parameters, numbered from first; the SQL itself is fixed fragments.
 // NULL stands for a missing value, so SQL's three-valued logic is CQL2's
 // (as the index evaluates it). Errors: ErrInvalid for what is not
@@ -133,7 +135,10 @@ func (w *cqlWriter) array(e cql2.Op) string {
 func (w *cqlWriter) jsonb(e cql2.Expr) string {
 	switch e := e.(type) {
 	case cql2.Property:
-		return "(properties->" + w.arg(string(e)) + "::text)"
+		if w.fieldType(string(e)) != cql2.TypeArray {
+			return "NULL::jsonb"
+		}
+		return pgx.Identifier{string(e)}.Sanitize()
 	case cql2.Array:
 		items := make([]any, len(e))
 		for i, x := range e {
@@ -228,24 +233,33 @@ func (w *cqlWriter) property(name string) string {
 	if name == w.q.Geometry {
 		return "geom"
 	}
-	var t cql2.Type
-	for _, f := range w.q.Fields {
-		if f.Name == name {
-			t = f.Type
-		}
-	}
-	raw := "(properties->>" + w.arg(name) + "::text)"
+	t := w.fieldType(name)
+	col := pgx.Identifier{name}.Sanitize()
 	switch t {
 	case cql2.TypeInteger, cql2.TypeNumber:
-		return "(" + raw + "::float8)"
+		return "(" + col + "::float8)"
 	case cql2.TypeBoolean:
-		return "(" + raw + "::boolean)"
+		return col
 	case cql2.TypeDate:
-		return "(" + raw + "::date::timestamp AT TIME ZONE 'UTC')"
+		return "(" + col + "::timestamp AT TIME ZONE 'UTC')"
 	case cql2.TypeDateTime:
-		return "(" + raw + "::timestamptz)"
+		return col
+	case cql2.TypeArray:
+		return "(" + col + `::text COLLATE "C")`
+	case "":
+		return `(NULL::text COLLATE "C")` // not a field of the layer: missing
 	}
-	return "(" + raw + ` COLLATE "C")`
+	return "(" + col + ` COLLATE "C")`
+}
+
+// fieldType is the type of the layer's field name ("" if there is none).
+func (w *cqlWriter) fieldType(name string) cql2.Type {
+	for _, f := range w.q.Fields {
+		if f.Name == name {
+			return f.Type
+		}
+	}
+	return ""
 }
 
 // valueOp writes CASEI and arithmetic. Arithmetic that PostgreSQL would

@@ -17,9 +17,6 @@ const (
 	// sqlTryWriteLock is sqlWriteLock without the wait: false when a
 	// writer (a load among them) holds it.
 	sqlTryWriteLock = `SELECT pg_try_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`
-	// newPartitionCheck is the CHECK constraint that spares ATTACH
-	// PARTITION a scan of the (empty) table it attaches.
-	newPartitionCheck = "ca_new_partition"
 )
 
 // CreateStream makes collection c and performs the mutations that next
@@ -98,30 +95,11 @@ func collectionArgs(c *store.Collection) ([]any, error) {
 	return []any{c.ID, c.Title, c.Description, string(c.Geometry), fj, c.License, keywords, c.TimeField, string(c.Role), c.Private, mj}, nil
 }
 
-// addPartition makes the partition of collection coll in tx: a table like
-// features, given its keys and index, then attached. CREATE TABLE ...
-// PARTITION OF would take an ACCESS EXCLUSIVE lock on features until the
-// transaction ends, stopping every reader of every layer (and the staging
-// table's CREATE TABLE ... LIKE features) for as long as the import runs;
-// ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE, which readers pass.
+// addPartition makes the table of collection coll, whose row in
+// collections the transaction has written.
 func addPartition(ctx context.Context, tx pgx.Tx, coll string) error {
-	var tbl string
-	if err := tx.QueryRow(ctx, sqlFeatureTable, coll).Scan(&tbl); err != nil {
-		return fmt.Errorf("partition of %q: %w", coll, err)
-	}
-	ident := pgx.Identifier{tbl}.Sanitize()
-	check := pgx.Identifier{newPartitionCheck}.Sanitize()
-	for _, q := range []string{
-		// INCLUDING CONSTRAINTS: ATTACH wants features' CHECK constraints
-		// (features_geom_storable, migration 0005) on the table.
-		fmt.Sprintf(`CREATE TABLE %s (LIKE features INCLUDING DEFAULTS INCLUDING CONSTRAINTS, CONSTRAINT %s CHECK (collection = %s))`, ident, check, quoteLiteral(coll)),
-		fmt.Sprintf(`SELECT cityatlas_index_features(%s)`, quoteLiteral(tbl)),
-		fmt.Sprintf(`ALTER TABLE features ATTACH PARTITION %s FOR VALUES IN (%s)`, ident, quoteLiteral(coll)),
-		fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %s`, ident, check),
-	} {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("partition of %q: %w", coll, err)
-		}
+	if _, err := tx.Exec(ctx, sqlAddFeatureTable, coll); err != nil {
+		return fmt.Errorf("table of %q: %w", coll, err)
 	}
 	return nil
 }

@@ -39,11 +39,11 @@ func TestDirectEdits(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT session_user").Scan(&user); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(ctx, `UPDATE features SET properties = '{"name": "in psql"}' WHERE id = $1`, r.Feature.ID); err != nil {
+	if _, err := conn.Exec(ctx, `UPDATE features_signs SET name = 'in psql' WHERE id = $1`, r.Feature.ID); err != nil {
 		t.Fatal(err)
 	}
 	var newID int64
-	err = conn.QueryRow(ctx, `INSERT INTO features (collection, geom, properties) VALUES ('signs', ST_SetSRID(ST_MakePoint(5, 6), 4326), '{"name": "new in psql"}') RETURNING id`).Scan(&newID)
+	err = conn.QueryRow(ctx, `INSERT INTO features_signs (geom, name) VALUES (ST_SetSRID(ST_MakePoint(5, 6), 4326), 'new in psql') RETURNING id`).Scan(&newID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestDirectEdits(t *testing.T) {
 	if err != nil || len(chs) != 1 || chs[0].Actor != "crew" || chs[0].Op != store.OpDelete {
 		t.Errorf("changes of a cityatlas delete: %+v, %v", chs, err)
 	}
-	if _, err := conn.Exec(ctx, `DELETE FROM features WHERE id = $1`, r.Feature.ID); err != nil {
+	if _, err := conn.Exec(ctx, `DELETE FROM features_signs WHERE id = $1`, r.Feature.ID); err != nil {
 		t.Fatal(err)
 	}
 	vs, err = s.History(ctx, c.ID, r.Feature.ID, 0, 0)

@@ -30,11 +30,11 @@ func (s *Store) History(ctx context.Context, coll string, id int64, after int64,
 		}
 		// The history outlives a deleted collection; its properties are
 		// then shown as stored.
-		cp := &c
+		cp, t := &c, tableOf(&c)
 		if err != nil {
-			cp = nil
+			cp, t = nil, nil
 		}
-		rows, err := tx.Query(ctx, sqlHistory, coll, id, after, lim)
+		rows, err := tx.Query(ctx, historySQL(t), coll, id, after, lim)
 		if err != nil {
 			return err
 		}
@@ -58,7 +58,7 @@ func (s *Store) History(ctx context.Context, coll string, id int64, after int64,
 			first = out[0].Seq
 		}
 		v = historyRow{op: string(store.OpLoad), version: 1}
-		err = tx.QueryRow(ctx, sqlHistoryLoad, coll, id, first).Scan(&v.seq, &v.actor, &v.time, &v.content, &v.ext, &v.wkb, &v.props)
+		err = tx.QueryRow(ctx, historyLoadSQL(t), coll, id, first).Scan(&v.seq, &v.actor, &v.time, &v.content, &v.ext, &v.wkb, &v.props)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,17 +21,17 @@ import (
 // A large stream of new features into an empty collection is loaded the
 // way a bulk loader does it, not row by row into a live table:
 //
-//  1. a staging table LIKE features, outside the transaction (so that
+//  1. a staging table like the collection's, outside the transaction (so that
 //     other connections see it), is filled through stageCopies parallel
 //     binary COPY streams that the stream's rows are encoded into;
 //  2. its keys and spatial index are built once, in parallel;
 //  3. in the transaction, which has held the write lock since it began, it
-//     replaces the collection's empty partition (cityatlas_attach_feature_table,
-//     migrations/0003), and one change-log entry, op "load", stands for
+//     replaces the collection's empty table (cityatlas_attach_feature_table,
+//     migrations/0010), and one change-log entry, op "load", stands for
 //     all its features.
 //
 // Until the transaction commits nobody sees the rows: the staging table is
-// not a partition of features. When anything fails, the staging table is
+// not the collection's table. When anything fails, the staging table is
 // dropped; one left by a killed process is dropped by the next load, the
 // next Open and the next migrate (DropOrphanStages): while the write lock
 // is held no other load is running, so every staging table then is an
@@ -39,7 +40,7 @@ import (
 //
 // A mutation the staged load cannot take as it stands (not an insert or
 // upsert, an IfVersion, or an external id seen before in the stream) ends
-// it early: the rows staged so far are copied into the partition, and the
+// it early: the rows staged so far are copied into the table, and the
 // stream goes on the general way from that mutation.
 
 const (
@@ -60,10 +61,11 @@ const (
 const (
 	sqlStaleStages = `SELECT relname FROM pg_class
 WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r' AND relname LIKE 'ca\_stage\_%'`
-	sqlNextSeq       = `SELECT nextval(pg_get_serial_sequence('changes', 'seq'))`
-	sqlAttachStage   = `SELECT cityatlas_attach_feature_table($1, $2)`
-	sqlFeatureTable  = `SELECT cityatlas_feature_table($1)`
-	sqlQuickStats    = `SET LOCAL default_statistics_target = 10`
+	sqlNextSeq     = `SELECT nextval(pg_get_serial_sequence('changes', 'seq'))`
+	sqlAttachStage = `SELECT cityatlas_attach_feature_table($1, $2)`
+	sqlQuickStats  = `SET LOCAL default_statistics_target = 10`
+	// $1 the staging table, $2 the collection's fields, $3 its geometry type.
+	sqlCreateStage   = `SELECT cityatlas_create_feature_table($1, $2::jsonb, $3)`
 	sqlLoadChangeRow = `INSERT INTO changes (seq, collection, feature_id, op, version, actor, time)
 VALUES ($1, $2, 0, 'load', $3, $4, $5)`
 	// Index builds: one process each, so that the two builds share the
@@ -71,9 +73,6 @@ VALUES ($1, $2, 0, 'load', $3, $4, $5)`
 	// and room to sort a million entries in memory.
 	sqlIndexSettings = `SET LOCAL max_parallel_maintenance_workers = 0; SET LOCAL maintenance_work_mem = '256MB'`
 )
-
-// stageColumns are the columns of features in table order.
-const stageColumns = `id, collection, external_id, geom, properties, version, created, updated`
 
 // pushback is a stream of mutations that can take some back.
 type pushback struct {
@@ -119,16 +118,16 @@ type stagedLoad struct {
 	c      *store.Collection
 	result func(store.Result) error
 
-	table     string // the staging table's name
-	ident     string // ... quoted
-	partition string // the collection's table
-	seq       int64  // the change-log entry's seq, reserved
-	now       time.Time
-	nextID    int64 // next reserved id
-	lastID    int64 // last reserved id
-	seed      maphash.Seed
-	seen      hashSet // hashes of the external ids staged
-	written   int64
+	table   string // the staging table's name
+	ident   string // ... quoted
+	t       *table // the collection's table
+	seq     int64  // the change-log entry's seq, reserved
+	now     time.Time
+	nextID  int64 // next reserved id
+	lastID  int64 // last reserved id
+	seed    maphash.Seed
+	seen    hashSet // hashes of the external ids staged
+	written int64
 
 	free sync.Pool // of COPY buffers
 }
@@ -151,18 +150,19 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 		table: fmt.Sprintf("%s%016x", stagePrefix, rand.Uint64()), seed: maphash.MakeSeed()}
 	l.ident = pgx.Identifier{l.table}.Sanitize()
 	l.free.New = func() any { return make([]byte, 0, stageBuffer+64<<10) }
-	if err := tx.QueryRow(ctx, sqlFeatureTable, c.ID).Scan(&l.partition); err != nil {
-		return "", 0, fmt.Errorf("staged load: %w", err)
-	}
+	l.t = tableOf(c)
 	if err := tx.QueryRow(ctx, sqlNextSeq).Scan(&l.seq); err != nil {
 		return "", 0, fmt.Errorf("staged load: reserve seq: %w", err)
 	}
 	if err := tx.QueryRow(ctx, sqlNow).Scan(&l.now); err != nil {
 		return "", 0, fmt.Errorf("staged load: now: %w", err)
 	}
-	create := fmt.Sprintf(`CREATE TABLE %s (LIKE features INCLUDING DEFAULTS, CONSTRAINT %s CHECK (collection = %s))`,
-		l.ident, pgx.Identifier{l.table + "_coll"}.Sanitize(), quoteLiteral(c.ID))
-	if _, err := s.pool.Exec(ctx, create); err != nil {
+	args, err := collectionArgs(c)
+	if err != nil {
+		return "", 0, err
+	}
+	// args[4]: the fields, args[3]: the geometry type.
+	if _, err := s.pool.Exec(ctx, sqlCreateStage, l.table, args[4], args[3]); err != nil {
 		return "", 0, fmt.Errorf("staged load: create %s: %w", l.table, err)
 	}
 	ended, err := l.copy(ctx, src)
@@ -179,7 +179,8 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 		if err := ensurePartition(); err != nil {
 			return l.table, 0, fmt.Errorf("staged load: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO features ("+stageColumns+") SELECT "+stageColumns+" FROM "+l.ident); err != nil {
+		cols := l.stageColumns()
+		if _, err := tx.Exec(ctx, "INSERT INTO "+l.t.ident+" ("+cols+") SELECT "+cols+" FROM "+l.ident); err != nil {
 			return l.table, 0, fmt.Errorf("staged load: move staged rows: %w", err)
 		}
 		if _, err := tx.Exec(ctx, "DROP TABLE "+l.ident); err != nil {
@@ -202,7 +203,7 @@ func (s *Store) loadStaged(ctx context.Context, tx pgx.Tx, c *store.Collection, 
 		if _, err := tx.Exec(ctx, sqlQuickStats); err != nil {
 			return l.table, 0, err
 		}
-		if _, err := tx.Exec(ctx, "ANALYZE "+pgx.Identifier{l.partition}.Sanitize()); err != nil {
+		if _, err := tx.Exec(ctx, "ANALYZE "+l.t.ident); err != nil {
 			return l.table, 0, fmt.Errorf("staged load: analyze: %w", err)
 		}
 	}
@@ -303,7 +304,7 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 				return fmt.Errorf("mutation %d: %w", l.written, err)
 			}
 			if l.nextID == 0 || l.nextID > l.lastID {
-				first, err := reserve(ctx, l.tx, "features", "id", stageIDs)
+				first, err := reserve(ctx, l.tx, seqFeatureIDs, stageIDs)
 				if err != nil {
 					return err
 				}
@@ -314,7 +315,9 @@ func (l *stagedLoad) copy(ctx context.Context, src *pushback) (ended bool, err e
 			if pm.wkb != nil {
 				ewkb = appendEWKB(ewkb[:0], pm.wkb)
 			}
-			buf = appendStageRow(buf, id, l.c.ID, pm.Feature.ExternalID, pm.wkb != nil, ewkb, pm.props, ts)
+			if buf, err = l.appendRow(buf, id, pm.Feature.ExternalID, pm.props, pm.wkb != nil, ewkb, ts); err != nil {
+				return fmt.Errorf("mutation %d: %w", l.written, err)
+			}
 			l.written++
 			if err := l.result(store.Result{
 				Outcome: store.Inserted,
@@ -425,7 +428,7 @@ func (l *stagedLoad) copyStream(ctx context.Context, bufs <-chan []byte) error {
 	}
 	defer conn.Release()
 	r := &copyReader{ctx: ctx, bufs: bufs, free: func(b []byte) { l.free.Put(b) }}
-	_, err = conn.Conn().PgConn().CopyFrom(ctx, r, "COPY "+l.ident+" ("+stageColumns+") FROM STDIN (FORMAT binary)")
+	_, err = conn.Conn().PgConn().CopyFrom(ctx, r, "COPY "+l.ident+" ("+l.stageColumns()+") FROM STDIN (FORMAT binary)")
 	if err != nil {
 		// Drain, so that the producer is not left blocked on a full
 		// channel when the other stream is done too.
@@ -516,38 +519,47 @@ func (r *copyReader) Read(p []byte) (int, error) {
 // microseconds.
 const pgEpochMicros = 946_684_800_000_000
 
-// appendStageRow appends one row of features in binary COPY format: id,
-// collection, external id (NULL when empty), geometry (EWKB; NULL when
-// hasGeom is false), properties (jsonb, version 1), version 1, and created
-// and updated (ts, a timestamptz already encoded).
-func appendStageRow(b []byte, id int64, coll, ext string, hasGeom bool, ewkb, props, ts []byte) []byte {
+// stageColumns are the columns of the collection's table that the COPY
+// fills, in the order of appendRow.
+func (l *stagedLoad) stageColumns() string {
+	cols := l.t.freshColumns()
+	for i, c := range cols {
+		cols[i] = pgx.Identifier{c}.Sanitize()
+	}
+	return strings.Join(cols, ", ")
+}
+
+// appendRow appends one row of a feature table in binary COPY format: id,
+// external id (NULL when empty), the fields of canonical properties props,
+// version 1, created
+// and updated (ts, a timestamptz already encoded), geometry (EWKB; NULL
+// when hasGeom is false).
+func (l *stagedLoad) appendRow(b []byte, id int64, ext string, props store.Properties, hasGeom bool, ewkb, ts []byte) ([]byte, error) {
 	be := binary.BigEndian
-	b = be.AppendUint16(b, 8)
+	b = be.AppendUint16(b, uint16(6+len(l.c.Fields)))
 	b = be.AppendUint32(b, 8)
 	b = be.AppendUint64(b, uint64(id))
-	b = be.AppendUint32(b, uint32(len(coll)))
-	b = append(b, coll...)
 	if ext == "" {
 		b = be.AppendUint32(b, 0xffffffff)
 	} else {
 		b = be.AppendUint32(b, uint32(len(ext)))
 		b = append(b, ext...)
 	}
-	if !hasGeom {
-		b = be.AppendUint32(b, 0xffffffff)
-	} else {
-		b = be.AppendUint32(b, uint32(len(ewkb)))
-		b = append(b, ewkb...)
+	b, err := appendFields(b, l.c, props)
+	if err != nil {
+		return b, store.Invalidf("properties: %v", err)
 	}
-	b = be.AppendUint32(b, uint32(len(props)+1))
-	b = append(b, 1)
-	b = append(b, props...)
 	b = be.AppendUint32(b, 8)
 	b = be.AppendUint64(b, 1)
 	b = be.AppendUint32(b, uint32(len(ts)))
 	b = append(b, ts...)
 	b = be.AppendUint32(b, uint32(len(ts)))
-	return append(b, ts...)
+	b = append(b, ts...)
+	if !hasGeom {
+		return be.AppendUint32(b, 0xffffffff), nil
+	}
+	b = be.AppendUint32(b, uint32(len(ewkb)))
+	return append(b, ewkb...), nil
 }
 
 // quoteLiteral quotes s as an SQL string literal.

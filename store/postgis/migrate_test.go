@@ -70,7 +70,7 @@ func TestMigrateIdempotent(t *testing.T) {
 	if got := versions(t, conn); !slices.Equal(got, want) {
 		t.Fatalf("schema_migrations %v, want %v", got, want)
 	}
-	for _, table := range []string{"collections", "features", "changes"} {
+	for _, table := range []string{"collections", "changes", "feature_versions", "keys"} {
 		if !tableExists(t, conn, table) {
 			t.Errorf("table %s missing", table)
 		}
@@ -202,7 +202,8 @@ func TestMigrateFeaturesByCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, q := range []string{
-		`INSERT INTO collections (id, geometry_type) VALUES ('parks', 'Polygon'), ('stop_signs', 'Point')`,
+		`INSERT INTO collections (id, geometry_type, fields) VALUES ('parks', 'Polygon', '[{"name": "name", "type": "string"}]'),
+			('stop_signs', 'Point', '[{"name": "kind", "type": "string"}]')`,
 		`INSERT INTO features (collection, external_id, geom, properties) VALUES
 			('stop_signs', 'S1', ST_SetSRID(ST_MakePoint(-115.56, 32.85), 4326), '{"kind": "all-way"}'),
 			('stop_signs', NULL, ST_SetSRID(ST_MakePoint(-115.57, 32.86, 3), 4326), '{}'),
@@ -221,7 +222,7 @@ func TestMigrateFeaturesByCollection(t *testing.T) {
 	if err := conn.QueryRow(ctx, snapshot).Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	if err := Migrate(ctx, url); err != nil {
+	if _, err := migrations.Apply(ctx, conn, migrationsBelow(t, 10)); err != nil {
 		t.Fatal(err)
 	}
 	conn = connect(t, url) // the old one has plans for the old table
@@ -262,21 +263,7 @@ func TestMigrateCollectionMetadata(t *testing.T) {
 	ctx := context.Background()
 	url := newSchema(t)
 	conn := connect(t, url)
-	all, err := migrations.List(migrations.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := fstest.MapFS{}
-	for _, m := range all {
-		if m.Version < 9 {
-			b, err := migrations.FS.ReadFile(m.Name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			old[m.Name] = &fstest.MapFile{Data: b}
-		}
-	}
-	if _, err := migrations.Apply(ctx, conn, old); err != nil {
+	if _, err := migrations.Apply(ctx, conn, migrationsBelow(t, 9)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, `INSERT INTO collections (id, title, geometry_type, license) VALUES ('parks', 'Parks', 'Polygon', 'CC0-1.0')`); err != nil {
@@ -300,4 +287,20 @@ func TestMigrateCollectionMetadata(t *testing.T) {
 	if err != nil || got.Publisher != "Parks Department" || seq == 0 {
 		t.Fatalf("update after migrating: %+v, %d, %v", got, seq, err)
 	}
+}
+
+// migrationsBelow are the migrations before version v.
+func migrationsBelow(tb testing.TB, v int) fstest.MapFS {
+	tb.Helper()
+	all, err := migrations.List(migrations.FS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	old := fstest.MapFS{}
+	for _, m := range all {
+		if m.Version < v {
+			old[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
+		}
+	}
+	return old
 }

@@ -2,15 +2,18 @@
 // on PostgreSQL 15+ with PostGIS 3, through pgx/v5.
 //
 // Open connects and brings the schema up to date (package migrations).
-// Features live in table features, partitioned by collection (a table a
-// collection, features_ID, with its own keys and GiST index), geometries in
-// WGS84 lon/lat (EPSG:4326) with Z kept, properties as jsonb. Writes are
-// serialised per schema by an advisory lock, so change-log sequence numbers
-// commit in order; after each write that changed something, a NOTIFY on
-// channel "cityatlas_changes" (payload: the last seq written) wakes the
-// other instances (see Listen). Large batches of inserts and upserts go
-// through COPY; a large stream into an empty collection is loaded into a
-// table of its own that then becomes the collection's partition (load.go).
+// Each collection's features live in a table of their own, features_ID
+// (migrations/0010): typed columns a field (text, bigint, double precision,
+// boolean, date, timestamptz, jsonb for arrays), the keys and a GiST index,
+// geometries in WGS84 lon/lat (EPSG:4326) with Z kept, and triggers that
+// log the writes of other clients (psql, QGIS). Properties cross into SQL
+// as one parameter a field (table.go, fields.go). Writes are serialised
+// per schema by an advisory lock, so change-log sequence numbers commit in
+// order; after each write that changed something, a NOTIFY on channel
+// "cityatlas_changes" (payload: the last seq written) wakes the other
+// instances (see Listen). Large batches of inserts and upserts go through
+// COPY; a large stream into an empty collection is loaded into a table of
+// its own that then becomes the collection's table (load.go).
 //
 // Tables are unqualified, so they live in the first schema of the
 // connection's search_path (set search_path in the URL to use another
@@ -283,10 +286,16 @@ func (s *Store) RenameCollection(ctx context.Context, id, newID, actor string) (
 		if _, err := tx.Exec(ctx, sqlWriter); err != nil {
 			return err
 		}
-		for _, q := range []string{sqlRenameCopy, sqlAddFeatureTable, sqlRenameFeatures, sqlRenameVersions, sqlRenameLog, sqlRenameGrants} {
-			args := []any{id, newID}
-			if q == sqlAddFeatureTable {
+		// The features move to the new id's table: same columns, same rows.
+		moveFeatures := `INSERT INTO ` + tableOf(&cur).ident + ` SELECT * FROM ` + pgx.Identifier{featureTable(id)}.Sanitize()
+		for _, q := range []string{sqlRenameCopy, sqlAddFeatureTable, moveFeatures, sqlRenameVersions, sqlRenameLog, sqlRenameGrants} {
+			var args []any
+			switch q {
+			case sqlAddFeatureTable:
 				args = []any{newID}
+			case moveFeatures:
+			default:
+				args = []any{id, newID}
 			}
 			if _, err := tx.Exec(ctx, q, args...); err != nil {
 				return err

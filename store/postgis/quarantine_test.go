@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cityatlas/cityatlas/store"
@@ -59,7 +60,7 @@ func TestStorableConstraint(t *testing.T) {
 	rs := storetest.MustApply(t, s, c.ID, store.Mutation{Op: store.OpInsert, Feature: store.Feature{Geometry: storetest.Point(1, 1)}})
 	id := strconv.FormatInt(rs[0].Feature.ID, 10)
 
-	out, err := psql(t, s, "UPDATE features SET geom = '"+nestedWKT+"' WHERE id = "+id)
+	out, err := psql(t, s, "UPDATE features_things SET geom = ST_SetSRID('"+nestedWKT+"'::geometry, 4326) WHERE id = "+id)
 	if err == nil || !strings.Contains(out, `violates check constraint "features_geom_storable"`) {
 		t.Errorf("psql UPDATE with a nested collection: %v\n%s\nwant it refused by features_geom_storable", err, out)
 	}
@@ -88,7 +89,7 @@ func TestStorableConstraint(t *testing.T) {
 		{"as many positions as allowed", "ST_Segmentize('LINESTRING(0 0,999999 0)'::geometry, 1)", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := s.pool.Exec(ctx, "UPDATE features SET geom = ST_SetSRID(("+tc.expr+")::geometry, 4326) WHERE id = $1", rs[0].Feature.ID)
+			_, err := s.pool.Exec(ctx, "UPDATE features_things SET geom = ST_SetSRID(("+tc.expr+")::geometry, 4326) WHERE id = $1", rs[0].Feature.ID)
 			var pe *pgconn.PgError
 			switch {
 			case tc.ok && err != nil:
@@ -100,10 +101,11 @@ func TestStorableConstraint(t *testing.T) {
 	}
 }
 
-// writeBad sets a column of feature id with the database's constraint out
-// of the way, as for a row stored before migration 0005 or by a client
-// past it. The database's triggers (migration 0007) log the direct edit
-// in the change log and NOTIFY the instances, as for any client's write.
+// writeBad sets a column of feature id with the database's constraints out
+// of the way, as for a row stored before migrations 0005 and 0010 or by a
+// client past them. The database's triggers (migration 0010) log the
+// direct edit in the change log and NOTIFY the instances, as for any
+// client's write.
 func writeBad(t *testing.T, s *Store, coll string, id int64, set string) {
 	t.Helper()
 	ctx := context.Background()
@@ -112,14 +114,31 @@ func writeBad(t *testing.T, s *Store, coll string, id int64, set string) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	for _, q := range []string{
-		"ALTER TABLE features DROP CONSTRAINT features_geom_storable",
-		"UPDATE features SET " + set + " WHERE collection = $1 AND id = $2",
-		"ALTER TABLE features ADD CONSTRAINT features_geom_storable CHECK (cityatlas_geometry_storable(geom)) NOT VALID",
-	} {
+	tbl := pgx.Identifier{featureTable(coll)}.Sanitize()
+	rows, err := tx.Query(ctx, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, defs []string
+	var name, def string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &def}, func() error {
+		names, defs = append(names, name), append(defs, def)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{}
+	for _, n := range names {
+		qs = append(qs, "ALTER TABLE "+tbl+" DROP CONSTRAINT "+pgx.Identifier{n}.Sanitize())
+	}
+	qs = append(qs, "UPDATE "+tbl+" SET "+set+" WHERE id = $1")
+	for i, n := range names {
+		qs = append(qs, "ALTER TABLE "+tbl+" ADD CONSTRAINT "+pgx.Identifier{n}.Sanitize()+" "+defs[i])
+	}
+	for _, q := range qs {
 		var args []any
 		if strings.Contains(q, "$1") {
-			args = []any{coll, id}
+			args = []any{id}
 		}
 		if _, err := tx.Exec(ctx, q, args...); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -167,7 +186,7 @@ func TestQuarantineAtStartup(t *testing.T) {
 	s := mustOpen(t)
 	c, ids := seedThings(t, s)
 	writeBad(t, s, c.ID, ids[1], "geom = ST_SetSRID('"+nestedWKT+"'::geometry, 4326)")
-	writeBad(t, s, c.ID, ids[3], `properties = '{"lanes": "many"}'`)
+	writeBad(t, s, c.ID, ids[3], `condition = 'excellent'`)
 
 	if _, err := s.Feature(ctx, c.ID, ids[1]); !errors.Is(err, store.ErrBadData) {
 		t.Errorf("Feature of the nested collection: %v, want ErrBadData", err)
@@ -272,12 +291,18 @@ func TestQuarantineFollow(t *testing.T) {
 	until("take the fixed feature back", func() bool { _, err := st.Feature(c.ID, ids[2]); return err == nil })
 	wantQuarantine(t, st, c.ID)
 
-	// A psql client's edit that the database takes but the schema does
-	// not (a text in an integer property): its trigger logs it, NOTIFY
-	// wakes Follow, and the feature is quarantined.
-	if out, err := psql(t, s, `UPDATE features SET properties = '{"lanes": "many"}' WHERE id = `+strconv.FormatInt(ids[4], 10)); err != nil {
-		t.Fatalf("psql: %v\n%s", err, out)
+	// A psql client's edit that breaks the schema (a text in an integer
+	// field, a value outside an enumeration) is refused by the database
+	// itself.
+	for _, set := range []string{`lanes = 'many'`, `condition = 'excellent'`, `height = 'NaN'`} {
+		if out, err := psql(t, s, `UPDATE features_things SET `+set+` WHERE id = `+strconv.FormatInt(ids[4], 10)); err == nil {
+			t.Errorf("psql took %s:\n%s", set, out)
+		}
 	}
+	// One that the database takes with its constraints out of the way (a
+	// row stored before them): its trigger logs it, NOTIFY wakes Follow,
+	// and the feature is quarantined.
+	writeBad(t, s, c.ID, ids[4], `height = 'NaN'`)
 	until("quarantine the feature psql broke", func() bool { return len(st.Quarantined()) == 1 })
 	wantQuarantine(t, st, c.ID, ids[4])
 }
@@ -328,7 +353,7 @@ func TestStorableConstraintEveryPartition(t *testing.T) {
 					t.Fatalf("last change %+v (%v), want the staged load's", chs, err)
 				}
 			}
-			_, err := s.pool.Exec(ctx, "UPDATE features SET geom = ST_SetSRID($1::geometry, 4326) WHERE collection = $2", nestedWKT, c.ID)
+			_, err := s.pool.Exec(ctx, "UPDATE "+featureTable(c.ID)+" SET geom = ST_SetSRID($1::geometry, 4326)", nestedWKT)
 			var pe *pgconn.PgError
 			if !errors.As(err, &pe) || pe.Code != "23514" {
 				t.Errorf("UPDATE with a nested collection: %v, want a check violation", err)

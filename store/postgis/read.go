@@ -6,24 +6,29 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cityatlas/cityatlas/store"
 )
 
-// featureRow receives the columns of sqlFeatureColumns.
+// featureRow receives the columns of table.columns.
 type featureRow struct {
 	id         int64
 	externalID string
 	wkb        []byte
-	properties []byte
 	version    int64
+	fields     *fieldRow
 	f          store.Feature
 }
 
+func newFeatureRow(c *store.Collection) *featureRow {
+	return &featureRow{fields: newFieldRow(c)}
+}
+
 func (r *featureRow) dest() []any {
-	return []any{&r.id, &r.externalID, &r.wkb, &r.properties, &r.version, &r.f.Created, &r.f.Updated}
+	return append([]any{&r.id, &r.externalID, &r.wkb, &r.version, &r.f.Created, &r.f.Updated}, r.fields.dest...)
 }
 
 // feature builds the feature of a scanned row of collection c. A row it
@@ -35,9 +40,9 @@ func (r *featureRow) feature(c *store.Collection) (store.Feature, error) {
 	if err != nil {
 		return store.Feature{}, fmt.Errorf("feature %d: %w: %v", r.id, store.ErrBadData, err)
 	}
-	p, err := canonicalProperties(c, r.properties)
+	p, err := r.fields.properties(c)
 	if err != nil {
-		return store.Feature{}, fmt.Errorf("feature %d: %w: %v", r.id, store.ErrBadData, err)
+		return store.Feature{}, fmt.Errorf("feature %d: %w: stored properties: %v", r.id, store.ErrBadData, err)
 	}
 	return store.Feature{
 		ID:         r.id,
@@ -72,8 +77,8 @@ func (s *Store) Feature(ctx context.Context, coll string, id int64) (store.Featu
 		if err != nil {
 			return err
 		}
-		var r featureRow
-		err = tx.QueryRow(ctx, sqlFeature, coll, id).Scan(r.dest()...)
+		r := newFeatureRow(&c)
+		err = tx.QueryRow(ctx, tableOf(&c).featureSQL(), id).Scan(r.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("feature %d: %w", id, store.ErrNotFound)
 		}
@@ -103,8 +108,7 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 	if q.Limit > 0 {
 		limit = q.Limit
 	}
-	countSQL, pageSQL := sqlCount, sqlPage
-	countArgs := []any{coll}
+	var bbox []any
 	if q.BBox != nil {
 		b := *q.BBox
 		for _, x := range b {
@@ -115,10 +119,8 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 		if b[0] > b[2] || b[1] > b[3] {
 			return nil, 0, translate(store.Invalidf("bbox %v: minimum exceeds maximum", b), "query %q", coll)
 		}
-		countSQL, pageSQL = sqlCountBBox, sqlPageBBox
-		countArgs = append(countArgs, b[0], b[1], b[2], b[3])
+		bbox = []any{b[0], b[1], b[2], b[3]}
 	}
-	pageArgs := append(append([]any{}, countArgs...), limit, q.Offset)
 
 	var (
 		features []store.Feature
@@ -129,24 +131,34 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 		if err != nil {
 			return err
 		}
+		t := tableOf(&c)
+		conds, args := []string{"true"}, bbox
+		if bbox != nil {
+			conds = append(conds, sqlBBoxWhere)
+		}
 		if q.Where != nil {
-			if countSQL, pageSQL, countArgs, pageArgs, err = withWhere(&c, q, countArgs, limit); err != nil {
+			cond, wargs, err := whereSQL(q.Where, &c, len(args)+1)
+			if err != nil {
 				return err
 			}
+			conds, args = append(conds, cond), append(args, wargs...)
 		}
-		if err := tx.QueryRow(ctx, countSQL, countArgs...).Scan(&matched); err != nil {
+		from := ` FROM ` + t.ident + ` WHERE ` + strings.Join(conds, " AND ")
+		if err := tx.QueryRow(ctx, `SELECT count(*)`+from, args...).Scan(&matched); err != nil {
 			return err
 		}
 		features = []store.Feature{}
 		if q.Offset >= matched {
 			return nil
 		}
-		rows, err := tx.Query(ctx, pageSQL, pageArgs...)
+		n := len(args)
+		page := `SELECT ` + t.columns("") + from + ` ORDER BY id LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
+		rows, err := tx.Query(ctx, page, append(args, limit, q.Offset)...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		var r featureRow
+		r := newFeatureRow(&c)
 		for rows.Next() {
 			if err := rows.Scan(r.dest()...); err != nil {
 				return err
@@ -166,24 +178,6 @@ func (s *Store) Query(ctx context.Context, coll string, q store.Query) ([]store.
 		return nil, 0, translate(err, "query %q", coll)
 	}
 	return features, matched, nil
-}
-
-// withWhere returns the count and page statements of a query with a CQL2
-// filter, and their arguments (countArgs are the collection and the bbox).
-func withWhere(c *store.Collection, q store.Query, countArgs []any, limit any) (string, string, []any, []any, error) {
-	cond, wargs, err := whereSQL(q.Where, c, len(countArgs)+1)
-	if err != nil {
-		return "", "", nil, nil, err
-	}
-	where := ` FROM features WHERE collection = $1`
-	if q.BBox != nil {
-		where += sqlBBoxWhere
-	}
-	where += ` AND ` + cond
-	args := append(append([]any{}, countArgs...), wargs...)
-	n := len(args)
-	page := `SELECT ` + sqlFeatureColumns + where + ` ORDER BY id LIMIT $` + strconv.Itoa(n+1) + ` OFFSET $` + strconv.Itoa(n+2)
-	return `SELECT count(*)` + where, page, args, append(append([]any{}, args...), limit, q.Offset), nil
 }
 
 // Scan calls fn for every feature of the collection in id order, streaming
@@ -206,12 +200,12 @@ func (s *Store) scan(ctx context.Context, coll string, fn func(store.Feature) er
 	if err != nil {
 		return translate(err, "scan %q", coll)
 	}
-	rows, err := s.pool.Query(ctx, sqlScan, coll)
+	rows, err := s.pool.Query(ctx, tableOf(&c).scanSQL())
 	if err != nil {
 		return translate(err, "scan %q", coll)
 	}
 	defer rows.Close()
-	var r featureRow
+	r := newFeatureRow(&c)
 	for rows.Next() {
 		if err := rows.Scan(r.dest()...); err != nil {
 			return translate(err, "scan %q", coll)
@@ -278,9 +272,6 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 
 var _ store.Extenter = (*Store)(nil)
 
-const sqlExtent = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
-FROM (SELECT ST_Extent(geom) AS e FROM features WHERE collection = $1) x`
-
 // Extent returns the extent of the collection's geometries (ST_Extent).
 func (s *Store) Extent(ctx context.Context, coll string) ([4]float64, bool, error) {
 	var (
@@ -288,11 +279,12 @@ func (s *Store) Extent(ctx context.Context, coll string) ([4]float64, bool, erro
 		found bool
 	)
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := collection(ctx, tx, sqlCollection, coll); err != nil {
+		c, err := collection(ctx, tx, sqlCollection, coll)
+		if err != nil {
 			return err
 		}
 		var ext [4]*float64
-		if err := tx.QueryRow(ctx, sqlExtent, coll).Scan(&ext[0], &ext[1], &ext[2], &ext[3]); err != nil {
+		if err := tx.QueryRow(ctx, tableOf(&c).extentSQL()).Scan(&ext[0], &ext[1], &ext[2], &ext[3]); err != nil {
 			return err
 		}
 		if ext[0] != nil {

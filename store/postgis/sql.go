@@ -54,7 +54,7 @@ INSERT INTO changes (collection, feature_id, op, version, actor, time)
 SELECT id, 0, 'collection', 0, $7, now() FROM u
 RETURNING seq`
 
-	// Each collection has its own partition of features (migrations/0003).
+	// Each collection has its own table of features (migrations/0010).
 	sqlAddFeatureTable = `SELECT cityatlas_add_feature_table($1)`
 
 	sqlDeleteCollection = `DELETE FROM collections WHERE id = $1`
@@ -62,8 +62,6 @@ RETURNING seq`
 	// Renaming collection $1 to $2.
 	sqlRenameCopy = `INSERT INTO collections (id, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta)
 SELECT $2, title, description, geometry_type, fields, license, keywords, time_field, role, created, private, meta FROM collections WHERE id = $1`
-	sqlRenameFeatures = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
-SELECT id, $2, external_id, geom, properties, version, created, updated FROM features WHERE collection = $1`
 	sqlRenameVersions = `UPDATE feature_versions SET collection = $2 WHERE collection = $1`
 	sqlRenameLog      = `UPDATE changes SET collection = $2 WHERE collection = $1 AND feature_id <> 0`
 	sqlRenameGrants   = `UPDATE keys SET collections = array_replace(collections, $1, $2) WHERE $1 = ANY (collections)`
@@ -75,31 +73,6 @@ SELECT id, $2, external_id, geom, properties, version, created, updated FROM fea
 	sqlDeleteCollectionFeatures = `SELECT cityatlas_drop_feature_table($1)`
 )
 
-// Reading features.
-const (
-	sqlFeatureColumns = `id, coalesce(external_id, ''), ST_AsBinary(geom), properties, version, created, updated`
-
-	sqlFeature = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 AND id = $2`
-
-	sqlScan = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 ORDER BY id`
-
-	sqlCount = `SELECT count(*) FROM features WHERE collection = $1`
-
-	// LIMIT NULL means no limit.
-	sqlPage = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1 ORDER BY id LIMIT $2 OFFSET $3`
-
-	// The && test uses the GiST index; ST_Intersects is the exact test.
-	// ST_Envelope of the diagonal is the bbox polygon, or a line or a
-	// point when the bbox has no width or height: GEOS misjudges
-	// intersections with the zero-area polygon that ST_MakeEnvelope gives.
-	sqlBBox      = `ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326))`
-	sqlBBoxWhere = ` AND geom && ` + sqlBBox + ` AND ST_Intersects(geom, ` + sqlBBox + `)`
-
-	sqlCountBBox = sqlCount + sqlBBoxWhere
-
-	sqlPageBBox = `SELECT ` + sqlFeatureColumns + ` FROM features WHERE collection = $1` + sqlBBoxWhere + ` ORDER BY id LIMIT $6 OFFSET $7`
-)
-
 // The change log.
 const (
 	sqlChanges = `SELECT seq, collection, feature_id, op, version, actor, time FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`
@@ -107,150 +80,57 @@ const (
 	sqlLastSeq = `SELECT coalesce(max(seq), 0) FROM changes`
 )
 
-// Writing one mutation at a time. Each statement writes the feature and its
-// change-log entry in one round trip.
-const (
-	// $1 collection, $2 external id ('' for none), $3 WKB, $4 properties, $5 actor.
-	sqlInsert = `WITH f AS (
-	INSERT INTO features (collection, external_id, geom, properties, version, created, updated)
-	VALUES ($1, NULLIF($2, ''), ST_GeomFromWKB($3, 4326), $4, 1, now(), now())
-	RETURNING id, version, created, updated
-), c AS (
-	INSERT INTO changes (collection, feature_id, op, version, actor, time)
-	SELECT $1, id, 'insert', version, $5, updated FROM f
-	RETURNING seq
-)
-SELECT f.id, f.created, f.updated, c.seq FROM f, c`
-
-	// $1 collection, $2 id, $3 WKB, $4 properties, $5 IfVersion (0: any), $6 actor.
-	sqlUpdate = `WITH v AS (
-	INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
-	SELECT collection, id, version, external_id, geom, properties, updated FROM features
-	WHERE collection = $1 AND id = $2 AND ($5::bigint = 0 OR version = $5)
-	ON CONFLICT DO NOTHING
-), f AS (
-	UPDATE features SET geom = ST_GeomFromWKB($3, 4326), properties = $4, version = version + 1, updated = now()
-	WHERE collection = $1 AND id = $2 AND ($5::bigint = 0 OR version = $5)
-	RETURNING id, external_id, version, created, updated
-), c AS (
-	INSERT INTO changes (collection, feature_id, op, version, actor, time)
-	SELECT $1, id, 'update', version, $6, updated FROM f
-	RETURNING seq
-)
-SELECT coalesce(f.external_id, ''), f.version, f.created, f.updated, c.seq FROM f, c`
-
-	// $1 collection, $2 id, $3 IfVersion (0: any), $4 actor.
-	sqlDelete = `WITH v AS (
-	INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
-	SELECT collection, id, version, external_id, geom, properties, updated FROM features
-	WHERE collection = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
-	ON CONFLICT DO NOTHING
-), f AS (
-	DELETE FROM features WHERE collection = $1 AND id = $2 AND ($3::bigint = 0 OR version = $3)
-	RETURNING ` + sqlFeatureColumnsNamed + `
-), c AS (
-	INSERT INTO changes (collection, feature_id, op, version, actor, time)
-	SELECT $1, id, 'delete', version, $4, now() FROM f
-	RETURNING seq
-)
-SELECT f.id, f.external_id, f.wkb, f.properties, f.version, f.created, f.updated, c.seq FROM f, c`
-
-	sqlFeatureColumnsNamed = `id, coalesce(external_id, '') AS external_id, ST_AsBinary(geom) AS wkb, properties, version, created, updated`
-
-	// sqlFeatureVersion tells a missing feature from a version conflict.
-	sqlFeatureVersion = `SELECT version FROM features WHERE collection = $1 AND id = $2`
-
-	// sqlUpsertMatch finds the feature an upsert replaces and whether it
-	// would change. Geometries are compared as EWKB bytes, not with
-	// ST_Equals, which ignores Z. $1 collection, $2 external id, $3 WKB,
-	// $4 properties.
-	sqlUpsertMatch = `SELECT id, version, created, updated,
-	ST_AsEWKB(geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB($3, 4326)) AND properties = $4::jsonb
-FROM features WHERE collection = $1 AND external_id = $2
-FOR UPDATE`
-)
-
-// Writing a batch of inserts and upserts through COPY. The batch is copied
-// into a temporary table and matched against the stored features in one
-// query; the outcome of every mutation is decided from what it returns, so
-// a batch that changes nothing costs a COPY and a join. Changed and new
-// features are written from the temporary table with one statement each,
-// their ids and change-log seqs reserved up front (as applyFresh does).
-const (
-	loadTable = "ca_load"
-
-	sqlLoadCreate = `CREATE TEMP TABLE ca_load (
-	ord         integer PRIMARY KEY,
-	external_id text,
-	wkb         bytea,
-	properties  jsonb NOT NULL
-) ON COMMIT DROP`
-
-	// $1 collection.
-	sqlLoadMatch = `SELECT l.ord, f.id, f.version, f.created, f.updated,
-	ST_AsEWKB(f.geom) IS NOT DISTINCT FROM ST_AsEWKB(ST_GeomFromWKB(l.wkb, 4326)) AND f.properties = l.properties
-FROM ca_load l JOIN features f ON f.collection = $1 AND f.external_id = l.external_id`
-
-	// $1 collection, $2 the rows' ords, $3 their new ids.
-	sqlLoadInsert = `INSERT INTO features (id, collection, external_id, geom, properties, version, created, updated)
-SELECT u.id, $1, l.external_id, ST_GeomFromWKB(l.wkb, 4326), l.properties, 1, now(), now()
-FROM unnest($2::integer[], $3::bigint[]) AS u(ord, id) JOIN ca_load l ON l.ord = u.ord`
-
-	// $1 collection, $2 the rows' ords, $3 the ids of the features they
-	// replace.
-	sqlLoadUpdate = `UPDATE features f SET geom = ST_GeomFromWKB(l.wkb, 4326), properties = l.properties, version = f.version + 1, updated = now()
-FROM unnest($2::integer[], $3::bigint[]) AS u(ord, id) JOIN ca_load l ON l.ord = u.ord
-WHERE f.collection = $1 AND f.id = u.id`
-
-	sqlLoadDrop = `DROP TABLE ca_load`
-
-	// A batch of deletes in one statement; $1 collection, $2 ids.
-	// sqlKeepVersions writes the current versions of features $2 of
-	// collection $1 to the history before a bulk update or delete replaces
-	// them (migrations/0007: for its own writes cityatlas does this itself,
-	// one statement a batch, instead of the row trigger other clients get).
-	sqlKeepVersions = `INSERT INTO feature_versions (collection, feature_id, version, external_id, geom, properties, updated)
-SELECT collection, id, version, external_id, geom, properties, updated FROM features
-WHERE collection = $1 AND id = ANY($2)
-ON CONFLICT DO NOTHING`
-
-	sqlDeleteMany = `DELETE FROM features WHERE collection = $1 AND id = ANY($2) RETURNING ` + sqlFeatureColumnsNamed
-)
-
-// loadColumns are the columns that COPY fills.
-var loadColumns = []string{"ord", "external_id", "wkb", "properties"}
-
 // History (migrations/0007): the versions a feature's change-log entries
 // name, with the content of each from feature_versions (replaced and
-// deleted versions) or features (the current one).
-const (
-	// $1 collection, $2 feature id, $3 after seq, $4 limit (NULL: none).
-	sqlHistory = `SELECT c.seq, c.op, c.version, c.actor, c.time,
+// deleted versions) or the collection's table (the current one).
+
+// liveVersion is the join of the feature's current row (as f: id,
+// external_id, geom, props) on condition on; t nil means the collection
+// is gone, and with it every current row.
+func liveVersion(t *table, on string) string {
+	if t == nil {
+		return `LEFT JOIN (SELECT NULL::bigint AS id, NULL::text AS external_id, NULL::geometry AS geom, NULL::jsonb AS props) f ON false`
+	}
+	return `LEFT JOIN (SELECT id, version, external_id, geom, ` + t.properties("") + ` AS props FROM ` + t.ident + `) f ON ` + on
+}
+
+// historySQL: $1 collection, $2 feature id, $3 after seq, $4 limit (NULL:
+// none).
+func historySQL(t *table) string {
+	return `SELECT c.seq, c.op, c.version, c.actor, c.time,
 	v.feature_id IS NOT NULL OR f.id IS NOT NULL,
 	coalesce(CASE WHEN v.feature_id IS NOT NULL THEN v.external_id ELSE f.external_id END, ''),
 	ST_AsBinary(CASE WHEN v.feature_id IS NOT NULL THEN v.geom ELSE f.geom END),
-	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.properties END
+	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.props END
 FROM changes c
 LEFT JOIN feature_versions v ON v.feature_id = c.feature_id AND v.version = c.version
-LEFT JOIN features f ON f.collection = c.collection AND f.id = c.feature_id AND f.version = c.version
+` + liveVersion(t, `f.id = c.feature_id AND f.version = c.version`) + `
 WHERE c.collection = $1 AND c.feature_id = $2 AND c.seq > $3
 ORDER BY c.seq LIMIT $4`
+}
 
-	// The bulk load a feature came from: the last load of its collection
-	// before $3 (the seq of the feature's first own entry). $1 collection,
-	// $2 feature id.
-	sqlHistoryLoad = `SELECT c.seq, c.actor, c.time,
+// historyLoadSQL finds the bulk load a feature came from: the last load of
+// its collection before $3 (the seq of the feature's first own entry). $1
+// collection, $2 feature id.
+func historyLoadSQL(t *table) string {
+	exists := "false"
+	if t != nil {
+		exists = `EXISTS (SELECT 1 FROM ` + t.ident + ` WHERE id = $2)`
+	}
+	return `SELECT c.seq, c.actor, c.time,
 	v.feature_id IS NOT NULL OR f.id IS NOT NULL,
 	coalesce(CASE WHEN v.feature_id IS NOT NULL THEN v.external_id ELSE f.external_id END, ''),
 	ST_AsBinary(CASE WHEN v.feature_id IS NOT NULL THEN v.geom ELSE f.geom END),
-	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.properties END
+	CASE WHEN v.feature_id IS NOT NULL THEN v.properties ELSE f.props END
 FROM changes c
 LEFT JOIN feature_versions v ON v.feature_id = $2 AND v.version = 1
-LEFT JOIN features f ON f.collection = $1 AND f.id = $2 AND f.version = 1
+` + liveVersion(t, `f.id = $2 AND f.version = 1`) + `
 WHERE c.collection = $1 AND c.op = 'load' AND c.seq < $3
-	AND (v.feature_id IS NOT NULL OR EXISTS (SELECT 1 FROM features WHERE collection = $1 AND id = $2))
+	AND (v.feature_id IS NOT NULL OR ` + exists + `)
 ORDER BY c.seq DESC LIMIT 1`
+}
 
+const (
 	sqlCollectionChanges = `SELECT seq, collection, feature_id, op, version, actor, time FROM changes WHERE collection = $1 AND seq > $2 ORDER BY seq LIMIT $3`
 )
 

@@ -66,9 +66,11 @@ func (s *Store) streamIn(ctx context.Context, tx pgx.Tx, c *store.Collection, sr
 	// A collection without features takes a large stream through a
 	// staging table (loadStaged), a smaller one through COPY straight
 	// into its partition (applyFresh).
-	var empty bool
-	if err := tx.QueryRow(ctx, sqlCollectionEmpty, c.ID).Scan(&empty); err != nil {
-		return err
+	empty := part != nil && !part.made // a collection made in this transaction has no table yet
+	if !empty {
+		if err := tx.QueryRow(ctx, tableOf(c).emptySQL()).Scan(&empty); err != nil {
+			return err
+		}
 	}
 	var last int64
 	// The staged load needs connections besides this transaction's.
@@ -136,12 +138,15 @@ func (s *Store) streamIn(ctx context.Context, tx pgx.Tx, c *store.Collection, sr
 }
 
 const (
-	sqlCollectionEmpty = `SELECT NOT EXISTS (SELECT 1 FROM features WHERE collection = $1)`
 	// sqlReserve takes n values of a sequence at once and returns the
 	// last; the write lock keeps other writers from drawing in between.
-	// $1 table, $2 column, $3 n.
-	sqlReserve = `SELECT setval(pg_get_serial_sequence($1, $2), nextval(pg_get_serial_sequence($1, $2)) + $3 - 1)`
-	sqlNow     = `SELECT now()`
+	// $1 the sequence, $2 n.
+	sqlReserve = `SELECT setval($1::regclass, nextval($1::regclass) + $2 - 1)`
+	// The sequences of feature ids (one for every collection's table)
+	// and of the change log.
+	seqFeatureIDs = "features_id_seq"
+	seqChanges    = "changes_seq_seq"
+	sqlNow        = `SELECT now()`
 	// sqlSavepoint guards applyFresh: a duplicate external id rolls the
 	// chunk back to here, and the chunk goes the general way.
 	sqlSavepoint         = `SAVEPOINT ca_fresh`
@@ -150,8 +155,7 @@ const (
 )
 
 var (
-	freshFeatureColumns = []string{"id", "collection", "external_id", "geom", "properties", "version", "created", "updated"}
-	freshChangeColumns  = []string{"seq", "collection", "feature_id", "op", "version", "actor", "time"}
+	freshChangeColumns = []string{"seq", "collection", "feature_id", "op", "version", "actor", "time"}
 )
 
 // runs yields the maximal runs of ms whose mutations are of one kind
@@ -204,12 +208,12 @@ func (s *Store) applyRun(ctx context.Context, tx pgx.Tx, c *store.Collection, ms
 	}
 }
 
-// reserve takes n values of the serial column of table at once (see
-// sqlReserve) and returns the first; they run to first+n-1.
-func reserve(ctx context.Context, tx pgx.Tx, table, column string, n int) (int64, error) {
+// reserve takes n values of sequence seq at once (see sqlReserve) and
+// returns the first; they run to first+n-1.
+func reserve(ctx context.Context, tx pgx.Tx, seq string, n int) (int64, error) {
 	var last int64
-	if err := tx.QueryRow(ctx, sqlReserve, table, column, n).Scan(&last); err != nil {
-		return 0, fmt.Errorf("reserve %s.%s: %w", table, column, err)
+	if err := tx.QueryRow(ctx, sqlReserve, seq, n).Scan(&last); err != nil {
+		return 0, fmt.Errorf("reserve %s: %w", seq, err)
 	}
 	return last - int64(n) + 1, nil
 }
@@ -221,11 +225,11 @@ func reserve(ctx context.Context, tx pgx.Tx, table, column string, n int) (int64
 // chunk had it) it rolls the chunk back and returns ok false: the caller
 // writes it the general way.
 func applyFresh(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutation, actor string) (results []store.Result, ok bool, err error) {
-	firstID, err := reserve(ctx, tx, "features", "id", len(ms))
+	firstID, err := reserve(ctx, tx, seqFeatureIDs, len(ms))
 	if err != nil {
 		return nil, false, fmt.Errorf("fresh: %w", err)
 	}
-	firstSeq, err := reserve(ctx, tx, "changes", "seq", len(ms))
+	firstSeq, err := reserve(ctx, tx, seqChanges, len(ms))
 	if err != nil {
 		return nil, false, fmt.Errorf("fresh: %w", err)
 	}
@@ -237,7 +241,9 @@ func applyFresh(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutati
 		return nil, false, fmt.Errorf("fresh: %w", err)
 	}
 	var ewkb []byte
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"features"}, freshFeatureColumns, pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
+	t := tableOf(c)
+	row := make([]any, 6+len(c.Fields))
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.freshColumns(), pgx.CopyFromSlice(len(ms), func(i int) ([]any, error) {
 		m := &ms[i]
 		var ext, g any
 		if m.Feature.ExternalID != "" {
@@ -247,7 +253,10 @@ func applyFresh(ctx context.Context, tx pgx.Tx, c *store.Collection, ms []mutati
 			ewkb = appendEWKB(ewkb[:0], m.wkb)
 			g = ewkb
 		}
-		return []any{firstID + int64(i), c.ID, ext, g, []byte(m.props), int64(1), now, now}, nil
+		row[0], row[1] = firstID+int64(i), ext
+		n := 2 + copy(row[2:], m.vals)
+		row[n], row[n+1], row[n+2], row[n+3] = int64(1), now, now, g
+		return row, nil
 	}))
 	if err != nil {
 		if errors.Is(sentinelOf(err), store.ErrConflict) {

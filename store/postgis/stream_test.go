@@ -170,7 +170,7 @@ func TestStagedLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A staging table a killed load left behind.
-	if _, err := s.pool.Exec(ctx, `CREATE TABLE ca_stage_dead (LIKE features)`); err != nil {
+	if _, err := s.pool.Exec(ctx, `CREATE TABLE ca_stage_dead (id bigint)`); err != nil {
 		t.Fatal(err)
 	}
 	var ms []store.Mutation
@@ -242,7 +242,8 @@ func TestStagedLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dupIDs, nonPositive int
-	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM (SELECT id FROM features GROUP BY id HAVING count(*) > 1) d), (SELECT count(*) FROM features WHERE id <= 0)`).Scan(&dupIDs, &nonPositive); err != nil || dupIDs != 0 || nonPositive != 0 {
+	if err := s.pool.QueryRow(ctx, `WITH f AS (SELECT id FROM features_staged UNION ALL SELECT id FROM features_staged_too)
+	SELECT (SELECT count(*) FROM (SELECT id FROM f GROUP BY id HAVING count(*) > 1) d), (SELECT count(*) FROM f WHERE id <= 0)`).Scan(&dupIDs, &nonPositive); err != nil || dupIDs != 0 || nonPositive != 0 {
 		t.Errorf("after two loads: %d ids used twice, %d ids not positive (%v)", dupIDs, nonPositive, err)
 	}
 	// Later writes: an upsert matches, an insert of a taken id conflicts.

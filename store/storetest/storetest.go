@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 		{"Metadata", testMetadata},
 		{"SyncCollection", testSyncCollection},
 		{"RenameCollection", testRenameCollection},
+		{"SchemaChanges", testSchemaChanges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
