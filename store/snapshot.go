@@ -406,7 +406,8 @@ func checkSlots(l *layer) error {
 // over path, and the directory synced.
 func writeSnapshotFile(path string, h snapHeader, layers []*layer, bad map[string][]int64) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".cityatlas-snapshot-*")
+	removeStaleTemps(dir)
+	f, err := os.CreateTemp(dir, snapTempPattern)
 	if err != nil {
 		return err
 	}
@@ -459,6 +460,19 @@ func writeSnapshotFile(path string, h snapHeader, layers []*layer, bad map[strin
 		d.Close()
 	}
 	return nil
+}
+
+const snapTempPattern = ".cityatlas-snapshot-*"
+
+// removeStaleTemps removes the temporary files of writes that a crash
+// interrupted (an hour old: not another instance's write in progress).
+func removeStaleTemps(dir string) {
+	olds, _ := filepath.Glob(filepath.Join(dir, snapTempPattern))
+	for _, p := range olds {
+		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > time.Hour {
+			os.Remove(p)
+		}
+	}
 }
 
 // readSnapshotHeader opens a snapshot file and reads its header, checking

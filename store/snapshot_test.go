@@ -306,3 +306,31 @@ func TestKeepSnapshot(t *testing.T) {
 		t.Error("an unchanged index was written again")
 	}
 }
+
+// TestSnapshotStaleTemps: a write removes the temporary file a crashed
+// write left an hour ago, not one that another write may be making.
+func TestSnapshotStaleTemps(t *testing.T) {
+	s, _ := mixedStore(t)
+	path := writeTestSnapshot(t, s)
+	dir := filepath.Dir(path)
+	stale, fresh := filepath.Join(dir, ".cityatlas-snapshot-1"), filepath.Join(dir, ".cityatlas-snapshot-2")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	s.snap.written = [2]int64{}
+	if err := s.WriteSnapshot(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the stale temporary file is still there")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("the recent temporary file was removed: %v", err)
+	}
+}

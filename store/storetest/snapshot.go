@@ -21,27 +21,7 @@ func testSnapshot(t *testing.T, open Opener) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 11))
 	b := open(t)
-	pts := MustCreate(t, b, Assets("pts", store.GeometryPoint))
-	shapes := MustCreate(t, b, Assets("shapes", store.GeometryAny))
-	MustCreate(t, b, Assets("empty", store.GeometryAny))
-	var ms []store.Mutation
-	for range 300 {
-		ms = append(ms, insert(store.Feature{Geometry: randPoint(rng), Properties: randProps(t, rng, pts)}))
-	}
-	ms = append(ms, insert(store.Feature{ExternalID: "no-props", Geometry: randPoint(rng), Properties: Props(t, pts, nil)}))
-	rs := MustApply(t, b, pts.ID, ms...)
-	// Replaced and deleted features leave dead items behind in the arenas.
-	MustApply(t, b, pts.ID, store.Mutation{Op: store.OpUpdate, Feature: store.Feature{ID: rs[0].Feature.ID, Geometry: randPoint(rng), Properties: randProps(t, rng, pts)}},
-		store.Mutation{Op: store.OpDelete, Feature: store.Feature{ID: rs[1].Feature.ID}})
-	ms = nil
-	for name, g := range Geometries() {
-		ms = append(ms, insert(store.Feature{ExternalID: name, Geometry: g, Properties: randProps(t, rng, shapes)}))
-	}
-	for range 100 {
-		ms = append(ms, insert(store.Feature{Geometry: randGeom(rng, shapes), Properties: randProps(t, rng, shapes)}))
-	}
-	ms = append(ms, insert(store.Feature{ExternalID: "no-geometry", Properties: randProps(t, rng, shapes)}))
-	MustApply(t, b, shapes.ID, ms...)
+	pts, shapes, rs := snapshotFixture(t, b, rng)
 
 	path := filepath.Join(t.TempDir(), "index.snap")
 	o := store.Options{Snapshot: path}
@@ -105,6 +85,15 @@ func testSnapshot(t *testing.T, open Opener) {
 		}
 	})
 
+	testSnapshotUntrusted(t, b, open, o, rng)
+}
+
+// testSnapshotUntrusted: a snapshot of another backend, damaged,
+// truncated, or of a database put in the place of b is ignored, and the
+// index read whole.
+func testSnapshotUntrusted(t *testing.T, b store.Backend, open Opener, o store.Options, rng *rand.Rand) {
+	ctx := context.Background()
+	path := o.Snapshot
 	good, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +144,35 @@ func testSnapshot(t *testing.T, open Opener) {
 		}
 		untrusted(t, r, ro) // level or ahead, other entries
 	})
+}
+
+// snapshotFixture fills b with points (some replaced or deleted: dead
+// items in the arenas), every kind of geometry, features without
+// properties or geometry, and an empty collection; rs are the points'
+// inserts.
+func snapshotFixture(t *testing.T, b store.Backend, rng *rand.Rand) (pts, shapes store.Collection, rs []store.Result) {
+	pts = MustCreate(t, b, Assets("pts", store.GeometryPoint))
+	shapes = MustCreate(t, b, Assets("shapes", store.GeometryAny))
+	MustCreate(t, b, Assets("empty", store.GeometryAny))
+	var ms []store.Mutation
+	for range 300 {
+		ms = append(ms, insert(store.Feature{Geometry: randPoint(rng), Properties: randProps(t, rng, pts)}))
+	}
+	ms = append(ms, insert(store.Feature{ExternalID: "no-props", Geometry: randPoint(rng), Properties: Props(t, pts, nil)}))
+	rs = MustApply(t, b, pts.ID, ms...)
+	// Replaced and deleted features leave dead items behind in the arenas.
+	MustApply(t, b, pts.ID, store.Mutation{Op: store.OpUpdate, Feature: store.Feature{ID: rs[0].Feature.ID, Geometry: randPoint(rng), Properties: randProps(t, rng, pts)}},
+		store.Mutation{Op: store.OpDelete, Feature: store.Feature{ID: rs[1].Feature.ID}})
+	ms = nil
+	for name, g := range Geometries() {
+		ms = append(ms, insert(store.Feature{ExternalID: name, Geometry: g, Properties: randProps(t, rng, shapes)}))
+	}
+	for range 100 {
+		ms = append(ms, insert(store.Feature{Geometry: randGeom(rng, shapes), Properties: randProps(t, rng, shapes)}))
+	}
+	ms = append(ms, insert(store.Feature{ExternalID: "no-geometry", Properties: randProps(t, rng, shapes)}))
+	MustApply(t, b, shapes.ID, ms...)
+	return pts, shapes, rs
 }
 
 func mustOpen(t *testing.T, b store.Backend, o store.Options) *store.Store {
