@@ -45,6 +45,10 @@
 # requests one at a time. (pg_tileserv keeps answering: it is started once.)
 # A figure marked "!" had non-2xx answers (wrk counts them as requests).
 #
+# The last column is each row's ceiling: cityatlas's /healthz (a request
+# that does no work) with the row's client settings, and the ratio a server
+# answering every request at that rate would reach (CEILING=0 skips it).
+#
 # Other settings: PGHOST (default /var/run/postgresql), CONNS (wrk
 # connections for items, 8), TILE_CONNS (4), COUNT_CONNS (1: wrk and pgbench
 # clients for the count rows), WARMUP (1s per server and row, not counted),
@@ -282,6 +286,23 @@ label() {
 median() { tr ' ' '\n' | tr -d '!' | grep . | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 commas() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
 
+# The ceiling of each row: cityatlas's /healthz, which does no work, with
+# the row's own client settings (wrk's threads and connections). No request
+# can be answered faster through this load generator on this machine, so a
+# row's ratio cannot pass ceiling / peer (CEILING=0 skips it).
+echo /healthz >"$work/healthz"
+client() { case $1 in tiles*) echo "2 $TILE_CONNS" ;; count*) echo "1 $COUNT_CONNS" ;; *) echo "2 $CONNS" ;; esac; }
+declare -A ceil
+if [ "${CEILING:-1}" != 0 ]; then
+  for row in $ONLY; do
+    read -r th cn <<<"$(client "$row")"
+    [ -n "${ceil[$th.$cn]:-}" ] && continue
+    PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${WARMUP%s}s" -s bench/paths.lua "$CA" >/dev/null
+    ceil[$th.$cn]=$(PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${secs}s" -s bench/paths.lua "$CA" | rps)
+    log "ceiling, wrk -t$th -c$cn: /healthz ${ceil[$th.$cn]} req/s"
+  done
+fi
+
 log "load before: $(uptime)"
 rows=()
 declare -A camed
@@ -301,7 +322,10 @@ for row in $ONLY; do
   camed[$row]=$ma
   ratio=$(awk -v a="$ma" -v p="$mp" 'BEGIN { if (p > 0) printf "%.1f×", a / p; else print "-" }')
   IFS='|' read -r what peername <<<"$(label "$row")"
-  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** |")
+  read -r th cn <<<"$(client "$row")"
+  c=${ceil[$th.$cn]:-}
+  most=$(awk -v c="${c%!}" -v p="$mp" 'BEGIN { if (c > 0 && p > 0) printf "%s (≤ %.1f×)", c, c / p; else print "-" }')
+  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** | $most |")
 done
 load=$(uptime | sed 's/.*load average: //')
 
@@ -309,8 +333,8 @@ echo
 echo "$ROUNDS alternating rounds of $DURATION each, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average after: $load"
 echo "cityatlas ${CITYATLAS_URL:+at $CITYATLAS_URL, repository at }$(git -C "$repo" rev-parse --short HEAD), from PostGIS $CITYATLAS_DB; peers from $PEER_DB.bench.stop_signs"
 echo
-echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio |"
-echo "|---|---|---|---|---|---|---|"
+echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio | ceiling: /healthz, same client (most ratio) |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 if [ -n "${camed[filter]:-}" ] && [ -n "${camed[nofilter]:-}" ]; then
   echo

@@ -51,6 +51,7 @@ func storeOf(tb testing.TB, c Collection, n int, feature func(i int) Feature) *S
 		}
 		l.put(r)
 	}
+	l.ids = packIDs(l.ids) // as load does
 	s.master[c.ID] = l
 	s.publish()
 	return s

@@ -182,7 +182,7 @@ func newLayer(c Collection) *layer {
 	l := &layer{
 		coll:   c,
 		tree:   &boxTree{},
-		ids:    btree.NewBTreeGOptions(byID, btree.Options{NoLocks: true}),
+		ids:    newIDs(),
 		vals:   newValTable(),
 		intern: map[string]uint32{},
 	}

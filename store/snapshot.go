@@ -344,13 +344,15 @@ func readShapes(r *snapReader, l *layer) error {
 }
 
 // readEntries reads the id → item entries (in id order), checks the items
-// they point at and bulk-loads the B-tree and the R-tree.
+// they point at and bulk-loads the B-tree (with full leaves, idLoader) and
+// the R-tree.
 func readEntries(r *snapReader, l *layer) error {
 	n := r.u32()
 	if !r.fits(uint64(n), unsafe.Sizeof(entry{})) {
 		return r.err
 	}
 	batch := make([]entry, chunkSize)
+	ids := newIDLoader(int(n))
 	rowBytes := uint64(slotBytes * len(l.keys))
 	last := int64(-1 << 63)
 	for done := uint32(0); done < n; {
@@ -374,7 +376,7 @@ func readEntries(r *snapReader, l *layer) error {
 				it.shape < -1 || int(it.shape) >= len(l.shapes):
 				return fmt.Errorf("%w: item of feature %d", errSnapCorrupt, id)
 			}
-			l.ids.Load(e)
+			ids.add(e)
 			if it.hasGeom() {
 				mn, mx := outward(l.bound(it))
 				l.tree.Insert(mn, mx, e.ref)
@@ -382,6 +384,7 @@ func readEntries(r *snapReader, l *layer) error {
 		}
 		done += uint32(len(b))
 	}
+	l.ids = ids.done()
 	return nil
 }
 

@@ -105,6 +105,7 @@ func (s *Store) load(ctx context.Context, c Collection) (*layer, error) {
 	}
 	bad.done()
 	s.quarantine.set(c.ID, bad.bad)
+	l.ids = packIDs(l.ids) // half of the memory of the tree the load built
 	return l, nil
 }
 
