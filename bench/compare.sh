@@ -46,8 +46,9 @@
 # A figure marked "!" had non-2xx answers (wrk counts them as requests).
 #
 # The last column is each row's ceiling: cityatlas's /healthz (a request
-# that does no work) with the row's client settings, and the ratio a server
-# answering every request at that rate would reach (CEILING=0 skips it).
+# that does no work) with the row's client settings, run in every round
+# after cityatlas's run of the row, and the ratio a server answering every
+# request at that rate would reach (CEILING=0 skips it).
 #
 # Other settings: PGHOST (default /var/run/postgresql), CONNS (wrk
 # connections for items, 8), TILE_CONNS (4), COUNT_CONNS (1: wrk and pgbench
@@ -287,44 +288,40 @@ median() { tr ' ' '\n' | tr -d '!' | grep . | sort -n | awk '{ v[NR] = $1 } END 
 commas() { printf "%'d" "$1" 2>/dev/null || echo "$1"; }
 
 # The ceiling of each row: cityatlas's /healthz, which does no work, with
-# the row's own client settings (wrk's threads and connections). No request
-# can be answered faster through this load generator on this machine, so a
-# row's ratio cannot pass ceiling / peer (CEILING=0 skips it).
+# the row's own client settings (wrk's threads and connections), run in
+# each round right after cityatlas's run of the row. No request can be
+# answered much faster through this load generator on this machine, so a
+# row's ratio cannot pass far beyond ceiling / peer (CEILING=0 skips it).
 echo /healthz >"$work/healthz"
 client() { case $1 in tiles*) echo "2 $TILE_CONNS" ;; count*) echo "1 $COUNT_CONNS" ;; *) echo "2 $CONNS" ;; esac; }
-declare -A ceil
-if [ "${CEILING:-1}" != 0 ]; then
-  for row in $ONLY; do
-    read -r th cn <<<"$(client "$row")"
-    [ -n "${ceil[$th.$cn]:-}" ] && continue
-    PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${WARMUP%s}s" -s bench/paths.lua "$CA" >/dev/null
-    ceil[$th.$cn]=$(PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${secs}s" -s bench/paths.lua "$CA" | rps)
-    log "ceiling, wrk -t$th -c$cn: /healthz ${ceil[$th.$cn]} req/s"
-  done
-fi
+ceiling() { # ROW SECONDS: /healthz req/s with ROW's client
+  local th cn
+  read -r th cn <<<"$(client "$1")"
+  PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${2}s" -s bench/paths.lua "$CA" | rps
+}
 
 log "load before: $(uptime)"
 rows=()
 declare -A camed
 for row in $ONLY; do
-  ca_all=""; peer_all=""
+  ca_all=""; peer_all=""; ceil_all=""
   case $row in items* | filter | nofilter) kind=fs ;; *) kind="" ;; esac
   side "$row" ca "${WARMUP%s}" >/dev/null
   for r in $(seq "$ROUNDS"); do
     a=$(side "$row" ca "$secs" | rps)
+    [ "${CEILING:-1}" != 0 ] && ceil_all="$ceil_all $(ceiling "$row" "$secs")"
     if [ "$kind" = fs ]; then restart_peer fs; warm_fs "$row"
     elif [ "$r" = 1 ]; then side "$row" peer "${WARMUP%s}" >/dev/null; fi
     p=$(side "$row" peer "$secs" | rps)
-    log "$row round $r: cityatlas $a, peer $p"
+    log "$row round $r: cityatlas $a, peer $p${ceil_all:+, ceiling ${ceil_all##* }}"
     ca_all="$ca_all $a"; peer_all="$peer_all $p"
   done
   ma=$(echo "$ca_all" | median); mp=$(echo "$peer_all" | median)
   camed[$row]=$ma
   ratio=$(awk -v a="$ma" -v p="$mp" 'BEGIN { if (p > 0) printf "%.1f×", a / p; else print "-" }')
   IFS='|' read -r what peername <<<"$(label "$row")"
-  read -r th cn <<<"$(client "$row")"
-  c=${ceil[$th.$cn]:-}
-  most=$(awk -v c="${c%!}" -v p="$mp" 'BEGIN { if (c > 0 && p > 0) printf "%s (≤ %.1f×)", c, c / p; else print "-" }')
+  c=$(echo "$ceil_all" | median)
+  most=$(awk -v c="$c" -v p="$mp" 'BEGIN { if (c > 0 && p > 0) printf "%s (%.1f×)", c, c / p; else print "-" }')
   rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** | $most |")
 done
 load=$(uptime | sed 's/.*load average: //')
@@ -333,7 +330,7 @@ echo
 echo "$ROUNDS alternating rounds of $DURATION each, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average after: $load"
 echo "cityatlas ${CITYATLAS_URL:+at $CITYATLAS_URL, repository at }$(git -C "$repo" rev-parse --short HEAD), from PostGIS $CITYATLAS_DB; peers from $PEER_DB.bench.stop_signs"
 echo
-echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio | ceiling: /healthz, same client (most ratio) |"
+echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio | ceiling: /healthz, same client, median (ratio) |"
 echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 if [ -n "${camed[filter]:-}" ] && [ -n "${camed[nofilter]:-}" ]; then
