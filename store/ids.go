@@ -16,23 +16,21 @@ func newIDs() *btree.BTreeG[entry] {
 
 // idLoader builds a B-tree of ids from entries given in ascending order.
 type idLoader struct {
-	t    *btree.BTreeG[entry]
-	odd  []entry // every second entry, set by done
-	even bool
+	t   *btree.BTreeG[entry] // the first, third, ... entries
+	odd []entry              // the second, fourth, ...: set by done
 }
 
 func newIDLoader(n int) *idLoader {
-	return &idLoader{t: newIDs(), odd: make([]entry, 0, n/2+1), even: true}
+	return &idLoader{t: newIDs(), odd: make([]entry, 0, n/2+1)}
 }
 
 // add takes the next entry, greater than every one before it.
 func (b *idLoader) add(e entry) {
-	if b.even {
+	if b.t.Len() == len(b.odd) {
 		b.t.Load(e)
 	} else {
 		b.odd = append(b.odd, e)
 	}
-	b.even = !b.even
 }
 
 // done returns the tree with every entry added.
