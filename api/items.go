@@ -190,8 +190,7 @@ func (s *Server) writeGeoJSON(c echo.Context, sel *store.Selection, links *linkB
 	}
 	buf = append(buf, "]}\n"...)
 	if !streaming {
-		h.Set(echo.HeaderContentLength, strconv.Itoa(len(buf)))
-		c.Response().WriteHeader(http.StatusOK)
+		return sendWhole(c, http.StatusOK, "", buf)
 	}
 	_, err := c.Response().Write(buf)
 	return err
@@ -298,7 +297,7 @@ func (s *Server) feature(c echo.Context) error {
 	buf = lb.appendJSON(buf)
 	buf = append(buf, "}\n"...)
 	c.Response().Header().Set("Content-Crs", contentCRS(out))
-	return c.Blob(http.StatusOK, mimeGeoJSON, buf)
+	return sendWhole(c, http.StatusOK, mimeGeoJSON, buf)
 }
 
 type propRow struct {

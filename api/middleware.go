@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/cityatlas/cityatlas/internal/onewrite"
 )
 
 // This file holds what every request goes through: HEAD as GET, I/O
@@ -71,6 +73,9 @@ func newHTTPServer(h http.Handler, t Timeouts, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		// On a listener of onewrite's (cityatlas serve), pages and tiles
+		// go out in one write with their headers (sendWhole).
+		ConnContext: onewrite.ConnContext,
 	}
 }
 

@@ -140,7 +140,7 @@ func writeTileBytes(c echo.Context, b []byte) error {
 	if len(b) == 0 {
 		return c.NoContent(http.StatusNoContent)
 	}
-	return c.Blob(http.StatusOK, mimeMVT, b)
+	return sendWhole(c, http.StatusOK, mimeMVT, b)
 }
 
 func (s *Server) collectionTile(c echo.Context) error {

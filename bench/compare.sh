@@ -48,7 +48,12 @@
 # The last column is each row's ceiling: cityatlas's /healthz (a request
 # that does no work) with the row's client settings, run in every round
 # after cityatlas's run of the row, and the ratio a server answering every
-# request at that rate would reach (CEILING=0 skips it).
+# request at that rate would reach (CEILING=0 skips it). The items rows
+# have a floor as well (FLOOR=0 skips it): the row's first page, saved from
+# cityatlas, served for every request by bench/floor, a server that does
+# no work at all, through net/http and through one write(2) an answer
+# (FLOOR_PORT and the port after it, default 18400): what any server
+# sending that page reaches through this client on this machine.
 #
 # Other settings: PGHOST (default /var/run/postgresql), CONNS (wrk
 # connections for items, 8), TILE_CONNS (4), COUNT_CONNS (1: wrk and pgbench
@@ -300,29 +305,65 @@ ceiling() { # ROW SECONDS: /healthz req/s with ROW's client
   PATHS=$work/healthz wrk -t"$th" -c"$cn" -d"${2}s" -s bench/paths.lua "$CA" | rps
 }
 
+# The floor of an items row: its first page served by bench/floor, which
+# answers every request with it, doing nothing else (net/http, and one
+# write(2) an answer); the row's own client and requests.
+FLOOR_PORT=${FLOOR_PORT:-18400}
+floor_on() { case $1 in items100 | items10 | items1) [ "${FLOOR:-1}" != 0 ] ;; *) return 1 ;; esac; }
+floor_start() { # ROW: starts both floors with ROW's first page
+  local box lim=100
+  case $1 in items100) box=$(head -1 "$work/boxes100") ;; *) box=$(head -1 "$work/boxes10") ;; esac
+  [ "$1" = items1 ] && lim=1
+  curl -s -o "$work/page-$1" "$CA/collections/stop_signs/items?bbox=$box&limit=$lim"
+  "$PEERS/floor" -addr 127.0.0.1:$FLOOR_PORT -body "$work/page-$1" >>"$work/floor.log" 2>&1 &
+  floor_pids=($!)
+  "$PEERS/floor" -addr 127.0.0.1:$((FLOOR_PORT + 1)) -body "$work/page-$1" -raw >>"$work/floor.log" 2>&1 &
+  floor_pids+=($!) pids+=("${floor_pids[@]}")
+  wait_up "http://127.0.0.1:$FLOOR_PORT/" 30
+  wait_up "http://127.0.0.1:$((FLOOR_PORT + 1))/" 30
+}
+floor_stop() { kill "${floor_pids[@]}" 2>/dev/null || true; wait "${floor_pids[@]}" 2>/dev/null || true; }
+floor_rps() { # ROW raw|nethttp SECONDS
+  local port=$FLOOR_PORT
+  [ "$2" = raw ] && port=$((FLOOR_PORT + 1))
+  CA=http://127.0.0.1:$port side "$1" ca "$3" | rps
+}
+for row in $ONLY; do floor_on "$row" && { go build -o "$PEERS/floor" ./bench/floor; break; }; done
+
 log "load before: $(uptime)"
 rows=()
 declare -A camed
 for row in $ONLY; do
-  ca_all=""; peer_all=""; ceil_all=""
+  ca_all=""; peer_all=""; ceil_all=""; fnet_all=""; fraw_all=""
   case $row in items* | filter | nofilter) kind=fs ;; *) kind="" ;; esac
   side "$row" ca "${WARMUP%s}" >/dev/null
+  floor_on "$row" && floor_start "$row"
   for r in $(seq "$ROUNDS"); do
     a=$(side "$row" ca "$secs" | rps)
     [ "${CEILING:-1}" != 0 ] && ceil_all="$ceil_all $(ceiling "$row" "$secs")"
+    if floor_on "$row"; then
+      fnet_all="$fnet_all $(floor_rps "$row" nethttp "$secs")"
+      fraw_all="$fraw_all $(floor_rps "$row" raw "$secs")"
+    fi
     if [ "$kind" = fs ]; then restart_peer fs; warm_fs "$row"
     elif [ "$r" = 1 ]; then side "$row" peer "${WARMUP%s}" >/dev/null; fi
     p=$(side "$row" peer "$secs" | rps)
-    log "$row round $r: cityatlas $a, peer $p${ceil_all:+, ceiling ${ceil_all##* }}"
+    log "$row round $r: cityatlas $a, peer $p${ceil_all:+, ceiling ${ceil_all##* }}${fnet_all:+, floor ${fnet_all##* } / ${fraw_all##* }}"
     ca_all="$ca_all $a"; peer_all="$peer_all $p"
   done
+  floor_on "$row" && floor_stop
   ma=$(echo "$ca_all" | median); mp=$(echo "$peer_all" | median)
   camed[$row]=$ma
   ratio=$(awk -v a="$ma" -v p="$mp" 'BEGIN { if (p > 0) printf "%.1f×", a / p; else print "-" }')
   IFS='|' read -r what peername <<<"$(label "$row")"
   c=$(echo "$ceil_all" | median)
   most=$(awk -v c="$c" -v p="$mp" 'BEGIN { if (c > 0 && p > 0) printf "%s (%.1f×)", c, c / p; else print "-" }')
-  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** | $most |")
+  fl=-
+  if [ -n "$fnet_all" ]; then
+    fl=$(awk -v n="$(echo "$fnet_all" | median)" -v w="$(echo "$fraw_all" | median)" -v p="$mp" -v b="$(wc -c <"$work/page-$row")" \
+      'BEGIN { printf "%d B: %s (%.1f×) / %s (%.1f×)", b, n, n / p, w, w / p }')
+  fi
+  rows+=("| $what | $(echo $ca_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$ma")** | $peername | $(echo $peer_all | tr ' ' '/' | sed 's#/# / #g') | **$(commas "$mp")** | **$ratio** | $most | $fl |")
 done
 load=$(uptime | sed 's/.*load average: //')
 
@@ -330,8 +371,8 @@ echo
 echo "$ROUNDS alternating rounds of $DURATION each, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average after: $load"
 echo "cityatlas ${CITYATLAS_URL:+at $CITYATLAS_URL, repository at }$(git -C "$repo" rev-parse --short HEAD), from PostGIS $CITYATLAS_DB; peers from $PEER_DB.bench.stop_signs"
 echo
-echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio | ceiling: /healthz, same client, median (ratio) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| workload | cityatlas req/s (rounds) | median | peer | peer req/s (rounds) | median | ratio | ceiling: /healthz, same client, median (ratio) | floor: the row's page served with no work, net/http / one write(2), medians (ratios) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 if [ -n "${camed[filter]:-}" ] && [ -n "${camed[nofilter]:-}" ]; then
   echo

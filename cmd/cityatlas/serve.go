@@ -17,6 +17,7 @@ import (
 
 	"github.com/cityatlas/cityatlas/api"
 	"github.com/cityatlas/cityatlas/demo"
+	"github.com/cityatlas/cityatlas/internal/onewrite"
 	"github.com/cityatlas/cityatlas/store"
 	"github.com/cityatlas/cityatlas/store/gpkg"
 	"github.com/cityatlas/cityatlas/store/postgis"
@@ -78,6 +79,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	starting := api.NewStarting()
 	hs := starting.HTTPServer(api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout,
 		Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout}, log)
+	// Pages and tiles go out in one write with their headers (onewrite).
+	ln = onewrite.Listener(ln)
 	log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()), "ready", false)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
