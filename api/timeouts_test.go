@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cityatlas/cityatlas/api"
+	"github.com/cityatlas/cityatlas/internal/onewrite"
 )
 
 // smallBufListener gives every accepted connection a small kernel send
@@ -32,7 +33,8 @@ func (l smallBufListener) Accept() (net.Conn, error) {
 }
 
 // timeoutServer serves the demo city through api.Server.HTTPServer with
-// short timeouts on loopback, and returns its address.
+// short timeouts on loopback, on onewrite's listener as cityatlas serve
+// does, and returns its address.
 func timeoutServer(t *testing.T, lb *logBuffer) string {
 	t.Helper()
 	_, st := demoServer(t)
@@ -45,7 +47,8 @@ func timeoutServer(t *testing.T, lb *logBuffer) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = hs.Serve(smallBufListener{ln}) }()
+	// As cityatlas serve listens: answers held and sent in one write.
+	go func() { _ = hs.Serve(onewrite.Listener(smallBufListener{ln})) }()
 	t.Cleanup(func() { _ = hs.Close() })
 	return ln.Addr().String()
 }
