@@ -7,12 +7,12 @@
 // loopback or a LAN the client is woken and reads twice. A handler that
 // has its whole body in memory can instead hold the connection's writes,
 // write and flush the answer, and release them: the writes made while
-// held go out together in one writev(2).
+// held go out together in one write(2).
 //
 // Writes are held only between Hold and the release it returns, both
 // called by the handler, so nothing is ever left waiting for a later
-// write; Close, a deadline's error or a write larger than the hold's
-// limit send what is held first. A connection the server did not get
+// write; Close, CloseWrite, ReadFrom and a write past the hold's limit
+// send what is held first. A connection the server did not get
 // from this package's listener (TLS, HTTP/2, a test's recorder) is not
 // held: Hold returns a release that does nothing.
 package onewrite
@@ -109,20 +109,14 @@ func (c *conn) sendLocked() error {
 }
 
 func (c *conn) Close() error {
-	c.mu.Lock()
-	c.holding = false
-	_ = c.sendLocked()
-	c.mu.Unlock()
+	_ = c.release()
 	return c.Conn.Close()
 }
 
 // ReadFrom keeps the connection's own ReadFrom (sendfile and splice for
-// net/http's io.Copy of a file).
+// net/http's io.Copy of a file), after what is held.
 func (c *conn) ReadFrom(r io.Reader) (int64, error) {
-	c.mu.Lock()
-	err := c.sendLocked()
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.release(); err != nil {
 		return 0, err
 	}
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {
@@ -134,10 +128,7 @@ func (c *conn) ReadFrom(r io.Reader) (int64, error) {
 // CloseWrite keeps the connection's half-close, which net/http uses to
 // let a client read an error answer before the connection ends.
 func (c *conn) CloseWrite() error {
-	c.mu.Lock()
-	c.holding = false
-	err := c.sendLocked()
-	c.mu.Unlock()
+	err := c.release()
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok && err == nil {
 		return cw.CloseWrite()
 	}
